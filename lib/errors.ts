@@ -1,0 +1,38 @@
+/**
+ * Errors named after who must act. Temporal uses an error's `name` as the
+ * failure `type`, so the non-retryable ones are listed in activity retry
+ * policies by these names (see {@link NON_RETRYABLE_ERROR_TYPES}).
+ */
+
+/** The plugin manifest (plugins.yaml) is wrong: the operator must fix the file. */
+export class ManifestError extends Error {
+  override readonly name = 'ManifestError';
+}
+
+/** A plugin broke the exporter/eraser contract: its author must fix it. Never retried. */
+export class PluginContractError extends Error {
+  override readonly name = 'PluginContractError';
+}
+
+/** A plugin's data store is unreachable or slow: operational, retried with backoff. */
+export class PluginUnavailableError extends Error {
+  override readonly name = 'PluginUnavailableError';
+}
+
+/** Configuration from the environment is invalid: the operator must fix it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** A mail server refused a message permanently (e.g. a bad recipient). Never retried. */
+export class PermanentMailError extends Error {
+  override readonly name = 'PermanentMailError';
+}
+
+/** Failure types Temporal must not retry: retrying cannot make them succeed. */
+export const NON_RETRYABLE_ERROR_TYPES = [
+  'ManifestError',
+  'PluginContractError',
+  'ConfigError',
+  'PermanentMailError',
+] as const;
