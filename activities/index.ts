@@ -1,0 +1,34 @@
+/**
+ * All activities, built from injected dependencies so tests can hand the
+ * same factory a real mail server on loopback and a temporary directory.
+ * Workflows type their proxies with `ReturnType<typeof createActivities>`.
+ */
+import type { Secret } from '../lib/config.ts';
+import type { Mailer } from '../lib/mailer.ts';
+import type { StoragePaths } from '../lib/storage.ts';
+import { loadManifest } from '../manifest/load.ts';
+import { createExportActivities } from './export-batch.ts';
+import { createExportFileActivities } from './export-files.ts';
+import { createMailActivities } from './mail.ts';
+import type { Site } from './mail-templates.ts';
+
+export interface ActivityDeps {
+  paths: StoragePaths;
+  mailer: Mailer;
+  secret: Secret;
+  site: Site;
+  publicUrl: string;
+  /** plugins.yaml; read when a request starts processing, then frozen in its workflow. */
+  manifestFile: string;
+  clock?: () => Date;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createMailActivities(deps),
+    ...createExportActivities(deps),
+    ...createExportFileActivities(deps),
+    /** The manifest snapshot a request keeps for its whole life. */
+    loadManifest: () => loadManifest(deps.manifestFile),
+  };
+}

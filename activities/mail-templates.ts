@@ -1,0 +1,66 @@
+/**
+ * The texts of the mails a person receives, after WordPress's own
+ * (reference §1.7, §4.7), with the expiry stated plainly.
+ */
+
+export interface Site {
+  name: string;
+  url: string;
+}
+
+const ACTION_DESCRIPTION = { export: 'Export Personal Data' } as const;
+
+/** "25 November 2026, 14:03 UTC": unambiguous for any reader. */
+export function formatDate(iso: string): string {
+  const date = new Date(iso);
+  const day = date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+  const time = date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+  return `${day}, ${time} UTC`;
+}
+
+export function confirmationMail(site: Site, action: keyof typeof ACTION_DESCRIPTION, link: string, expiresAt: string) {
+  return {
+    subject: `[${site.name}] Confirm Action: ${ACTION_DESCRIPTION[action]}`,
+    text: [
+      'Howdy,',
+      '',
+      'A request has been made to perform the following action on your account:',
+      '',
+      `     ${ACTION_DESCRIPTION[action]}`,
+      '',
+      'To confirm this, please click on the following link:',
+      link,
+      '',
+      `The link works until ${formatDate(expiresAt)}.`,
+      '',
+      'You can safely ignore and delete this email if you do not want to',
+      'take this action.',
+      '',
+      'Regards,',
+      `All at ${site.name}`,
+      site.url,
+      '',
+    ].join('\n'),
+  };
+}
+
+export function downloadMail(site: Site, link: string, expiresAt: string) {
+  return {
+    subject: `[${site.name}] Personal Data Export`,
+    text: [
+      'Howdy,',
+      '',
+      'Your request for an export of personal data has been completed. You may',
+      'download your personal data by clicking on the link below. For privacy',
+      `and security, we will automatically delete the file on ${formatDate(expiresAt)},`,
+      'so please download it before then.',
+      '',
+      link,
+      '',
+      'Regards,',
+      `All at ${site.name}`,
+      site.url,
+      '',
+    ].join('\n'),
+  };
+}

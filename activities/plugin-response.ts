@@ -1,0 +1,40 @@
+/**
+ * Checks an exporter's answer the way WordPress does (reference §2.3), then
+ * every item, and says which exporter, which page and what was wrong.
+ */
+import { PluginContractError } from '../lib/errors.ts';
+import { exportItemSchema, type ExportPage } from '../plugins/contract.ts';
+
+/**
+ * @throws {PluginContractError} naming the exporter, the page and the problem
+ */
+export function validateExportPage(response: unknown, exporter: { key: string; name: string }, page: number): ExportPage {
+  const who = `exporter "${exporter.key}" (${exporter.name}), page ${page}`;
+  const fail = (problem: string): never => {
+    throw new PluginContractError(`Cannot use the answer of ${who}: ${problem}`);
+  };
+  if (typeof response !== 'object' || response === null || Array.isArray(response)) {
+    fail(`expected an object { data, done }, got ${describe(response)}`);
+  }
+  const record = response as Record<string, unknown>;
+  if (!('data' in record)) fail('expected "data" in the response');
+  if (!Array.isArray(record.data)) fail(`expected "data" to be a list of items, got ${describe(record.data)}`);
+  if (!('done' in record)) fail('expected "done" (boolean) in the response');
+  if (typeof record.done !== 'boolean') fail(`expected "done" to be a boolean, got ${describe(record.done)}`);
+  const items = record.data as unknown[];
+  for (const [index, item] of items.entries()) {
+    const parsed = exportItemSchema.safeParse(item);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const path = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('') : '';
+      fail(`data[${index}]${path}: ${issue?.message ?? 'invalid item'}`);
+    }
+  }
+  return { data: items as ExportPage['data'], done: record.done as boolean };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'string' ? 'a string' : typeof value;
+}

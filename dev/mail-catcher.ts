@@ -1,0 +1,215 @@
+/**
+ * A local mail catcher for development and tests: a real SMTP server on
+ * loopback (no auth, no TLS) that keeps every message it accepts in memory,
+ * parsed with mailparser, and optionally an HTTP viewer that lists them. The
+ * engine sends through it exactly as through a production relay, so tests
+ * exercise the real SMTP path, including permanent (5xx) recipient refusals.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+/** A message the catcher accepted. `to` is the SMTP envelope (so Bcc recipients appear). */
+export interface CaughtMail {
+  id: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html?: string;
+  messageId?: string;
+  date: Date;
+  raw: string;
+}
+
+/** A running catcher. */
+export interface MailCatcher {
+  /** Where to send: `smtp://127.0.0.1:PORT`. */
+  smtpUrl: string;
+  /** The viewer, `http://127.0.0.1:PORT`, when `httpPort` was given. */
+  httpUrl?: string;
+  /** Caught messages, oldest first. */
+  messages(): CaughtMail[];
+  /** Resolves with the first caught message (already caught or future) that matches. */
+  waitFor(predicate: (m: CaughtMail) => boolean, timeoutMs?: number): Promise<CaughtMail>;
+  /** Forgets every caught message. */
+  clear(): void;
+  /** Stops both servers; pending `waitFor` calls reject. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link startMailCatcher}. */
+export interface MailCatcherOptions {
+  /** SMTP port; 0 picks a free one. @default 0 */
+  smtpPort?: number;
+  /** If given (0 = random), also serve the HTTP viewer on this port. @default undefined (no viewer) */
+  httpPort?: number;
+  /** Interface to bind; keep it loopback, there is no auth. @default '127.0.0.1' */
+  host?: string;
+  /** For tests: recipients for which this returns true are refused with `550`. @default undefined */
+  rejectRecipients?: (rcpt: string) => boolean;
+}
+
+/**
+ * Starts a catcher.
+ *
+ * @returns Once both servers listen.
+ * @example
+ * const catcher = await startMailCatcher({ httpPort: 0 });
+ * await transport.sendMail({ to: 'a@example.com', subject: 'Hi', text: 'x' });
+ * const mail = await catcher.waitFor((m) => m.subject === 'Hi');
+ * await catcher.close();
+ */
+export async function startMailCatcher(options: MailCatcherOptions = {}): Promise<MailCatcher> {
+  const host = options.host ?? '127.0.0.1';
+  const caught: CaughtMail[] = [];
+  const waiters = new Set<{ predicate: (m: CaughtMail) => boolean; resolve: (m: CaughtMail) => void; reject: (e: Error) => void }>();
+
+  const smtp = new SMTPServer({
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    authOptional: true,
+    logger: false,
+    closeTimeout: 1000,
+    size: 50 * 1024 * 1024,
+    onRcptTo(address, _session, callback) {
+      if (options.rejectRecipients?.(address.address) === true) {
+        const refusal = Object.assign(new Error(`Mailbox unavailable: ${address.address}`), { responseCode: 550 });
+        callback(refusal);
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', callback);
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        simpleParser(raw).then((parsed) => {
+          const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+          const mail: CaughtMail = {
+            id: randomUUID(),
+            from: parsed.from?.value[0]?.address ?? envelopeFrom,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+            date: parsed.date ?? new Date(),
+            raw: raw.toString('utf8'),
+          };
+          if (typeof parsed.html === 'string') mail.html = parsed.html;
+          if (parsed.messageId !== undefined) mail.messageId = parsed.messageId;
+          caught.push(mail);
+          for (const w of waiters) if (w.predicate(mail)) { waiters.delete(w); w.resolve(mail); }
+          callback();
+        }, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    smtp.once('error', reject);
+    smtp.listen(options.smtpPort ?? 0, host, () => { smtp.off('error', reject); resolve(); });
+  });
+  const smtpPort = (smtp.server.address() as AddressInfo).port;
+
+  let http: ReturnType<typeof serve> | undefined;
+  let httpUrl: string | undefined;
+  const httpPort = options.httpPort;
+  if (httpPort !== undefined) {
+    const app = _viewerApp(() => caught, () => { caught.length = 0; });
+    const port = await new Promise<number>((resolve, reject) => {
+      http = serve({ fetch: app.fetch, port: httpPort, hostname: host }, (info) => resolve(info.port));
+      http.once('error', reject);
+    });
+    httpUrl = `http://${_hostForUrl(host)}:${port}`;
+  }
+
+  const catcher: MailCatcher = {
+    smtpUrl: `smtp://${_hostForUrl(host)}:${smtpPort}`,
+    messages: () => [...caught],
+    waitFor(predicate, timeoutMs = 5000) {
+      const found = caught.find(predicate);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise<CaughtMail>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`Cannot find caught mail: none matched within ${timeoutMs} ms (${caught.length} caught)`));
+        }, timeoutMs);
+        const waiter = {
+          predicate,
+          resolve: (m: CaughtMail) => { clearTimeout(timer); resolve(m); },
+          reject: (e: Error) => { clearTimeout(timer); reject(e); },
+        };
+        waiters.add(waiter);
+      });
+    },
+    clear: () => { caught.length = 0; },
+    async close() {
+      for (const w of waiters) w.reject(new Error('Cannot find caught mail: the catcher was closed'));
+      waiters.clear();
+      const closing = [new Promise<void>((resolve) => smtp.close(() => resolve()))];
+      if (http !== undefined) {
+        const server = http;
+        closing.push(new Promise<void>((resolve) => { server.close(() => resolve()); }));
+      }
+      await Promise.all(closing);
+    },
+  };
+  if (httpUrl !== undefined) catcher.httpUrl = httpUrl;
+  return catcher;
+}
+
+// ---------------------------------------------------------------------------
+// The HTTP viewer
+// ---------------------------------------------------------------------------
+
+function _viewerApp(list: () => CaughtMail[], clear: () => void): Hono {
+  const app = new Hono();
+  app.use(async (c, next) => {
+    await next();
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+    c.header('X-Content-Type-Options', 'nosniff');
+  });
+  app.get('/api/messages', (c) => c.json([...list()].reverse()));
+  app.delete('/api/messages', (c) => { clear(); return c.body(null, 204); });
+  app.get('/', (c) => {
+    const items = [...list()].reverse().map((m) => `<article>
+<h2>${_escape(m.subject || '(no subject)')}</h2>
+<p>To: ${_escape(m.to.join(', '))} · From: ${_escape(m.from)} · ${_escape(m.date.toISOString())}</p>
+<pre>${_linkify(m.text)}</pre>
+</article>`);
+    return c.html(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Mail catcher (${items.length})</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}article{border-top:1px solid #ccc;padding:.5em 0}
+h2{font-size:1.1em;margin:.2em 0}p{color:#555;margin:.2em 0}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style>
+</head><body><h1>Mail catcher: ${items.length} message${items.length === 1 ? '' : 's'}</h1>
+${items.join('\n') || '<p>No mail yet.</p>'}
+</body></html>`);
+  });
+  return app;
+}
+
+const _HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function _escape(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => _HTML_ESCAPES[ch] ?? ch);
+}
+
+/** Escapes `text`, turning each http(s) URL into a link (trailing punctuation stays outside). */
+function _linkify(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
+    const url = match[0].replace(/[.,;:!?)\]]+$/, '');
+    const start = match.index;
+    out += _escape(text.slice(last, start)) + `<a href="${_escape(url)}" rel="noreferrer">${_escape(url)}</a>`;
+    last = start + url.length;
+  }
+  return out + _escape(text.slice(last));
+}
+
+function _hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}

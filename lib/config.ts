@@ -1,0 +1,149 @@
+/**
+ * Configuration from the environment, validated once at start with messages
+ * that say what to fix. Only the variables listed here are read (an
+ * allow-list), and secrets serialise to `{}` so a logged config leaks nothing.
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { parseDuration } from './duration.ts';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration such as "24h", "3d", "90s" or "500ms", got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('dsr'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_UI_URL: z.url().optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
+  MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
+  ADMIN_EMAIL: z.email().optional(),
+  PLUGINS_FILE: z.string().min(1).default('plugins.yaml'),
+  PORT: port.default(3000),
+  PUBLIC_URL: z.url().optional(),
+  STORAGE_DIR: z.string().min(1).default('var/storage'),
+  SITE_NAME: z.string().min(1).default('Example Site'),
+  SITE_URL: z.url().optional(),
+  APP_SECRET: z.string().min(32, 'must be at least 32 characters of random text (e.g. `openssl rand -hex 32`)').optional(),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  CONFIRM_TTL: duration('24h'),
+  EXPORT_RETENTION: duration('3d'),
+  HEARTBEAT_TIMEOUT: duration('30s'),
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+});
+
+/** Secrets are kept out of JSON and `util.inspect` output. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
+  }
+  /** The secret text: pass it only to the code that needs it. */
+  reveal(): string {
+    return this.#value;
+  }
+  toJSON(): Record<string, never> {
+    return {};
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Secret(***)';
+  }
+}
+
+export interface Config {
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey: Secret | undefined;
+    tls: boolean;
+    clientCertPath: string | undefined;
+    clientKeyPath: string | undefined;
+    uiUrl: string | undefined;
+  };
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  adminEmail: string | undefined;
+  pluginsFile: string;
+  port: number;
+  publicUrl: string;
+  storageDir: string;
+  siteName: string;
+  siteUrl: string;
+  appSecret: Secret | undefined;
+  adminToken: Secret | undefined;
+  confirmTtlMs: number;
+  exportRetentionMs: number;
+  heartbeatTimeoutMs: number;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/**
+ * Reads and validates the configuration.
+ * @param env the environment to read (default `process.env`)
+ * @throws {ConfigError} listing every invalid variable and what would be valid
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((name) => (env[name] === undefined || env[name] === '' ? [] : [[name, env[name]]])),
+  );
+  const parsed = envSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Cannot start: invalid environment\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY === undefined ? undefined : new Secret(e.TEMPORAL_API_KEY),
+      tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CLIENT_CERT_PATH !== undefined,
+      clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
+      clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
+      uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
+    },
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    adminEmail: e.ADMIN_EMAIL,
+    pluginsFile: e.PLUGINS_FILE,
+    port: e.PORT,
+    publicUrl,
+    storageDir: e.STORAGE_DIR,
+    siteName: e.SITE_NAME,
+    siteUrl: (e.SITE_URL ?? publicUrl).replace(/\/+$/, ''),
+    appSecret: e.APP_SECRET === undefined ? undefined : new Secret(e.APP_SECRET),
+    adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
+    confirmTtlMs: e.CONFIRM_TTL,
+    exportRetentionMs: e.EXPORT_RETENTION,
+    heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/**
+ * Returns a required setting or explains which variable to set.
+ * @throws {ConfigError} when the value is missing
+ */
+export function required<T>(value: T | undefined, variable: string, purpose: string): T {
+  if (value === undefined) throw new ConfigError(`Cannot start: ${variable} is not set (${purpose})`);
+  return value;
+}

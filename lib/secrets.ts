@@ -1,0 +1,45 @@
+/**
+ * Keys derived from the one APP_SECRET, one per purpose, so that knowing a
+ * subject hash never helps to forge a confirmation key or a download name.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Secret } from './config.ts';
+
+export type KeyPurpose = 'subject' | 'confirmation' | 'export-file';
+
+function derive(secret: Secret, purpose: KeyPurpose): Buffer {
+  return createHmac('sha256', secret.reveal()).update(`dsr-engine:${purpose}`).digest();
+}
+
+/**
+ * HMAC of `message` under the key derived for `purpose`, base64url without padding (43 chars, 256 bits).
+ * @example keyedToken(secret, 'confirmation', 'req-1:0')
+ */
+export function keyedToken(secret: Secret, purpose: KeyPurpose, message: string): string {
+  return createHmac('sha256', derive(secret, purpose)).update(message).digest('base64url');
+}
+
+/**
+ * The keyed hash that stands for a person everywhere Temporal can see:
+ * workflow IDs and search attributes never hold the email itself.
+ */
+export function subjectHash(secret: Secret, email: string): string {
+  return createHmac('sha256', derive(secret, 'subject')).update(normaliseEmail(email)).digest('hex').slice(0, 32);
+}
+
+/** Emails compare case-insensitively and without surrounding space, as WordPress's database does. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** SHA-256 hex of a confirmation key: only this is stored. */
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Constant-time comparison of two hex digests. */
+export function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}

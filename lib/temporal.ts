@@ -1,0 +1,53 @@
+/**
+ * Connecting to Temporal from configuration, for the worker (native
+ * connection) and the server (client connection) alike, and registering the
+ * search attributes operators filter requests by.
+ */
+import { readFileSync } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { Config } from './config.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
+
+function connectionOptions(config: Config['temporal']) {
+  const tls =
+    config.clientCertPath && config.clientKeyPath
+      ? { clientCertPair: { crt: readFileSync(config.clientCertPath), key: readFileSync(config.clientKeyPath) } }
+      : config.tls;
+  return {
+    address: config.address,
+    tls,
+    ...(config.apiKey ? { apiKey: config.apiKey.reveal() } : {}),
+  };
+}
+
+export function connectWorker(config: Config['temporal']): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(config));
+}
+
+export function connectClient(config: Config['temporal']): Promise<Connection> {
+  return Connection.connect(connectionOptions(config));
+}
+
+/**
+ * Registers the Dsr* search attributes; an attribute that exists already is fine.
+ * Clusters that forbid the operator API (Temporal Cloud) need them created by hand:
+ * the returned message says which.
+ */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string | undefined> {
+  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
+  const missing = SEARCH_ATTRIBUTES.filter((key) => !existing?.customAttributes?.[key.name]);
+  if (missing.length === 0) return undefined;
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, keyword])),
+    });
+    return undefined;
+  } catch (error) {
+    const names = missing.map((key) => key.name).join(', ');
+    return `Cannot register search attributes ${names} (${(error as Error).message}); create them as Keyword with \`temporal operator search-attribute create\``;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * `index.html` and the per-group pages, written as streams of text.
+ *
+ * Structure follows WordPress (reference §4.6); the CSS is our own so the
+ * report reads on a phone and prints cleanly. A group with more items than
+ * the page size is moved out to `groups/<anchor>-<n>.html` so that no single
+ * HTML file grows without bound (a browser cannot open a 1 GB page).
+ */
+import type { ExportPair } from '../plugins/contract.ts';
+import { escapeText, renderValue, toAnchor } from './html.ts';
+import type { MergedExport, MergedGroup, MergedRow } from './merge.ts';
+
+/** How one group appears in the report. */
+export interface ReportSection {
+  readonly group: MergedGroup;
+  /** Unique id of the group's heading, also the stem of its page files. */
+  readonly anchor: string;
+  /** Number of separate pages; 0 when the items are shown in index.html. */
+  readonly pages: number;
+  /** Most items per separate page. */
+  readonly pageSize: number;
+}
+
+// No network and no scripts, even if escaping had a hole: the CSP is the backstop.
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
+
+const CSS = [
+  'body{color:#1a1a1a;background:#fff;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;max-width:60rem;margin:0 auto;padding:1rem}',
+  'h1{font-size:1.75rem}h2{font-size:1.35rem;margin-top:2rem;border-bottom:1px solid #ddd}.count{color:#555;font-weight:normal}',
+  'table{width:100%;border:1px solid #ddd;border-collapse:collapse;background:#f4f4f4;margin-bottom:1.25rem;table-layout:fixed}',
+  'th,td{padding:.4rem .6rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{width:30%}tr:nth-child(odd){background:#fafafa}',
+  'a{color:#0645ad}.return-to-top{text-align:right}',
+  '@media (max-width:36rem){th,td{display:block;width:auto}th{padding-bottom:0}}',
+  '@media print{body{max-width:none;padding:0;font-size:10pt}.return-to-top,nav{display:none}table,tr{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}',
+].join('');
+
+const TO_TOP = '<div class="return-to-top"><a href="#top"><span aria-hidden="true">&uarr; </span> Go to top</a></div>';
+
+/**
+ * Gives every group a unique anchor and decides which groups get pages.
+ * @param pageSize most items shown per page; larger groups are split
+ */
+export function planSections(groups: readonly MergedGroup[], pageSize: number): ReportSection[] {
+  const used = new Set(['top', 'table_of_contents']);
+  return groups.map((group) => {
+    const base = toAnchor(group.label, group.id);
+    let anchor = base;
+    for (let n = 2; used.has(anchor); n++) anchor = `${base}-${n}`;
+    used.add(anchor);
+    const pages = group.itemCount > pageSize ? Math.ceil(group.itemCount / pageSize) : 0;
+    return { group, anchor, pages, pageSize };
+  });
+}
+
+/** @returns the ZIP path of page `n` (1-based) of a split group */
+export function groupPagePath(section: ReportSection, n: number): string {
+  return `groups/${section.anchor}-${n}.html`;
+}
+
+/** Yields `index.html`: headings, table of contents, and every group. */
+export function* indexHtml(title: string, sections: readonly ReportSection[], merged: MergedExport): Generator<string> {
+  const many = sections.length > 1;
+  yield `${head(title)}<h1 id="top">Personal Data Export</h1>`;
+  if (many) {
+    yield '<div id="table_of_contents"><h2>Table of Contents</h2><ul>';
+    for (const { group, anchor } of sections) yield `<li><a href="#${anchor}">${label(group)}</a></li>`;
+    yield '</ul></div>';
+  }
+  for (const section of sections) {
+    const { group, anchor, pages } = section;
+    yield `<h2 id="${anchor}">${label(group)}</h2>${description(group)}<div>`;
+    if (pages === 0) {
+      yield* itemTables(merged.groupRows(group.seq, 1, group.itemCount));
+    } else {
+      yield `<p>${group.itemCount} items, shown on ${pages} pages:</p><ul>`;
+      for (let n = 1; n <= pages; n++) {
+        const [first, last] = pageRange(section, n);
+        yield `<li><a href="${groupPagePath(section, n)}">Items ${first}&ndash;${last}</a></li>`;
+      }
+      yield '</ul>';
+    }
+    yield many ? `${TO_TOP}</div>` : '</div>';
+  }
+  yield '</body>\n</html>\n';
+}
+
+/** Yields page `n` (1-based) of a split group, with a way back to index.html. */
+export function* groupPageHtml(title: string, section: ReportSection, n: number, merged: MergedExport): Generator<string> {
+  const { group, pages } = section;
+  const [first, last] = pageRange(section, n);
+  const nav = [
+    n > 1 ? `<a href="${section.anchor}-${n - 1}.html">&larr; Previous page</a>` : '',
+    `<a href="../index.html#${section.anchor}">Back to the report</a>`,
+    n < pages ? `<a href="${section.anchor}-${n + 1}.html">Next page &rarr;</a>` : '',
+  ].filter(Boolean).join(' &middot; ');
+  yield `${head(`${group.label} (${n}/${pages}) – ${title}`)}<nav>${nav}</nav>`;
+  yield `<h1 id="top">${escapeText(group.label)} <span class="count">(page ${n} of ${pages})</span></h1>${description(group)}`;
+  yield `<p>Items ${first}&ndash;${last} of ${group.itemCount}.</p><div>`;
+  yield* itemTables(merged.groupRows(group.seq, first, last));
+  yield `</div><nav>${nav}</nav></body>\n</html>\n`;
+}
+
+// ─── helpers ────────────────────────────────────────────────────────────────
+
+/** @returns the 1-based ranks of the first and last item on page `n` */
+function pageRange(section: ReportSection, n: number): [number, number] {
+  return [(n - 1) * section.pageSize + 1, Math.min(n * section.pageSize, section.group.itemCount)];
+}
+
+function head(title: string): string {
+  return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta http-equiv="Content-Security-Policy" content="${CSP}">\n<meta name="referrer" content="no-referrer">\n<style>${CSS}</style>\n<title>${escapeText(title)}</title>\n</head>\n<body>\n`;
+}
+
+function label(group: MergedGroup): string {
+  const count = group.itemCount > 1 ? ` <span class="count">(${group.itemCount})</span>` : '';
+  return `${escapeText(group.label)}${count}`;
+}
+
+function description(group: MergedGroup): string {
+  return group.description === '' ? '' : `<p>${escapeText(group.description)}</p>`;
+}
+
+/** One `<table>` per merged item; consecutive rows of the same item share it. */
+function* itemTables(rows: Iterable<MergedRow>): Generator<string> {
+  let current: string | undefined;
+  for (const row of rows) {
+    const key = `${row.groupSeq}:${row.rank}`;
+    if (key !== current) {
+      yield current === undefined ? '<table><tbody>' : '</tbody></table><table><tbody>';
+      current = key;
+    }
+    for (const { name, value } of JSON.parse(row.pairs) as ExportPair[]) {
+      yield `<tr><th>${escapeText(name)}</th><td>${renderValue(value)}</td></tr>`;
+    }
+  }
+  if (current !== undefined) yield '</tbody></table>';
+}

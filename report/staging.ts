@@ -1,0 +1,122 @@
+/**
+ * The per-request staging store: one SQLite file on disk that activities fill
+ * page by page and the report builder reads back in merged order.
+ *
+ * Export data never lives wholly in memory nor travels through Temporal
+ * history; only this file's path does. Pages are keyed by
+ * `(exporterIndex, page)` so that a retried activity rewrites its page instead
+ * of appending duplicates.
+ */
+import { chmodSync, closeSync, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { ExportItem } from '../plugins/contract.ts';
+import { type MergedExport, mergeStaged } from './merge.ts';
+
+/** Options of {@link openStaging}. */
+export interface OpenStagingOptions {
+  /**
+   * Fail instead of creating an empty store when the file is missing, so a
+   * wrong path cannot turn into an export that silently holds no data.
+   * @default false
+   */
+  readonly fileMustExist?: boolean;
+}
+
+/** A staging store opened by {@link openStaging}. Synchronous, single connection. */
+export interface StagingStore {
+  /**
+   * Stores one exporter page, replacing whatever that page held before.
+   * @param exporterIndex 0-based exporter position; -1 is the built-in About group
+   * @param page the exporter's page number
+   * @throws {RangeError} when `exporterIndex` or `page` is not an integer in range
+   */
+  writePage(exporterIndex: number, page: number, items: readonly ExportItem[]): void;
+  /** @returns how many distinct pages (empty ones included) the exporter has written */
+  pageCount(exporterIndex: number): number;
+  /** @returns how many items are staged, before merging repeated `item_id`s */
+  itemCount(): number;
+  /** Builds the WordPress merge (reference §2.6) on disk; see {@link MergedExport}. */
+  merge(): MergedExport;
+  /** Closes the connection. The file stays; deleting it is the caller's job. */
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS page (
+  exporter INTEGER NOT NULL,
+  page INTEGER NOT NULL,
+  items INTEGER NOT NULL,
+  PRIMARY KEY (exporter, page)
+);
+CREATE TABLE IF NOT EXISTS item (
+  exporter INTEGER NOT NULL,
+  page INTEGER NOT NULL,
+  pos INTEGER NOT NULL,
+  group_id TEXT NOT NULL,
+  group_label TEXT NOT NULL,
+  group_description TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  pairs TEXT NOT NULL, -- JSON array of {name, value}
+  PRIMARY KEY (exporter, page, pos)
+);`;
+
+/**
+ * Opens (and, unless told otherwise, creates) the staging file at `path`.
+ *
+ * The file is created with mode 0o600; SQLite gives its `-wal`/`-shm`
+ * companions the same mode.
+ *
+ * @param path where the SQLite file lives (its directory must exist)
+ * @throws {Error} when the file cannot be created or opened
+ * @example
+ * const store = openStaging('/var/lib/dsr/req-42.sqlite');
+ * store.writePage(0, 1, page.data);
+ * store.close();
+ */
+export function openStaging(path: string, options: OpenStagingOptions = {}): StagingStore {
+  if (!options.fileMustExist) closeSync(openSync(path, 'a', 0o600));
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    chmodSync(path, 0o600);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(SCHEMA);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  const deletePage = db.prepare('DELETE FROM item WHERE exporter = ? AND page = ?');
+  const insertItem = db.prepare(
+    'INSERT INTO item (exporter, page, pos, group_id, group_label, group_description, item_id, pairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const recordPage = db.prepare('INSERT OR REPLACE INTO page (exporter, page, items) VALUES (?, ?, ?)');
+  const countPages = db.prepare<[number], number>('SELECT COUNT(*) FROM page WHERE exporter = ?').pluck();
+  const countItems = db.prepare<[], number>('SELECT COUNT(*) FROM item').pluck();
+
+  const replacePage = db.transaction((exporter: number, page: number, items: readonly ExportItem[]) => {
+    deletePage.run(exporter, page);
+    items.forEach((item, pos) => {
+      // Copy only name/value so that stray properties never reach export.json.
+      const pairs = JSON.stringify(item.data.map(({ name, value }) => ({ name, value })));
+      insertItem.run(exporter, page, pos, item.group_id, item.group_label, item.group_description ?? '', item.item_id, pairs);
+    });
+    recordPage.run(exporter, page, items.length);
+  });
+
+  return {
+    writePage(exporterIndex, page, items) {
+      if (!Number.isSafeInteger(exporterIndex) || exporterIndex < -1) {
+        throw new RangeError(`Cannot write staging page: exporterIndex must be an integer >= -1, got '${exporterIndex}'`);
+      }
+      if (!Number.isSafeInteger(page) || page < 0) {
+        throw new RangeError(`Cannot write staging page: page must be an integer >= 0, got '${page}'`);
+      }
+      replacePage(exporterIndex, page, items);
+    },
+    pageCount: (exporterIndex) => countPages.get(exporterIndex) ?? 0,
+    itemCount: () => countItems.get() ?? 0,
+    merge: () => mergeStaged(db),
+    close: () => db.close(),
+  };
+}

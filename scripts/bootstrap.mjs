@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Entry point of `npm start`, `npm test` and `npm run bench` on a fresh clone.
+ *
+ * Runs before `node_modules` exists, so it is plain Node ESM with no
+ * dependencies. It makes sure that
+ *   1. `node_modules` matches package-lock.json (`npm ci` otherwise) and the
+ *      better-sqlite3 native addon was built;
+ *   2. a Temporal CLI (the dev server) is available: `$TEMPORAL_CLI`, or one
+ *      built once with `go install` into the user cache;
+ * and then runs the target TypeScript script with tsx, passing arguments,
+ * environment (plus `TEMPORAL_CLI`), signals and the exit code through.
+ *
+ * Usage: node scripts/bootstrap.mjs <start|test|bench> [args…]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Keep in sync with `dev/temporal-server.ts` (`TEMPORAL_CLI_VERSION`). v1.6+ cannot be `go install`ed. */
+const TEMPORAL_CLI_VERSION = '1.5.1';
+const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+
+/** @type {Record<string, string>} target name → script run with tsx */
+const TARGETS = {
+  start: 'scripts/start.ts',
+  test: 'scripts/test.ts',
+  bench: 'bench/run.ts',
+};
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** @param {string} message */
+function log(message) {
+  process.stderr.write(`[bootstrap] ${message}\n`);
+}
+
+/**
+ * Print `message` and exit 1.
+ * @param {string} message
+ * @returns {never}
+ */
+function fail(message) {
+  process.stderr.write(`[bootstrap] error: ${message}\n`);
+  process.exit(1);
+}
+
+/** @param {string} file @returns {number} mtime in ms, or -1 if missing */
+function mtime(file) {
+  try {
+    return fs.statSync(file).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
+
+/** @param {number} startMs */
+function since(startMs) {
+  return `${((Date.now() - startMs) / 1000).toFixed(1)} s`;
+}
+
+/** 1. `npm ci` when node_modules is missing or older than the manifest / lockfile. */
+function ensureNodeModules() {
+  const lockfile = path.join(root, 'package-lock.json');
+  const installed = mtime(path.join(root, 'node_modules', '.package-lock.json'));
+  const newest = Math.max(mtime(lockfile), mtime(path.join(root, 'package.json')));
+  if (mtime(lockfile) < 0) fail('package-lock.json is missing; run `npm install` once and commit it.');
+
+  if (installed < 0 || installed < newest) {
+    log(installed < 0 ? 'node_modules missing: running npm ci' : 'node_modules older than package-lock.json: running npm ci');
+    /** @type {NodeJS.ProcessEnv} */
+    const env = { ...process.env };
+    // better-sqlite3 builds from source with node-gyp; use the local headers instead of downloading them.
+    if (!env.npm_config_nodedir && fs.existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
+    const started = Date.now();
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const result = spawnSync(npm, ['ci'], { cwd: root, env, stdio: 'inherit' });
+    if (result.error) fail(`could not run npm ci: ${result.error.message}`);
+    if (result.status !== 0) fail(`npm ci failed (exit ${result.status ?? result.signal})`);
+    log(`npm ci done in ${since(started)}`);
+  }
+
+  const addon = path.join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  if (!fs.existsSync(addon)) {
+    fail(
+      `better-sqlite3's native addon was not built (${path.relative(root, addon)} is missing).\n` +
+        '  It builds from source with node-gyp: it needs python3, make, a C++ compiler and the Node headers\n' +
+        '  (npm_config_nodedir=/usr when /usr/include/node exists), and npm must be allowed to run its install\n' +
+        '  script ("allowScripts" in package.json). Fix that, then `rm -rf node_modules` and run again.',
+    );
+  }
+}
+
+/** @param {string} file */
+function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * 2. Path of the Temporal CLI: `$TEMPORAL_CLI`, else the cached build (built now if missing).
+ * @returns {string}
+ */
+function ensureTemporalCli() {
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    if (!isExecutable(fromEnv)) fail(`TEMPORAL_CLI=${fromEnv} is not an executable file.`);
+    return path.resolve(fromEnv);
+  }
+
+  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  const dir = path.join(cacheHome, 'dsr-engine', `temporal-${TEMPORAL_CLI_VERSION}`);
+  const binary = path.join(dir, 'temporal');
+  if (isExecutable(binary)) return binary;
+
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) {
+    fail(
+      `the Temporal CLI is not at ${binary} and Go is not available to build it (${go.error?.message ?? go.stderr.trim()}).\n` +
+        `  Install Go >= 1.25 (or set TEMPORAL_CLI to an existing \`temporal\` ${TEMPORAL_CLI_VERSION} binary).`,
+    );
+  }
+
+  fs.mkdirSync(dir, { recursive: true });
+  removeStaleBuildDirs(dir);
+  // Build into a private temp dir and rename, so a killed build never leaves a half-written binary.
+  const tmp = fs.mkdtempSync(path.join(dir, '.build-'));
+  const args = [
+    'install',
+    `-ldflags=-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+    `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`,
+  ];
+  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} (dev server) with ${go.stdout.trim()}`);
+  log(`  go ${args.join(' ')}  (GOBIN=${tmp}, CGO_ENABLED=0)`);
+  log('  this takes a few minutes the first time; the binary is cached in ' + dir);
+  const started = Date.now();
+  const result = spawnSync('go', args, {
+    env: { ...process.env, GOBIN: tmp, CGO_ENABLED: '0' },
+    stdio: 'inherit',
+  });
+  if (result.error || result.status !== 0 || !isExecutable(path.join(tmp, 'temporal'))) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fail(`go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}).`);
+  }
+  fs.renameSync(path.join(tmp, 'temporal'), binary);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  log(`Temporal CLI built in ${since(started)}: ${binary}`);
+  return binary;
+}
+
+/**
+ * Remove `.build-*` dirs left by killed builds (older than an hour, so a
+ * build running in parallel is left alone).
+ * @param {string} dir
+ */
+function removeStaleBuildDirs(dir) {
+  for (const name of fs.readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (name.startsWith('.build-') && Date.now() - mtime(full) > 3_600_000) {
+      fs.rmSync(full, { recursive: true, force: true });
+    }
+  }
+}
+
+/**
+ * 3. Run `script` with tsx; forward SIGINT/SIGTERM and mirror its exit.
+ * @param {string} script
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} env
+ */
+function run(script, args, env) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env, stdio: 'inherit' });
+  /** @type {NodeJS.Signals[]} */
+  const signals = ['SIGINT', 'SIGTERM'];
+  /** @param {NodeJS.Signals} signal */
+  const forward = (signal) => {
+    child.kill(signal);
+  };
+  for (const signal of signals) process.on(signal, forward);
+  child.on('error', (error) => fail(`could not start ${script}: ${error.message}`));
+  child.on('exit', (code, signal) => {
+    for (const s of signals) process.off(s, forward);
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+}
+
+function main() {
+  const [target, ...args] = process.argv.slice(2);
+  const script = target !== undefined && Object.hasOwn(TARGETS, target) ? TARGETS[target] : undefined;
+  if (script === undefined) fail(`usage: node scripts/bootstrap.mjs <${Object.keys(TARGETS).join('|')}> [args…]`);
+  ensureNodeModules();
+  const cli = ensureTemporalCli();
+  run(script, args, { ...process.env, TEMPORAL_CLI: cli });
+}
+
+main();

@@ -1,0 +1,183 @@
+/**
+ * Requests as the admin API sees them, read from and sent to their
+ * workflows. Temporal is the store: the memo holds each request's record,
+ * search attributes let the list filter, and signals carry every change.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Secret } from '../lib/config.ts';
+import { subjectHash } from '../lib/secrets.ts';
+import {
+  cleanupWorkflowId,
+  DsrAction,
+  DsrRequestId,
+  DsrStatus,
+  DsrSubject,
+  type ExportRequestInput,
+  type Progress,
+  progressQuery,
+  type RequestAction,
+  type RequestMemo,
+  requestWorkflowId,
+} from '../workflows/definitions.ts';
+import type { exportRequest } from '../workflows/export-request.ts';
+
+export interface RequestSettings {
+  taskQueue: string;
+  secret: Secret;
+  confirmTtlMs: number;
+  retentionMs: number;
+  heartbeatTimeoutMs: number;
+}
+
+/** A request and where its workflow is. */
+export interface FoundRequest {
+  memo: RequestMemo;
+  workflowId: string;
+  runId: string;
+  running: boolean;
+  temporalStatus: string;
+}
+
+/** An incomplete request for the same person and action exists. */
+export class DuplicateRequestError extends Error {
+  override readonly name = 'DuplicateRequestError';
+  constructor(readonly existingId: string) {
+    super(`Cannot create the request: an incomplete request "${existingId}" for this email address and action already exists`);
+  }
+}
+
+const ID_PATTERN = /^(export)-([0-9a-f]{32})-([a-z0-9]{10})$/;
+
+export function createRequestService(client: Client, settings: RequestSettings) {
+  async function describe(workflowId: string, runId?: string): Promise<FoundRequest | undefined> {
+    try {
+      const description = await client.workflow.getHandle(workflowId, runId).describe();
+      const memo = description.memo?.record as RequestMemo | undefined;
+      if (!memo) return undefined;
+      return {
+        memo,
+        workflowId,
+        runId: description.runId,
+        running: description.status.name === 'RUNNING',
+        temporalStatus: description.status.name,
+      };
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  return {
+    /** Starts a request's workflow; one incomplete request per person and action. */
+    async create(input: { email: string; action: RequestAction; sendAsEmail: boolean; skipConfirmation: boolean }) {
+      const subject = subjectHash(settings.secret, input.email);
+      const workflowId = requestWorkflowId(input.action, subject);
+      const requestId = `${input.action}-${subject}-${randomId()}`;
+      const createdAt = new Date().toISOString();
+      const memo: RequestMemo = {
+        requestId,
+        email: input.email,
+        action: input.action,
+        status: input.skipConfirmation ? 'confirmed' : 'pending',
+        createdAt,
+        sendAsEmail: input.sendAsEmail,
+      };
+      const args: ExportRequestInput = {
+        requestId,
+        email: input.email,
+        subject,
+        sendAsEmail: input.sendAsEmail,
+        skipConfirmation: input.skipConfirmation,
+        createdAt,
+        confirmTtlMs: settings.confirmTtlMs,
+        retentionMs: settings.retentionMs,
+        heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+      };
+      let runId: string;
+      try {
+        const handle = await client.workflow.start<typeof exportRequest>('exportRequest', {
+          taskQueue: settings.taskQueue,
+          workflowId,
+          args: [args],
+          workflowIdConflictPolicy: 'FAIL',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          memo: { record: memo },
+          typedSearchAttributes: [
+            { key: DsrAction, value: input.action },
+            { key: DsrStatus, value: memo.status },
+            { key: DsrSubject, value: subject },
+            { key: DsrRequestId, value: requestId },
+          ],
+          staticSummary: `${input.action} request ${requestId}`,
+        });
+        runId = handle.firstExecutionRunId;
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          const existing = await describe(workflowId);
+          throw new DuplicateRequestError(existing?.memo.requestId ?? workflowId);
+        }
+        throw error;
+      }
+      return { memo, workflowId, runId, running: true, temporalStatus: 'RUNNING' } satisfies FoundRequest;
+    },
+
+    /** Finds a request by id: the current run of its workflow, or an older closed one. */
+    async find(id: string): Promise<FoundRequest | undefined> {
+      const match = ID_PATTERN.exec(id);
+      if (!match) return undefined;
+      const workflowId = requestWorkflowId(match[1] as RequestAction, match[2] as string);
+      const latest = await describe(workflowId);
+      if (latest?.memo.requestId === id) return latest;
+      for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}' AND DsrRequestId = '${id}'` })) {
+        return describe(workflowId, execution.runId);
+      }
+      return undefined;
+    },
+
+    /** Requests, newest first, optionally filtered by status and action. */
+    async list(filter: { status?: string; action?: string; limit: number }): Promise<FoundRequest[]> {
+      const clauses = [`WorkflowType = 'exportRequest'`];
+      if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
+      if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
+      const found: FoundRequest[] = [];
+      for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
+        const memo = execution.memo?.record as RequestMemo | undefined;
+        if (!memo) continue;
+        found.push({
+          memo,
+          workflowId: execution.workflowId,
+          runId: execution.runId,
+          running: execution.status.name === 'RUNNING',
+          temporalStatus: execution.status.name,
+        });
+        if (found.length >= filter.limit) break;
+      }
+      return found;
+    },
+
+    /** Live progress, when a worker can answer; undefined otherwise. */
+    async progress(request: FoundRequest): Promise<Progress | undefined> {
+      if (!request.running) return undefined;
+      const query = client.workflow.getHandle(request.workflowId, request.runId).query(progressQuery);
+      const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, 2000).unref());
+      return Promise.race([query, timeout]).catch(() => undefined);
+    },
+
+    handle(request: FoundRequest) {
+      return client.workflow.getHandle(request.workflowId, request.runId);
+    },
+
+    cleanupHandle(requestId: string) {
+      return client.workflow.getHandle(cleanupWorkflowId(requestId));
+    },
+  };
+}
+
+export type RequestService = ReturnType<typeof createRequestService>;
+
+/** 10 characters of [a-z0-9]: tells apart the successive requests of one person. */
+function randomId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  return Array.from(randomBytes(10), (byte) => alphabet[byte % alphabet.length]).join('');
+}

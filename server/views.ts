@@ -1,0 +1,69 @@
+/**
+ * The JSON shape of a request in the admin API.
+ */
+import { existsSync } from 'node:fs';
+import type { StoragePaths } from '../lib/storage.ts';
+import type { Progress, RequestMemo, RequestStatus } from '../workflows/definitions.ts';
+import type { FoundRequest } from './requests.ts';
+
+export interface ViewContext {
+  publicUrl: string;
+  paths: StoragePaths;
+  temporalUiUrl: string | undefined;
+  namespace: string;
+}
+
+export interface RequestView {
+  id: string;
+  action: RequestMemo['action'];
+  email: string;
+  status: RequestStatus;
+  reason?: string;
+  createdAt: string;
+  confirmedAt?: string;
+  completedAt?: string;
+  sendAsEmail: boolean;
+  items?: number;
+  progress?: Progress;
+  download?: { url: string; bytes: number; sha256: string; expiresAt: string; deleted: boolean };
+  workflow: { id: string; runId: string; url?: string };
+}
+
+export function requestView(request: FoundRequest, context: ViewContext, progress?: Progress): RequestView {
+  const { memo } = request;
+  // A workflow an operator terminated never wrote its last status: say so rather than "processing" forever.
+  const abandoned = !request.running && memo.status !== 'completed' && memo.status !== 'failed';
+  const view: RequestView = {
+    id: memo.requestId,
+    action: memo.action,
+    email: memo.email,
+    status: abandoned ? 'failed' : memo.status,
+    createdAt: memo.createdAt,
+    sendAsEmail: memo.sendAsEmail,
+    workflow: {
+      id: request.workflowId,
+      runId: request.runId,
+      ...(context.temporalUiUrl
+        ? {
+            url: `${context.temporalUiUrl}/namespaces/${encodeURIComponent(context.namespace)}/workflows/${encodeURIComponent(request.workflowId)}/${encodeURIComponent(request.runId)}/history`,
+          }
+        : {}),
+    },
+  };
+  const reason = abandoned ? `workflow ${request.temporalStatus.toLowerCase()}` : memo.reason;
+  if (reason !== undefined) view.reason = reason;
+  if (memo.confirmedAt) view.confirmedAt = memo.confirmedAt;
+  if (memo.completedAt) view.completedAt = memo.completedAt;
+  if (memo.items !== undefined) view.items = memo.items;
+  if (progress) view.progress = progress;
+  if (memo.download) {
+    view.download = {
+      url: `${context.publicUrl}/exports/${memo.download.file}`,
+      bytes: memo.download.bytes,
+      sha256: memo.download.sha256,
+      expiresAt: memo.download.expiresAt,
+      deleted: !existsSync(context.paths.exportFile(memo.download.file)),
+    };
+  }
+  return view;
+}

@@ -1,0 +1,95 @@
+/** Proves the test harness: the shared dev server, and a server restarted on its SQLite file. */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../dev/temporal-server.ts';
+import { hello, releaseSignal, waitForRelease } from './fixtures/hello-workflow.ts';
+import { closeTestEnv, testEnv, uniqueTaskQueue } from './helpers/temporal.ts';
+
+const workflowsPath = fileURLToPath(new URL('./fixtures/hello-workflow.ts', import.meta.url));
+
+let workflowBundle: WorkflowBundleWithSourceMap;
+before(async () => {
+  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+});
+after(closeTestEnv);
+
+describe('shared dev server (npm test)', () => {
+  it('runs a workflow with a timer on a real worker', async () => {
+    const env = await testEnv();
+    const taskQueue = uniqueTaskQueue('hello');
+    const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, workflowBundle });
+    const result = await worker.runUntil(
+      env.client.workflow.execute(hello, { taskQueue, workflowId: taskQueue, args: ['GDPR'] }),
+    );
+    assert.equal(result, 'Hello, GDPR!');
+  });
+
+  it('has the DSR search attributes registered', async () => {
+    const env = await testEnv();
+    const { customAttributes } = await env.client.connection.operatorService.listSearchAttributes({ namespace: env.namespace });
+    for (const name of ['DsrAction', 'DsrStatus', 'DsrSubject']) assert.ok(customAttributes[name] !== undefined, `${name} is registered`);
+  });
+});
+
+describe('startTemporalDevServer with a dbFile', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsr-temporal-'));
+  const dbFile = path.join(dir, 'temporal.sqlite');
+  let server: TemporalDevServer | undefined;
+  after(async () => {
+    await server?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a waiting workflow across a server restart', async () => {
+    const cliPath = findTemporalCli();
+    const taskQueue = uniqueTaskQueue('persist');
+    const workflowId = taskQueue;
+
+    // 1st life: start the workflow and let a worker run it up to its `condition`.
+    server = await startTemporalDevServer({ cliPath, dbFile });
+    await withServer(server, async (client, connection) => {
+      const worker = await Worker.create({ connection, taskQueue, workflowBundle });
+      await worker.runUntil(async () => {
+        const handle = await client.workflow.start(waitForRelease, { taskQueue, workflowId });
+        // Started, WorkflowTaskScheduled, WorkflowTaskStarted, WorkflowTaskCompleted.
+        while ((await handle.describe()).historyLength < 4) await new Promise((r) => setTimeout(r, 50));
+      });
+    });
+    await server.stop();
+
+    // 2nd life, same file, new ports: the workflow is still running and completes on a signal.
+    server = await startTemporalDevServer({ cliPath, dbFile });
+    await withServer(server, async (client, connection) => {
+      const handle = client.workflow.getHandle<typeof waitForRelease>(workflowId);
+      assert.equal((await handle.describe()).status.name, 'RUNNING');
+      const worker = await Worker.create({ connection, taskQueue, workflowBundle });
+      const result = await worker.runUntil(async () => {
+        await handle.signal(releaseSignal, 'after restart');
+        return handle.result();
+      });
+      assert.equal(result, 'released: after restart');
+    });
+  });
+});
+
+// ───────────────────────────── _helpers ─────────────────────────────
+
+async function withServer(
+  server: TemporalDevServer,
+  fn: (client: Client, connection: NativeConnection) => Promise<void>,
+): Promise<void> {
+  const connection = await NativeConnection.connect({ address: server.address });
+  const clientConnection = await Connection.connect({ address: server.address });
+  try {
+    await fn(new Client({ connection: clientConnection, namespace: server.namespace }), connection);
+  } finally {
+    await clientConnection.close();
+    await connection.close();
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The worker process: `npm run worker`. Point it at any Temporal cluster and
+ * SMTP server by environment (see README, "Production").
+ */
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from '../activities/index.ts';
+import { loadConfig, required } from '../lib/config.ts';
+import { createMailer } from '../lib/mailer.ts';
+import { ensureStorage, storagePaths } from '../lib/storage.ts';
+import { connectWorker } from '../lib/temporal.ts';
+import { loadManifest } from '../manifest/load.ts';
+import { createRequestWorker } from './create-worker.ts';
+
+const config = loadConfig();
+Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+
+const paths = storagePaths(config.storageDir);
+await ensureStorage(paths);
+// Fail at start, not at the first request, when plugins.yaml is wrong.
+const manifest = await loadManifest(config.pluginsFile);
+const mailer = createMailer({
+  smtpUrl: required(config.smtpUrl, 'SMTP_URL', 'the mail server for confirmation and download mails'),
+  from: config.mailFrom,
+  paths,
+});
+const connection = await connectWorker(config.temporal);
+const worker = await createRequestWorker({
+  connection,
+  namespace: config.temporal.namespace,
+  taskQueue: config.temporal.taskQueue,
+  activities: createActivities({
+    paths,
+    mailer,
+    secret: required(config.appSecret, 'APP_SECRET', 'derives confirmation keys and export file names'),
+    site: { name: config.siteName, url: config.siteUrl },
+    publicUrl: config.publicUrl,
+    manifestFile: config.pluginsFile,
+  }),
+});
+console.log(
+  `worker: task queue "${config.temporal.taskQueue}" on ${config.temporal.address}, ${manifest.exporters.length} exporter(s) from ${manifest.file}`,
+);
+try {
+  await worker.run();
+} finally {
+  mailer.close();
+  await connection.close();
+}
