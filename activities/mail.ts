@@ -1,8 +1,8 @@
 /**
  * Mail activities. Each is idempotent: a retried activity sends nothing twice
  * (see lib/mailer.ts). The confirmation key is derived from the request id
- * and the link generation, so a retry mails the same key, and only its hash
- * goes back to the workflow.
+ * and the link generation, so a retry mails the same key; only its hash ever
+ * reaches the workflow.
  */
 import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
@@ -18,14 +18,23 @@ export interface MailDeps {
 }
 
 export function createMailActivities({ mailer, secret, site, publicUrl }: MailDeps) {
+  const confirmationKey = (requestId: string, generation: number) => keyedToken(secret, 'confirmation', `${requestId}:${generation}`);
+
   return {
+    /**
+     * The hash of the key that link generation `generation` will carry. The workflow records it
+     * before the mail goes out, so a click, however quick, finds it.
+     */
+    async confirmationKeyHash(input: { requestId: string; generation: number }) {
+      return hashKey(confirmationKey(input.requestId, input.generation));
+    },
+
     /** Mails the confirmation link for link generation `generation`; returns the key's hash only. */
     async sendConfirmationMail(input: { requestId: string; email: string; action: 'export'; generation: number; expiresAt: string }) {
-      const key = keyedToken(secret, 'confirmation', `${input.requestId}:${input.generation}`);
+      const key = confirmationKey(input.requestId, input.generation);
       const link = `${publicUrl}/confirm?id=${encodeURIComponent(input.requestId)}&key=${key}`;
       const { subject, text } = confirmationMail(site, input.action, link, input.expiresAt);
       await mailer.send({ to: input.email, subject, text, idempotencyKey: `confirm:${input.requestId}:${input.generation}` });
-      return { keyHash: hashKey(key) };
     },
 
     /** Mails the download link of a finished export. */

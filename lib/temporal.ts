@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { Config } from './config.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 
@@ -35,8 +35,8 @@ export function connectClient(config: Config['temporal']): Promise<Connection> {
  * Clusters that forbid the operator API (Temporal Cloud) need them created by hand:
  * the returned message says which.
  */
-export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<string | undefined> {
-  const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+export async function ensureSearchAttributes(connection: Pick<Connection, "operatorService">, namespace: string): Promise<string | undefined> {
+  const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
   const missing = SEARCH_ATTRIBUTES.filter((key) => !existing?.customAttributes?.[key.name]);
   if (missing.length === 0) return undefined;

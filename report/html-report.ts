@@ -75,7 +75,7 @@ export function* indexHtml(title: string, sections: readonly ReportSection[], me
       yield `<p>${group.itemCount} items, shown on ${pages} pages:</p><ul>`;
       for (let n = 1; n <= pages; n++) {
         const [first, last] = pageRange(section, n);
-        yield `<li><a href="${groupPagePath(section, n)}">Items ${first}&ndash;${last}</a></li>`;
+        yield `<li><a href="${groupPagePath(section, n)}">${itemRange(first, last)}</a></li>`;
       }
       yield '</ul>';
     }
@@ -90,12 +90,12 @@ export function* groupPageHtml(title: string, section: ReportSection, n: number,
   const [first, last] = pageRange(section, n);
   const nav = [
     n > 1 ? `<a href="${section.anchor}-${n - 1}.html">&larr; Previous page</a>` : '',
-    `<a href="../index.html#${section.anchor}">Back to the report</a>`,
+    `<a href="../index.html">Back to the report</a>`,
     n < pages ? `<a href="${section.anchor}-${n + 1}.html">Next page &rarr;</a>` : '',
   ].filter(Boolean).join(' &middot; ');
   yield `${head(`${group.label} (${n}/${pages}) – ${title}`)}<nav>${nav}</nav>`;
   yield `<h1 id="top">${escapeText(group.label)} <span class="count">(page ${n} of ${pages})</span></h1>${description(group)}`;
-  yield `<p>Items ${first}&ndash;${last} of ${group.itemCount}.</p><div>`;
+  yield `<p>${itemRange(first, last)} of ${group.itemCount}.</p><div>`;
   yield* itemTables(merged.groupRows(group.seq, first, last));
   yield `</div><nav>${nav}</nav></body>\n</html>\n`;
 }
@@ -105,6 +105,10 @@ export function* groupPageHtml(title: string, section: ReportSection, n: number,
 /** @returns the 1-based ranks of the first and last item on page `n` */
 function pageRange(section: ReportSection, n: number): [number, number] {
   return [(n - 1) * section.pageSize + 1, Math.min(n * section.pageSize, section.group.itemCount)];
+}
+
+function itemRange(first: number, last: number): string {
+  return first === last ? `Item ${first}` : `Items ${first}&ndash;${last}`;
 }
 
 function head(title: string): string {

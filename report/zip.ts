@@ -4,7 +4,7 @@
  * fsynced, then renamed. On any error the partial file is removed.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,14 @@ import { ZipArchive } from 'archiver';
 export interface ZipEntry {
   readonly name: string;
   readonly content: () => Iterable<string>;
+}
+
+/** Options of {@link writeZipAtomically}. */
+export interface ZipOptions {
+  /** zlib compression level. @default 6 */
+  readonly level?: number;
+  /** Modification time stored for every entry (ZIP times start in 1980). @default new Date() */
+  readonly date?: Date;
 }
 
 /** What {@link writeZipAtomically} wrote. */
@@ -28,15 +36,19 @@ const CHUNK = 64 * 1024;
 /**
  * Writes `entries`, in order, into a new ZIP at `zipPath` (replacing any
  * previous file there atomically).
- * @param level zlib compression level
  * @throws whatever a generator, archiver or the file system threw; nothing is left at `zipPath` or `zipPath.partial`
  * @example await writeZipAtomically('/exports/x.zip', [{ name: 'a.txt', content: () => ['hi'] }]);
  */
-export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipEntry>, level = 6): Promise<ZipWritten> {
+export async function writeZipAtomically(
+  zipPath: string,
+  entries: Iterable<ZipEntry>,
+  options: ZipOptions = {},
+): Promise<ZipWritten> {
   const partial = `${zipPath}.partial`;
   await rm(partial, { force: true });
   const file = await open(partial, 'wx', 0o600);
   try {
+    const { ino } = await file.stat();
     const hash = createHash('sha256');
     let bytes = 0;
     const tap = new Transform({
@@ -46,23 +58,20 @@ export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipE
         callback(null, chunk);
       },
     });
-    const archive = new ZipArchive({ zlib: { level } });
-    const written = pipeline(archive, tap, file.createWriteStream({ autoClose: false }));
+    const archive = new ZipArchive({ zlib: { level: options.level ?? 6 } });
+    const date = options.date ?? new Date();
+    // The stream owns the handle and closes it when done (or destroyed).
+    const written = pipeline(archive, tap, file.createWriteStream());
     written.catch(() => {}); // observed below; avoids an unhandled rejection meanwhile
     try {
-      for (const entry of entries) await appendEntry(archive, entry, written);
+      for (const entry of entries) await appendEntry(archive, entry, date, written);
       await archive.finalize();
       await written;
     } catch (error) {
       archive.destroy();
       throw error;
     }
-    // Another attempt may have replaced our partial file; never publish theirs half-written.
-    if ((await stat(partial)).ino !== (await file.stat()).ino) {
-      throw new Error(`Cannot finish export archive '${zipPath}': the partial file was replaced concurrently`);
-    }
-    await file.sync();
-    await file.close();
+    await syncFile(partial, ino, zipPath);
     await rename(partial, zipPath);
     await syncDirectory(dirname(zipPath));
     return { bytes, sha256: hash.digest('hex') };
@@ -80,19 +89,24 @@ export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipE
  * reading a stream as soon as it is appended, so appending all entries at once
  * would run every generator (and its SQLite cursor) concurrently.
  */
-function appendEntry(archive: ZipArchive, entry: ZipEntry, written: Promise<void>): Promise<void> {
+function appendEntry(archive: ZipArchive, entry: ZipEntry, date: Date, written: Promise<void>): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const source = Readable.from(batched(entry.content()), { objectMode: false });
-    const onEntry = (data: { name: string }) => {
-      if (data.name !== entry.name) return;
+    const settle = (error?: unknown) => {
       archive.off('entry', onEntry);
-      resolve();
+      archive.off('error', settle);
+      source.off('error', settle);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onEntry = (data: { name: string }) => {
+      if (data.name === entry.name) settle();
     };
     archive.on('entry', onEntry);
-    archive.once('error', reject);
-    source.once('error', reject);
-    written.then(() => reject(new Error(`Cannot write '${entry.name}': the archive ended early`)), reject);
-    archive.append(source, { name: entry.name, date: new Date(0) });
+    archive.on('error', settle);
+    source.on('error', settle);
+    written.then(() => settle(new Error(`Cannot write '${entry.name}': the archive ended early`)), settle);
+    archive.append(source, { name: entry.name, date });
   });
 }
 
@@ -110,6 +124,23 @@ function* batched(parts: Iterable<string>): Generator<Buffer> {
     }
   }
   if (length > 0) yield Buffer.from(pending.join(''));
+}
+
+/**
+ * Flushes the finished partial file to disk (fsync applies to the file, not
+ * the descriptor). Checks first that it is still ours: a concurrent attempt
+ * may have replaced it, and we must never publish theirs half-written.
+ */
+async function syncFile(partial: string, ino: number, zipPath: string): Promise<void> {
+  const file = await open(partial, 'r');
+  try {
+    if ((await file.stat()).ino !== ino) {
+      throw new Error(`Cannot finish export archive '${zipPath}': the partial file was replaced concurrently`);
+    }
+    await file.sync();
+  } finally {
+    await file.close();
+  }
 }
 
 /** Makes the rename durable; skipped where directories cannot be fsynced. */

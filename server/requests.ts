@@ -42,8 +42,10 @@ export interface FoundRequest {
 /** An incomplete request for the same person and action exists. */
 export class DuplicateRequestError extends Error {
   override readonly name = 'DuplicateRequestError';
-  constructor(readonly existingId: string) {
+  readonly existingId: string;
+  constructor(existingId: string) {
     super(`Cannot create the request: an incomplete request "${existingId}" for this email address and action already exists`);
+    this.existingId = existingId;
   }
 }
 
@@ -136,7 +138,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
     },
 
     /** Requests, newest first, optionally filtered by status and action. */
-    async list(filter: { status?: string; action?: string; limit: number }): Promise<FoundRequest[]> {
+    async list(filter: { status?: string | undefined; action?: string | undefined; limit: number }): Promise<FoundRequest[]> {
       const clauses = [`WorkflowType = 'exportRequest'`];
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
@@ -160,7 +162,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
     async progress(request: FoundRequest): Promise<Progress | undefined> {
       if (!request.running) return undefined;
       const query = client.workflow.getHandle(request.workflowId, request.runId).query(progressQuery);
-      const timeout = new Promise<undefined>((resolve) => setTimeout(resolve, 2000).unref());
+      const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref());
       return Promise.race([query, timeout]).catch(() => undefined);
     },
 

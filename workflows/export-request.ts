@@ -100,10 +100,10 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       while (memo.status === 'pending') {
         const generation = linkGeneration;
         const expiresAt = new Date(Date.now() + input.confirmTtlMs).toISOString();
-        const { keyHash } = await mail.sendConfirmationMail({ requestId, email, action: 'export', generation, expiresAt });
-        memo.keyHash = keyHash;
+        memo.keyHash = await local.confirmationKeyHash({ requestId, generation });
         memo.keyExpiresAt = expiresAt;
         publish(memo.status);
+        await mail.sendConfirmationMail({ requestId, email, action: 'export', generation, expiresAt });
         const settled = await wf.condition(
           () => memo.status !== 'pending' || linkGeneration !== generation,
           Date.parse(expiresAt) - Date.now(),

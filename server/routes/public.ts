@@ -24,14 +24,15 @@ export function publicRoutes(service: RequestService, options: { siteName: strin
       const key = c.req.query('key') ?? '';
       if (!KEY_PATTERN.test(key)) return 'invalid';
       const request = await service.find(id);
-      if (!request?.memo.keyHash || !sameDigest(hashKey(key), request.memo.keyHash)) {
+      const keyHash = request?.memo.keyHash;
+      if (!request || !keyHash || !sameDigest(hashKey(key), keyHash)) {
         return request?.memo.reason === 'expired' ? 'expired' : 'invalid';
       }
       const { memo } = request;
       if (memo.status === 'failed') return memo.reason === 'expired' ? 'expired' : 'ended';
       if (memo.status !== 'pending') return 'already';
       if (Date.now() >= Date.parse(memo.keyExpiresAt ?? '')) return 'expired';
-      await service.handle(request).signal(confirmSignal, { keyHash: memo.keyHash });
+      await service.handle(request).signal(confirmSignal, { keyHash });
       return memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin';
     };
     const result = CONFIRM_OUTCOMES[await outcome()];

@@ -1,0 +1,10 @@
+import { writeZipAtomically } from '../report/zip.ts';
+import { ZipArchive } from 'archiver';
+const a = new ZipArchive({});
+a.on('entry', (d) => console.log('entry', d.name));
+a.on('data', (d) => console.log('data', d.length));
+a.on('end', () => console.log('end'));
+a.append('hello', { name: 'x.txt' });
+await a.finalize();
+console.log('finalized');
+console.log(await writeZipAtomically('/tmp/rt/z.zip', [{ name: 'a.txt', content: () => ['hi'] }]));

@@ -1,0 +1,12 @@
+import { ZipArchive } from 'archiver';
+import { Readable, PassThrough } from 'node:stream';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+const a = new ZipArchive({});
+a.on('entry', (d) => console.log('entry', d.name));
+const f = await open('/tmp/rt/z2.zip', 'w');
+const w = pipeline(a, f.createWriteStream({ autoClose: false }));
+w.then(() => console.log('written'), (e) => console.log('werr', e));
+const src = Readable.from([Buffer.from('hi')], { objectMode: false });
+a.append(src, { name: 'x.txt' });
+setTimeout(() => console.log('timeout', a.pointer()), 1000);

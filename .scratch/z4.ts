@@ -1,0 +1,2 @@
+import { writeZipAtomically } from './zipdbg.ts';
+console.log(await writeZipAtomically('/tmp/rt/z.zip', [{ name: 'a.txt', content: () => ['hi'] }]));

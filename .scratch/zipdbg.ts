@@ -1,0 +1,139 @@
+/**
+ * Streams generated entries into a ZIP file that appears at its final path
+ * only when complete: it is written to `<zipPath>.partial` (mode 0o600),
+ * fsynced, then renamed. On any error the partial file is removed.
+ */
+import { createHash } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ZipArchive } from 'archiver';
+
+/** One file of the archive; `content` is called only when its turn comes. */
+export interface ZipEntry {
+  readonly name: string;
+  readonly content: () => Iterable<string>;
+}
+
+/** Options of {@link writeZipAtomically}. */
+export interface ZipOptions {
+  /** zlib compression level. @default 6 */
+  readonly level?: number;
+  /** Modification time stored for every entry (ZIP times start in 1980). @default new Date() */
+  readonly date?: Date;
+}
+
+/** What {@link writeZipAtomically} wrote. */
+export interface ZipWritten {
+  readonly bytes: number;
+  /** Hex SHA-256 of the whole ZIP file. */
+  readonly sha256: string;
+}
+
+const CHUNK = 64 * 1024;
+
+/**
+ * Writes `entries`, in order, into a new ZIP at `zipPath` (replacing any
+ * previous file there atomically).
+ * @throws whatever a generator, archiver or the file system threw; nothing is left at `zipPath` or `zipPath.partial`
+ * @example await writeZipAtomically('/exports/x.zip', [{ name: 'a.txt', content: () => ['hi'] }]);
+ */
+export async function writeZipAtomically(
+  zipPath: string,
+  entries: Iterable<ZipEntry>,
+  options: ZipOptions = {},
+): Promise<ZipWritten> {
+  const partial = `${zipPath}.partial`;
+  await rm(partial, { force: true });
+  const file = await open(partial, 'wx', 0o600);
+  try {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const archive = new ZipArchive({ zlib: { level: options.level ?? 6 } });
+    const date = options.date ?? new Date();
+    const written = pipeline(archive, tap, file.createWriteStream({ autoClose: false }));
+    written.catch(() => {}); // observed below; avoids an unhandled rejection meanwhile
+    try {
+      console.log('start'); for (const entry of entries) await appendEntry(archive, entry, date, written);
+      console.log('appended'); await archive.finalize(); console.log('finalized');
+      await written; console.log('written');
+    } catch (error) {
+      archive.destroy();
+      throw error;
+    }
+    // Another attempt may have replaced our partial file; never publish theirs half-written.
+    console.log('s1', (await stat(partial)).ino); console.log('s2', (await file.stat()).ino);
+    if ((await stat(partial)).ino !== (await file.stat()).ino) {
+      throw new Error(`Cannot finish export archive '${zipPath}': the partial file was replaced concurrently`);
+    }
+    await file.sync(); console.log('synced');
+    await file.close();
+    await rename(partial, zipPath);
+    await syncDirectory(dirname(zipPath));
+    return { bytes, sha256: hash.digest('hex') };
+  } catch (error) {
+    await file.close().catch(() => {});
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+// ─── helpers ────────────────────────────────────────────────────────────────
+
+/**
+ * Appends one entry and waits until archiver has consumed it. Archiver starts
+ * reading a stream as soon as it is appended, so appending all entries at once
+ * would run every generator (and its SQLite cursor) concurrently.
+ */
+function appendEntry(archive: ZipArchive, entry: ZipEntry, date: Date, written: Promise<void>): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const source = Readable.from(batched(entry.content()), { objectMode: false });
+    const settle = (error?: unknown) => {
+      archive.off('entry', onEntry);
+      archive.off('error', settle);
+      source.off('error', settle);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onEntry = (data: { name: string }) => {
+      if (data.name === entry.name) settle();
+    };
+    archive.on('entry', onEntry);
+    archive.on('error', settle);
+    source.on('error', settle);
+    written.then(() => settle(new Error(`Cannot write '${entry.name}': the archive ended early`)), settle);
+    archive.append(source, { name: entry.name, date });
+  });
+}
+
+/** Joins small strings into ~64 KiB buffers: fewer, larger writes into zlib. */
+function* batched(parts: Iterable<string>): Generator<Buffer> {
+  let pending: string[] = [];
+  let length = 0;
+  for (const part of parts) {
+    pending.push(part);
+    length += part.length;
+    if (length >= CHUNK) {
+      yield Buffer.from(pending.join(''));
+      pending = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.from(pending.join(''));
+}
+
+/** Makes the rename durable; skipped where directories cannot be fsynced. */
+async function syncDirectory(path: string): Promise<void> {
+  const directory = await open(path, 'r').catch(() => undefined);
+  if (!directory) return;
+  await directory.sync().catch(() => {});
+  await directory.close();
+}

@@ -1,0 +1,110 @@
+/**
+ * Turns a filled staging store into the export ZIP the data subject
+ * downloads: `index.html`, `export.json` and, for very large groups,
+ * `groups/<anchor>-<n>.html` (reference §4.3–4.6).
+ *
+ * Everything is streamed from SQLite into the archive, so peak memory does not
+ * grow with the number of items. Running it again rebuilds the same ZIP.
+ */
+import type { ExportItem } from '../plugins/contract.ts';
+import { groupPageHtml, groupPagePath, indexHtml, planSections } from './html-report.ts';
+import { jsonReport } from './json.ts';
+import { openStaging } from './staging.ts';
+import { type ZipEntry, writeZipAtomically } from './zip.ts';
+
+/** Options of {@link buildExportZip}. */
+export interface BuildExportZipOptions {
+  /** The request's staging file; it must exist. */
+  readonly stagingPath: string;
+  /** Where the ZIP goes; `<zipPath>.partial` is used while writing. */
+  readonly zipPath: string;
+  /** The data subject's email, shown in the title and the About group. */
+  readonly email: string;
+  readonly siteName: string;
+  readonly siteUrl: string;
+  /** Shown in the About group, in UTC, and stored as every entry's date. */
+  readonly generatedAt: Date;
+  /** Most items of one group shown in one HTML page. @default 10_000 */
+  readonly groupPageSize?: number;
+}
+
+/** What {@link buildExportZip} produced. */
+export interface ExportZipResult {
+  readonly zipPath: string;
+  readonly bytes: number;
+  /** Hex SHA-256 of the ZIP file. */
+  readonly sha256: string;
+  /** Groups in the report, About included. */
+  readonly groups: number;
+  /** Items after merging, About included. */
+  readonly items: number;
+}
+
+/** The About group is staged under this exporter index, before every exporter. */
+export const ABOUT_EXPORTER_INDEX = -1;
+
+/**
+ * Builds the export ZIP from a staging store.
+ *
+ * The About group is staged first (replacing any earlier one), so a plugin
+ * group with id `about` merges into it instead of replacing it.
+ *
+ * @throws {RangeError} when `groupPageSize` is not a positive integer
+ * @throws {Error} when the staging file is missing or unreadable, or the ZIP cannot be written; no file is left at `zipPath` or `zipPath.partial`
+ * @example
+ * const result = await buildExportZip({
+ *   stagingPath: '/var/lib/dsr/req-42.sqlite', zipPath: '/var/lib/dsr/exports/x.zip',
+ *   email: 'a@b.example', siteName: 'Shop', siteUrl: 'https://shop.example', generatedAt: new Date(),
+ * });
+ */
+export async function buildExportZip(options: BuildExportZipOptions): Promise<ExportZipResult> {
+  const pageSize = options.groupPageSize ?? 10_000;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new RangeError(`Cannot build export: groupPageSize must be a positive integer, got '${pageSize}'`);
+  }
+  const store = openStaging(options.stagingPath, { fileMustExist: true });
+  try {
+    store.writePage(ABOUT_EXPORTER_INDEX, 1, [aboutItem(options)]);
+    const merged = store.merge();
+    const title = `Personal Data Export for ${options.email}`;
+    const sections = planSections(merged.groups, pageSize);
+
+    function* entries(): Generator<ZipEntry> {
+      yield { name: 'index.html', content: () => indexHtml(title, sections, merged) };
+      yield { name: 'export.json', content: () => jsonReport(title, merged.groups, merged.rows()) };
+      for (const section of sections) {
+        for (let n = 1; n <= section.pages; n++) {
+          yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged) };
+        }
+      }
+    }
+
+    const { bytes, sha256 } = await writeZipAtomically(options.zipPath, entries(), { level: 6, date: options.generatedAt });
+    return { zipPath: options.zipPath, bytes, sha256, groups: merged.groups.length, items: merged.itemCount };
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * The built-in About group (reference §4.4), with the time in UTC.
+ * @example formatUtc(new Date(0)) // '1970-01-01 00:00:00 UTC'
+ */
+export function formatUtc(date: Date): string {
+  return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function aboutItem(options: BuildExportZipOptions): ExportItem {
+  return {
+    group_id: 'about',
+    group_label: 'About',
+    group_description: 'Overview of export report.',
+    item_id: 'about-1',
+    data: [
+      { name: 'Report generated for', value: options.email },
+      { name: 'For site', value: options.siteName },
+      { name: 'At URL', value: options.siteUrl },
+      { name: 'On', value: formatUtc(options.generatedAt) },
+    ],
+  };
+}

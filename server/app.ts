@@ -1,0 +1,68 @@
+/**
+ * The HTTP side: admin API (bearer token), the person's confirmation and
+ * download links, and a health check. Exported without listening, so tests
+ * call `app.request()` or serve it on a port of their choice.
+ */
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import type { Secret } from '../lib/config.ts';
+import type { StoragePaths } from '../lib/storage.ts';
+import { apiError } from './errors.ts';
+import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
+import { apiRoutes } from './routes/api.ts';
+import { publicRoutes } from './routes/public.ts';
+
+export interface AppOptions extends RequestSettings {
+  client: Client;
+  adminToken: Secret;
+  paths: StoragePaths;
+  publicUrl: string;
+  siteName: string;
+  namespace: string;
+  temporalUiUrl: string | undefined;
+}
+
+export function createApp(options: AppOptions): Hono {
+  const service = createRequestService(options.client, options);
+  const app = new Hono();
+
+  app.use('/api/*', bearerAuth({ token: options.adminToken.reveal() }));
+  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB'); } }));
+  app.route('/api', apiRoutes(service, {
+    publicUrl: options.publicUrl,
+    paths: options.paths,
+    temporalUiUrl: options.temporalUiUrl,
+    namespace: options.namespace,
+  }));
+  app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths }));
+
+  app.get('/healthz', async (c) => {
+    const reachable = await Promise.race([
+      options.client.workflowService.getSystemInfo({}).then(() => true, () => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+    ]);
+    return c.json({ temporal: reachable ? 'ok' : 'unreachable' }, reachable ? 200 : 503);
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `Cannot find ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof DuplicateRequestError) {
+      return c.json({ error: { code: 'duplicate_request', message: error.message, existingId: error.existingId } }, 409);
+    }
+    if (error instanceof HTTPException) {
+      if (error.status === 401) {
+        return c.json({ error: { code: 'unauthorized', message: 'Cannot use the admin API: send "Authorization: Bearer <ADMIN_TOKEN>"' } }, 401);
+      }
+      return error.getResponse();
+    }
+    // Unexpected: log the kind, never the request body (it holds an email address).
+    console.error(`server: ${c.req.method} ${c.req.routePath} failed: ${error.name}: ${error.message}`);
+    return c.json({ error: { code: 'internal', message: 'Cannot complete the request: an internal error occurred; see the server log' } }, 500);
+  });
+
+  return app;
+}

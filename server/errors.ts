@@ -1,0 +1,28 @@
+/**
+ * One JSON error shape for the whole API: `{ error: { code, message, … } }`.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { core } from 'zod';
+
+export function apiError(status: ContentfulStatusCode, code: string, message: string, extra: Record<string, unknown> = {}): HTTPException {
+  return new HTTPException(status, {
+    message,
+    res: new Response(JSON.stringify({ error: { code, message, ...extra } }), {
+      status,
+      headers: { 'Content-Type': 'application/json' },
+    }),
+  });
+}
+
+/** zValidator hook: a 400 that names every field and what would be valid. */
+export function validationHook(result: { success: true } | { success: false; error: { issues: readonly core.$ZodIssue[] } }, c: Context) {
+  if (result.success) return;
+  const fields = result.error.issues.map((issue) => ({
+    field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : '(body)'),
+    message: issue.code === 'unrecognized_keys' ? `unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+  }));
+  const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
+  return c.json({ error: { code: 'invalid_request', message: `Cannot accept the request: ${summary}`, fields } }, 400);
+}

@@ -1,0 +1,43 @@
+/**
+ * The HTTP server process: `npm run server`. Configure by environment
+ * (see README, "Production").
+ */
+import { serve } from '@hono/node-server';
+import { Client } from '@temporalio/client';
+import { loadConfig, required } from '../lib/config.ts';
+import { ensureStorage, storagePaths } from '../lib/storage.ts';
+import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
+import { createApp } from './app.ts';
+
+const config = loadConfig();
+const paths = storagePaths(config.storageDir);
+await ensureStorage(paths);
+const connection = await connectClient(config.temporal);
+const warning = await ensureSearchAttributes(connection, config.temporal.namespace);
+if (warning) console.warn(`server: ${warning}`);
+const client = new Client({ connection, namespace: config.temporal.namespace });
+
+const app = createApp({
+  client,
+  adminToken: required(config.adminToken, 'ADMIN_TOKEN', 'the bearer token of the admin API'),
+  secret: required(config.appSecret, 'APP_SECRET', 'keys the subject hashes in workflow IDs'),
+  paths,
+  publicUrl: config.publicUrl,
+  siteName: config.siteName,
+  namespace: config.temporal.namespace,
+  temporalUiUrl: config.temporal.uiUrl,
+  taskQueue: config.temporal.taskQueue,
+  confirmTtlMs: config.confirmTtlMs,
+  retentionMs: config.exportRetentionMs,
+  heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+});
+
+const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
+  console.log(`server: listening on port ${info.port}, public URL ${config.publicUrl}`);
+});
+const stop = () => {
+  server.close();
+  void connection.close();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -1,0 +1,94 @@
+/**
+ * The admin API: create, list, read and act on requests. Every body is
+ * validated at the edge; every refusal says what to fix.
+ */
+import { zValidator } from '@hono/zod-validator';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { z } from 'zod';
+import { confirmSignal, deleteNowSignal, resendSignal } from '../../workflows/definitions.ts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FoundRequest, RequestService } from '../requests.ts';
+import { requestView, type ViewContext } from '../views.ts';
+import { apiError, validationHook } from '../errors.ts';
+
+const createRequestSchema = z.strictObject({
+  email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
+  action: z.literal('export', 'expected "export"'),
+  sendAsEmail: z.boolean().default(true),
+  skipConfirmation: z.boolean().default(false),
+});
+
+const STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
+
+const listQuerySchema = z.strictObject({
+  status: z.enum(STATUSES).optional(),
+  action: z.enum(['export']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export function apiRoutes(service: RequestService, context: ViewContext) {
+  const app = new Hono();
+
+  const load = async (id: string): Promise<FoundRequest> => {
+    const request = await service.find(id);
+    if (!request) throw apiError(404, 'not_found', `Cannot find request "${id}"`);
+    return request;
+  };
+
+  const expectStatus = (request: FoundRequest, allowed: readonly string[], action: string): void => {
+    if (!request.running || !allowed.includes(request.memo.status)) {
+      throw apiError(409, 'invalid_status', `Cannot ${action}: request "${request.memo.requestId}" is ${request.memo.status}`);
+    }
+  };
+
+  app.post('/requests', zValidator('json', createRequestSchema, validationHook), async (c) => {
+    const request = await service.create(c.req.valid('json'));
+    return c.json(requestView(request, context), 201);
+  });
+
+  app.get('/requests', zValidator('query', listQuerySchema, validationHook), async (c) => {
+    const requests = await service.list(c.req.valid('query'));
+    return c.json({ requests: requests.map((request) => requestView(request, context)) });
+  });
+
+  app.get('/requests/:id', async (c) => {
+    const request = await load(c.req.param('id'));
+    return c.json(requestView(request, context, await service.progress(request)));
+  });
+
+  app.post('/requests/:id/confirm', async (c) => {
+    const request = await load(c.req.param('id'));
+    expectStatus(request, ['pending'], 'confirm the request');
+    await service.handle(request).signal(confirmSignal, { force: true });
+    return c.json(requestView(request, context), 202);
+  });
+
+  app.post('/requests/:id/resend', async (c) => {
+    const request = await load(c.req.param('id'));
+    expectStatus(request, ['pending'], 'resend the confirmation email');
+    await service.handle(request).signal(resendSignal);
+    return c.json(requestView(request, context), 202);
+  });
+
+  app.post('/requests/:id/cancel', async (c) => {
+    const request = await load(c.req.param('id'));
+    expectStatus(request, ['pending', 'confirmed', 'processing'], 'cancel the request');
+    await service.handle(request).cancel();
+    return c.json(requestView(request, context), 202);
+  });
+
+  app.delete('/requests/:id/export', async (c) => {
+    const request = await load(c.req.param('id'));
+    if (!request.memo.download) throw apiError(409, 'no_export', `Cannot delete the export: request "${request.memo.requestId}" has no export file`);
+    try {
+      await service.cleanupHandle(request.memo.requestId).signal(deleteNowSignal);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      throw apiError(410, 'already_deleted', `Cannot delete the export: the file of request "${request.memo.requestId}" was already deleted`);
+    }
+    return c.json(requestView(request, context), 202);
+  });
+
+  return app;
+}

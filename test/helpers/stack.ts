@@ -1,0 +1,209 @@
+/**
+ * The whole product on loopback for end-to-end tests: the Hono server on a
+ * real port, a worker on a task queue of its own against the shared Temporal
+ * dev server, a real SMTP server, a seeded demo database and real files in a
+ * temporary directory. Only the clock-like durations are shortened.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import { Client } from '@temporalio/client';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.ts';
+import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../dev/mail-catcher.ts';
+import { Secret } from '../../lib/config.ts';
+import { createMailer, type Mailer } from '../../lib/mailer.ts';
+import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
+import { ensureSearchAttributes } from '../../lib/temporal.ts';
+import { openDemoDb, seedDemoData } from '../../plugins/demo/db.ts';
+import { createApp } from '../../server/app.ts';
+import { createRequestWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
+import { testEnv, uniqueTaskQueue } from './temporal.ts';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const FIXTURE_PLUGINS = join(ROOT, 'test', 'fixtures', 'plugins');
+
+/** The demo manifest, pointed at the stack's own database. */
+export function demoManifest(dbPath: string, commentsPageSize = 5): string {
+  const entry = (key: string, name: string, file: string, extra = '') =>
+    `  - key: ${key}\n    name: ${name}\n    module: ${join(ROOT, 'plugins', 'demo', file)}\n${extra}    settings: { database: ${dbPath} }\n`;
+  return [
+    'version: 1',
+    'exporters:',
+    entry('demo-user', 'Account', 'user-exporter.ts'),
+    entry('demo-comments', 'Comments', 'comments-exporter.ts', `    pageSize: ${commentsPageSize}\n`),
+    entry('demo-sessions', 'Session tokens', 'sessions-exporter.ts'),
+    entry('demo-media', 'Media', 'media-exporter.ts'),
+  ].join('\n');
+}
+
+export interface StackOptions {
+  /** plugins.yaml text; `{db}` is replaced by the demo database path. Default: the demo manifest. */
+  manifest?: string;
+  confirmTtlMs?: number;
+  retentionMs?: number;
+  heartbeatTimeoutMs?: number;
+  /** Start an in-process worker (default true). */
+  worker?: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+}
+
+export interface Stack {
+  baseUrl: string;
+  adminToken: string;
+  appSecret: string;
+  taskQueue: string;
+  dir: string;
+  dbPath: string;
+  manifestPath: string;
+  paths: StoragePaths;
+  mail: MailCatcher;
+  client: Client;
+  api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** The first link in a mail that starts with `prefix`. */
+  linkIn(mail: CaughtMail, prefix: string): string;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundled once per test process: every worker of the file reuses it. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  return bundle;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const env = await testEnv();
+  const dir = await mkdtemp(join(tmpdir(), 'dsr-e2e-'));
+  const dbPath = join(dir, 'demo.sqlite');
+  const db = openDemoDb(dbPath);
+  seedDemoData(db);
+  db.close();
+  const manifestPath = join(dir, 'plugins.yaml');
+  await writeFile(manifestPath, (options.manifest ?? demoManifest(dbPath)).replaceAll('{db}', dbPath));
+  const paths = storagePaths(join(dir, 'storage'));
+  await ensureStorage(paths);
+  const mail = await startMailCatcher({ smtpPort: 0 });
+  const taskQueue = uniqueTaskQueue('e2e');
+  const adminToken = randomBytes(24).toString('hex');
+  const appSecret = randomBytes(32).toString('hex');
+  await ensureSearchAttributes(env.connection, env.namespace);
+  const client = new Client({ connection: env.client.connection, namespace: env.namespace });
+
+  // Listen first: mailed links need the real port.
+  let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  const server = serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const settings = {
+    taskQueue,
+    secret: new Secret(appSecret),
+    confirmTtlMs: options.confirmTtlMs ?? 60_000,
+    retentionMs: options.retentionMs ?? 3_600_000,
+    heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+  };
+  const app = createApp({
+    ...settings,
+    client,
+    adminToken: new Secret(adminToken),
+    paths,
+    publicUrl: baseUrl,
+    siteName: 'Test Site',
+    namespace: env.namespace,
+    temporalUiUrl: undefined,
+  });
+  handler = (request) => app.fetch(request);
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let mailer: Mailer | undefined;
+  const stack: Stack = {
+    baseUrl,
+    adminToken,
+    appSecret,
+    taskQueue,
+    dir,
+    dbPath,
+    manifestPath,
+    paths,
+    mail,
+    client,
+    async api(method, path, body) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${adminToken}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return { status: response.status, body: parsed };
+    },
+    linkIn(caught, prefix) {
+      const link = caught.text.split(/\s+/).find((word) => word.startsWith(prefix));
+      if (!link) throw new Error(`no link starting with ${prefix} in mail "${caught.subject}"`);
+      return link;
+    },
+    async startWorker() {
+      mailer = createMailer({ smtpUrl: mail.smtpUrl, from: 'Privacy <privacy@test.invalid>', paths });
+      worker = await createRequestWorker({
+        connection: env.nativeConnection,
+        namespace: env.namespace,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: createActivities({
+          paths,
+          mailer,
+          secret: settings.secret,
+          site: { name: 'Test Site', url: 'https://site.test' },
+          publicUrl: baseUrl,
+          manifestFile: manifestPath,
+        }),
+      });
+      running = worker.run();
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.shutdown();
+      await running;
+      mailer?.close();
+      worker = undefined;
+    },
+    async close() {
+      await stack.stopWorker();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await mail.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Polls the admin API until the request reaches `status` (or fails the test after `timeoutMs`). */
+export async function waitForStatus(stack: Stack, id: string, status: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  let last: ApiResponse | undefined;
+  while (Date.now() < deadline) {
+    last = await stack.api('GET', `/api/requests/${id}`);
+    if (last.body?.status === status) return last.body;
+    if (last.body?.status === 'failed' && status !== 'failed') {
+      throw new Error(`request ${id} failed: ${last.body.reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+  throw new Error(`request ${id} did not reach "${status}" in ${timeoutMs} ms; last: ${JSON.stringify(last?.body)}`);
+}
