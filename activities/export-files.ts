@@ -4,10 +4,12 @@
  * delete finds nothing left to delete.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { heartbeat } from '@temporalio/activity';
 import type { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { buildExportZip } from '../report/build.ts';
+import { openStaging } from '../report/staging.ts';
 import type { Site } from './mail-templates.ts';
 
 export interface BuiltExport {
@@ -33,6 +35,9 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
       const file = `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
       const done = await readFile(paths.exportMeta(file), 'utf8').catch(() => undefined);
       if (done !== undefined) return JSON.parse(done) as BuiltExport;
+      // A request whose exporters found nothing (or a manifest with none) still gets its About page.
+      openStaging(paths.staging(requestId)).close();
+      const beat = setInterval(() => heartbeat(), 2_000);
       const result = await buildExportZip({
         stagingPath: paths.staging(requestId),
         zipPath: paths.exportFile(file),
@@ -40,7 +45,7 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
         siteName: deps.site.name,
         siteUrl: deps.site.url,
         generatedAt: clock(),
-      });
+      }).finally(() => clearInterval(beat));
       const built: BuiltExport = { file, bytes: result.bytes, sha256: result.sha256, items: result.items, groups: result.groups };
       await writeFile(paths.exportMeta(file), JSON.stringify(built), { mode: 0o600 });
       await discardStaging({ requestId });

@@ -69,6 +69,7 @@ export async function writeZipAtomically(
       await written;
     } catch (error) {
       archive.destroy();
+      await written.catch(() => {}); // the file stream is closed once this settles
       throw error;
     }
     await syncFile(partial, ino, zipPath);

@@ -43,6 +43,13 @@ const local = wf.proxyActivities<Activities>({
   retry: { maximumAttempts: 10, nonRetryableErrorTypes },
 });
 
+/** Building a ZIP of a million items takes minutes; a dead worker is noticed by its heartbeat. */
+const report = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '1m',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
 /** Time one exporter activity may spend draining pages before reporting progress. */
 const BATCH_BUDGET_MS = 10_000;
 
@@ -135,18 +142,18 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       }
     }
 
-    const report = await local.buildExport({ requestId, email });
+    const built = await report.buildExport({ requestId, email });
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
     // The deletion timer starts before the mail, so the file goes even if delivery fails.
     await wf.startChild(deleteExportLater, {
       workflowId: cleanupWorkflowId(requestId),
-      args: [{ file: report.file, delayMs: input.retentionMs }],
+      args: [{ file: built.file, delayMs: input.retentionMs }],
       parentClosePolicy: 'ABANDON',
       staticSummary: 'Deletes an export file at the end of its retention',
     });
-    memo.download = { file: report.file, bytes: report.bytes, sha256: report.sha256, expiresAt };
-    memo.items = report.items;
-    if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: report.file, expiresAt });
+    memo.download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
+    memo.items = built.items;
+    if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt });
     memo.completedAt = new Date().toISOString();
     publish('completed');
     return memo;
