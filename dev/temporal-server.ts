@@ -69,7 +69,7 @@ export interface TemporalDevServer {
  *
  * Rejects with the tail of the server's output if it exits before it is
  * ready, or after `readyTimeoutMs`. The server is killed if this process
- * exits without calling {@link TemporalDevServer.stop}.
+ * exits, or gets SIGINT/SIGTERM/SIGHUP, without calling {@link TemporalDevServer.stop}.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const namespace = options.namespace ?? 'default';
@@ -110,16 +110,15 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(`could not run ${options.cliPath}: ${error.message}`));
-    child.once('exit', (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`));
+    // 'close', not 'exit': by then stdout/stderr are drained, so the tail is complete.
+    child.once('close', (code, signal) => resolve(`exited with ${signal ?? `code ${code}`}`));
   });
-  // Last resort: never leave a server running after this process is gone.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  const detachFromHost = _stopWithHost(child);
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      process.off('exit', killOnExit);
+      detachFromHost();
       await _terminate(child, exited);
       await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
     })();
@@ -242,6 +241,31 @@ function _portOpen(host: string, port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Never leave a server running after this process is gone: SIGKILL it on
+ * `exit`, and SIGTERM it when this process gets SIGINT/SIGTERM/SIGHUP. If no
+ * one else handles that signal, re-raise it so the default (exit) still
+ * happens. Returns the function that removes these hooks.
+ */
+function _stopWithHost(child: ChildProcess): () => void {
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    child.kill('SIGTERM');
+    remove();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const remove = (): void => {
+    process.off('exit', onExit);
+    for (const signal of signals) process.off(signal, onSignal);
+  };
+  process.once('exit', onExit);
+  for (const signal of signals) process.on(signal, onSignal);
+  return remove;
 }
 
 async function _terminate(child: ChildProcess, exited: Promise<string>): Promise<void> {

@@ -16,6 +16,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../dev/temporal-server.ts';
@@ -57,13 +58,18 @@ function typecheck(): boolean {
   return ok;
 }
 
+/** Shell convention: 128 + signal number (SIGINT → 130, SIGTERM → 143). */
+function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (os.constants.signals[signal] ?? 0);
+}
+
 function waitForExit(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     child.once('error', (error) => {
       log(`could not start the test runner: ${error.message}`);
       resolve(1);
     });
-    child.once('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 1)));
   });
 }
 
@@ -81,12 +87,12 @@ async function main(): Promise<number> {
 
   let server: TemporalDevServer | undefined;
   let runner: ChildProcess | undefined;
-  let interrupted = false;
+  let interrupted: NodeJS.Signals | undefined;
   // Ctrl-C reaches the whole process group; SIGTERM comes from bootstrap.mjs or CI. Either way: stop the
   // runner, then fall through to the `finally` that stops the server.
   const onSignal = (signal: NodeJS.Signals): void => {
-    interrupted = true;
-    log(`${signal}: stopping`);
+    if (interrupted === undefined) log(`${signal}: stopping`);
+    interrupted = signal;
     runner?.kill(signal);
   };
   process.on('SIGINT', onSignal);
@@ -102,7 +108,7 @@ async function main(): Promise<number> {
       logFile: path.join(root, '.tmp', 'temporal-test-server.log'),
     });
     log(`Temporal dev server ready at ${server.address} in ${since(started)} (pid ${server.pid})`);
-    if (interrupted) return 130;
+    if (interrupted) return signalExitCode(interrupted);
 
     started = Date.now();
     log(`running ${files.length} test file(s)`);
@@ -115,7 +121,8 @@ async function main(): Promise<number> {
         env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: NAMESPACE },
       },
     );
-    const code = await waitForExit(runner);
+    let code = await waitForExit(runner);
+    if (interrupted) code = signalExitCode(interrupted);
     log(`tests ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${since(started)}`);
     return code;
   } finally {
