@@ -70,36 +70,40 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
   };
 }
 
-/** Calls the plugin for one page with its timeout, heartbeating while it works. */
+/**
+ * Calls the plugin for one page with its timeout, heartbeating while it works.
+ * Every timer and listener is released when the page settles: one left
+ * waiting for the timeout would keep the page's data alive until then.
+ */
 async function callPage(exporterFn: Exporter, input: ExportBatchInput, cursor: Cursor): Promise<unknown> {
   const { exporter } = input;
   const { page } = cursor;
-  const timeout = AbortSignal.timeout(exporter.timeoutMs);
-  const signal = AbortSignal.any([Context.current().cancellationSignal, timeout]);
+  const controller = new AbortController();
+  const cancellation = Context.current().cancellationSignal;
+  const onCancel = () => controller.abort(new Error(`Exporter "${exporter.key}" page ${page} was cancelled`));
+  cancellation.addEventListener('abort', onCancel, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new Error(`Exporter "${exporter.key}" page ${page} did not answer within ${exporter.timeoutMs} ms`)),
+    exporter.timeoutMs,
+  );
+  const beat = setInterval(() => heartbeat(cursor), HEARTBEAT_EVERY_MS);
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+  });
   const ctx: PluginContext = {
     requestId: input.requestId,
     settings: exporter.settings,
     pageSize: exporter.pageSize,
     manifestDir: input.manifestDir,
-    signal,
+    signal: controller.signal,
   };
-  const beat = setInterval(() => heartbeat(cursor), HEARTBEAT_EVERY_MS);
   try {
-    return await Promise.race([
-      Promise.resolve().then(() => exporterFn(input.email, page, ctx)),
-      new Promise<never>((_, reject) => {
-        signal.addEventListener('abort', () => reject(abortReason(exporter, page, timeout.aborted)), { once: true });
-      }),
-    ]);
+    return await Promise.race([Promise.resolve().then(() => exporterFn(input.email, page, ctx)), aborted]);
   } finally {
+    clearTimeout(timer);
     clearInterval(beat);
+    cancellation.removeEventListener('abort', onCancel);
   }
-}
-
-function abortReason(exporter: ExporterSnapshot, page: number, timedOut: boolean): Error {
-  return timedOut
-    ? new Error(`Exporter "${exporter.key}" page ${page} did not answer within ${exporter.timeoutMs} ms`)
-    : new Error(`Exporter "${exporter.key}" page ${page} was cancelled`);
 }
 
 /** Imports the plugin module named in the manifest and picks its exporter function. */
