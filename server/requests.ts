@@ -28,6 +28,9 @@ export interface RequestSettings {
   confirmTtlMs: number;
   retentionMs: number;
   heartbeatTimeoutMs: number;
+  /** Tuning for tests and benchmarks; see ExportRequestInput. */
+  batchBudgetMs?: number | undefined;
+  batchesPerRun?: number | undefined;
 }
 
 /** A request and where its workflow is. */
@@ -95,6 +98,8 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         confirmTtlMs: settings.confirmTtlMs,
         retentionMs: settings.retentionMs,
         heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+        ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
+        ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),
       };
       let runId: string;
       try {

@@ -66,6 +66,9 @@ test('an export survives kill -9 of its worker and holds every item exactly once
       assert.ok(Date.now() < deadline, 'the child worker never got going');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const running = (await stack.api('GET', `/api/requests/${id}`)).body;
+    assert.equal(running.progress?.exporter?.key, 'slow', 'progress names the exporter at work');
+    assert.ok(running.progress.page >= 1 && running.progress.exportersTotal === 1);
     child.kill('SIGKILL');
     await exited;
     assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'processing');

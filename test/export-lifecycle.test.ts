@@ -83,6 +83,22 @@ describe('export lifecycle', () => {
     await waitForStatus(stack, created.body.id, 'completed');
   });
 
+  test('resend mails a fresh link and the earlier one stops working', async () => {
+    const email = 'resend@example.net';
+    const created = await stack.api('POST', '/api/requests', { email, action: 'export' });
+    const first = await stack.mail.waitFor((m) => m.to.includes(email) && /Confirm Action/.test(m.subject));
+    const resent = await stack.api('POST', `/api/requests/${created.body.id}/resend`);
+    assert.equal(resent.status, 202);
+    const second = await stack.mail.waitFor((m) => m.to.includes(email) && /Confirm Action/.test(m.subject) && m.id !== first.id);
+    const firstLink = stack.linkIn(first, `${stack.baseUrl}/confirm?`);
+    const secondLink = stack.linkIn(second, `${stack.baseUrl}/confirm?`);
+    assert.notEqual(firstLink, secondLink);
+    // The workflow records the new key before mailing it, so once the mail is here the old link is void.
+    assert.equal((await fetch(firstLink)).status, 400);
+    assert.equal((await fetch(secondLink)).status, 200);
+    await waitForStatus(stack, created.body.id, 'completed');
+  });
+
   test('a second incomplete request for the same email and action is refused with the existing id', async () => {
     const first = await stack.api('POST', '/api/requests', { email: 'Guest.Poster@example.org', action: 'export' });
     assert.equal(first.status, 201);

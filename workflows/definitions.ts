@@ -39,6 +39,10 @@ export interface ExportRequestInput {
   confirmTtlMs: number;
   retentionMs: number;
   heartbeatTimeoutMs: number;
+  /** Time one exporter activity may drain pages before reporting back (default 10 s). */
+  batchBudgetMs?: number;
+  /** Continue-as-new after this many exporter batches in one run; by default only when the server suggests it. */
+  batchesPerRun?: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: ResumeState;
 }

@@ -51,7 +51,7 @@ const report = wf.proxyActivities<Activities>({
 });
 
 /** Time one exporter activity may spend draining pages before reporting progress. */
-const BATCH_BUDGET_MS = 10_000;
+const DEFAULT_BATCH_BUDGET_MS = 10_000;
 
 export async function exportRequest(input: ExportRequestInput): Promise<RequestMemo> {
   const { requestId, email } = input;
@@ -68,6 +68,8 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   let page = input.resume?.page ?? 1;
   let items = input.resume?.items ?? 0;
   let linkGeneration = 0;
+  let batchesThisRun = 0;
+  const batchBudgetMs = input.batchBudgetMs ?? DEFAULT_BATCH_BUDGET_MS;
 
   const publish = (status: RequestStatus, reason?: string): void => {
     memo.status = status;
@@ -129,15 +131,21 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
 
     for (; exporterIndex < manifest.exporters.length; exporterIndex++, page = 1) {
       const exporter = manifest.exporters[exporterIndex] as ExporterSnapshot;
-      const { exportBatch } = exporterActivities(exporter, input.heartbeatTimeoutMs);
+      const { exportBatch } = exporterActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
       for (;;) {
-        const batch = await exportBatch({ requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: BATCH_BUDGET_MS });
+        const batch = await exportBatch({ requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs });
         items += batch.items;
         page = batch.nextPage;
+        batchesThisRun++;
         if (batch.done) break;
-        if (wf.workflowInfo().continueAsNewSuggested) {
+        // A history stays small however many pages: a fresh run carries on where this one stopped.
+        if (wf.workflowInfo().continueAsNewSuggested || batchesThisRun === input.batchesPerRun) {
           await wf.condition(wf.allHandlersFinished);
-          await wf.continueAsNew<typeof exportRequest>({ ...input, resume: { memo, exporterIndex, page, items, manifest } });
+          const continueAsNew = wf.makeContinueAsNewFunc<typeof exportRequest>({
+            memo: { record: memo },
+            typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
+          });
+          await continueAsNew({ ...input, resume: { memo, exporterIndex, page, items, manifest } });
         }
       }
     }
@@ -158,6 +166,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     publish('completed');
     return memo;
   } catch (error) {
+    if (error instanceof wf.ContinueAsNew) throw error; // not a failure: the next run needs the staged pages
     const cancelled = wf.isCancellation(error);
     await wf.CancellationScope.nonCancellable(() => local.discardStaging({ requestId }));
     publish('failed', cancelled ? 'cancelled' : failureReason(error));
@@ -166,9 +175,9 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
 }
 
 /** Activity options from the exporter's manifest entry: its own timeout and retry policy. */
-function exporterActivities(exporter: ExporterSnapshot, heartbeatTimeoutMs: number) {
+function exporterActivities(exporter: ExporterSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number) {
   return wf.proxyActivities<Activities>({
-    startToCloseTimeout: BATCH_BUDGET_MS + 2 * exporter.timeoutMs,
+    startToCloseTimeout: batchBudgetMs + 2 * exporter.timeoutMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: {
       maximumAttempts: exporter.retry.maxAttempts,

@@ -47,6 +47,8 @@ export interface StackOptions {
   confirmTtlMs?: number;
   retentionMs?: number;
   heartbeatTimeoutMs?: number;
+  batchBudgetMs?: number;
+  batchesPerRun?: number;
   /** Start an in-process worker (default true). */
   worker?: boolean;
 }
@@ -112,6 +114,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     confirmTtlMs: options.confirmTtlMs ?? 60_000,
     retentionMs: options.retentionMs ?? 3_600_000,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
+    batchBudgetMs: options.batchBudgetMs,
+    batchesPerRun: options.batchesPerRun,
   };
   const app = createApp({
     ...settings,

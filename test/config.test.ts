@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
+import { test } from 'node:test';
+import { loadConfig } from '../lib/config.ts';
+import { ConfigError } from '../lib/errors.ts';
+
+test('loadConfig() fills defaults: 24 h keys, 3-day retention, port 3000', () => {
+  const config = loadConfig({});
+  assert.equal(config.confirmTtlMs, 86_400_000);
+  assert.equal(config.exportRetentionMs, 3 * 86_400_000);
+  assert.equal(config.port, 3000);
+  assert.equal(config.publicUrl, 'http://localhost:3000');
+  assert.equal(config.pluginsFile, 'plugins.yaml');
+});
+
+test('loadConfig() reports every invalid variable at once, with what would be valid', () => {
+  assert.throws(
+    () => loadConfig({ PORT: 'abc', CONFIRM_TTL: 'soon', APP_SECRET: 'short', SMTP_URL: 'mail.example.com' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /PORT: /);
+      assert.match(error.message, /CONFIRM_TTL: expected a duration such as "24h"/);
+      assert.match(error.message, /APP_SECRET: must be at least 32 characters/);
+      assert.match(error.message, /SMTP_URL: expected smtp:\/\//);
+      return true;
+    },
+  );
+});
+
+test('secrets never appear when a config is logged', () => {
+  const config = loadConfig({ APP_SECRET: 'x'.repeat(40), ADMIN_TOKEN: 'admin-token-123456789' });
+  assert.doesNotMatch(JSON.stringify(config), /xxxx|admin-token/);
+  assert.doesNotMatch(inspect(config, { depth: 5 }), /xxxx|admin-token/);
+  assert.equal(config.appSecret?.reveal(), 'x'.repeat(40));
+});

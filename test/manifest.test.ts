@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { ManifestError } from '../lib/errors.ts';
+import { loadManifest } from '../manifest/load.ts';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'manifest-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function manifest(text: string): Promise<string> {
+  const file = join(dir, `plugins-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(file, text);
+  return file;
+}
+
+test('loadManifest() resolves module paths against the manifest and keeps the order', async () => {
+  const file = await manifest(`version: 1
+exporters:
+  - key: one
+    name: One
+    module: ./one.ts
+  - key: two
+    name: Two
+    module: sub/two.ts
+    pageSize: 50
+    timeout: 5s
+`);
+  const snapshot = await loadManifest(file);
+  assert.deepEqual(snapshot.exporters.map((e) => [e.index, e.key, e.modulePath]), [
+    [0, 'one', join(dir, 'one.ts')],
+    [1, 'two', join(dir, 'sub', 'two.ts')],
+  ]);
+  assert.equal(snapshot.exporters[1]?.timeoutMs, 5000);
+  assert.equal(snapshot.exporters[0]?.retry.maxAttempts, 5);
+  assert.match(snapshot.digest, /^[0-9a-f]{64}$/);
+});
+
+test('loadManifest() reports every problem at once, each with file:line:col, entry and field', async () => {
+  const file = await manifest(`version: 1
+exporters:
+  - key: Bad Key
+    name: One
+    module: ./one.ts
+  - key: two
+    name: Two
+    modul: ./two.ts
+  - key: three
+    name: Three
+    module: ./three.ts
+    timeout: soon
+`);
+  await assert.rejects(loadManifest(file), (error: unknown) => {
+    assert.ok(error instanceof ManifestError);
+    const lines = error.message.split('\n');
+    assert.match(error.message, /4 problem\(s\)|3 problem\(s\)/);
+    assert.ok(lines.some((l) => l.startsWith(`${file}:3:10 exporters[0].key 'Bad Key': expected a slug`)), error.message);
+    assert.ok(lines.some((l) => /:6:5 exporters\[1\] 'two': unknown field "modul"/.test(l)), error.message);
+    assert.ok(lines.some((l) => /exporters\[1\]\.module 'two': /.test(l)), error.message);
+    assert.ok(lines.some((l) => /:12:14 exporters\[2\]\.timeout 'three': expected a duration/.test(l)), error.message);
+    return true;
+  });
+});
+
+test('loadManifest() refuses broken YAML, a wrong version and duplicate keys', async () => {
+  await assert.rejects(loadManifest(await manifest('version: 1\nexporters: [\n')), /invalid YAML/);
+  await assert.rejects(loadManifest(await manifest('version: 2\n')), /version: expected version: 1/);
+  const twice = 'version: 1\nexporters:\n  - { key: a, name: A, module: ./a.ts }\n  - { key: a, name: B, module: ./b.ts }\n';
+  await assert.rejects(loadManifest(await manifest(twice)), /exporter key "a" is used twice/);
+  await assert.rejects(loadManifest(join(dir, 'missing.yaml')), /Cannot read plugin manifest/);
+});
