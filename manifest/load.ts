@@ -9,8 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ManifestError } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
-import { manifestSchema } from './schema.ts';
-import type { ManifestSnapshot } from './snapshot.ts';
+import { type ExporterEntry, manifestSchema } from './schema.ts';
+import type { ExporterSnapshot, ManifestSnapshot } from './snapshot.ts';
 
 export type { ExporterSnapshot, ManifestSnapshot } from './snapshot.ts';
 
@@ -51,30 +51,42 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
     throw new ManifestError(`Cannot load plugin manifest: ${lines.length} problem(s)\n${lines.join('\n')}`);
   }
   const dir = dirname(path);
-  const keys = new Set<string>();
-  for (const entry of parsed.data.exporters) {
-    if (keys.has(entry.key)) throw new ManifestError(`Cannot load plugin manifest "${path}": exporter key "${entry.key}" is used twice`);
-    keys.add(entry.key);
+  for (const [list, entries] of [['exporter', parsed.data.exporters], ['eraser', parsed.data.erasers]] as const) {
+    const keys = new Set<string>();
+    for (const entry of entries) {
+      if (keys.has(entry.key)) throw new ManifestError(`Cannot load plugin manifest "${path}": ${list} key "${entry.key}" is used twice`);
+      keys.add(entry.key);
+    }
   }
   return {
     file: path,
     dir,
     digest: createHash('sha256').update(text).digest('hex'),
-    exporters: parsed.data.exporters.map((entry, index) => ({
-      index,
-      key: entry.key,
-      name: entry.name,
-      modulePath: resolve(dir, entry.module),
-      exportName: entry.export,
-      pageSize: entry.pageSize,
-      timeoutMs: parseDuration(entry.timeout) ?? 60_000,
-      retry: {
-        maxAttempts: entry.retry.maxAttempts,
-        initialIntervalMs: parseDuration(entry.retry.initialInterval) ?? 1000,
-        maxIntervalMs: parseDuration(entry.retry.maxInterval) ?? 60_000,
-      },
-      settings: entry.settings,
+    exporters: parsed.data.exporters.map((entry, index) => snapshotOf(entry, index, dir)),
+    erasers: parsed.data.erasers.map((entry, index) => ({
+      ...snapshotOf(entry, index, dir),
+      retentionReason: entry.retentionReason,
+      supportsDryRun: entry.supportsDryRun,
+      maxPages: entry.maxPages,
     })),
+  };
+}
+
+function snapshotOf(entry: ExporterEntry, index: number, dir: string): ExporterSnapshot {
+  return {
+    index,
+    key: entry.key,
+    name: entry.name,
+    modulePath: resolve(dir, entry.module),
+    exportName: entry.export,
+    pageSize: entry.pageSize,
+    timeoutMs: parseDuration(entry.timeout) ?? 60_000,
+    retry: {
+      maxAttempts: entry.retry.maxAttempts,
+      initialIntervalMs: parseDuration(entry.retry.initialInterval) ?? 1000,
+      maxIntervalMs: parseDuration(entry.retry.maxInterval) ?? 60_000,
+    },
+    settings: entry.settings,
   };
 }
 

@@ -13,7 +13,7 @@ const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
   message: 'expected a duration such as "30s", "5m" or "500ms"',
 });
 
-const moduleExporter = z.strictObject({
+const pluginFields = {
   key: slug,
   name: z.string().min(1),
   kind: z.literal('module').default('module'),
@@ -29,13 +29,27 @@ const moduleExporter = z.strictObject({
     })
     .prefault({}),
   settings: z.record(z.string(), z.unknown()).default({}),
+};
+
+const moduleExporter = z.strictObject(pluginFields);
+
+const moduleEraser = z.strictObject({
+  ...pluginFields,
+  /** Why this eraser keeps what it keeps, shown when its own messages give no reason. */
+  retentionReason: z.string().min(1).optional(),
+  /** The plugin honours `ctx.dryRun`; erasers without it are skipped in a dry run. */
+  supportsDryRun: z.boolean().default(false),
+  /** A page count no real eraser reaches: beyond it the eraser is taken to never end. */
+  maxPages: z.number().int().positive().default(100_000),
 });
 
 export const manifestSchema = z.strictObject({
   version: z.literal(1, 'expected version: 1'),
   site: z.strictObject({ name: z.string().min(1).optional(), url: z.url().optional() }).optional(),
   exporters: z.array(moduleExporter).default([]),
+  erasers: z.array(moduleEraser).default([]),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
 export type ExporterEntry = Manifest['exporters'][number];
+export type EraserEntry = Manifest['erasers'][number];

@@ -16,10 +16,18 @@ export interface ExporterSnapshot {
   settings: Record<string, unknown>;
 }
 
+/** One eraser as a running request sees it. */
+export interface EraserSnapshot extends ExporterSnapshot {
+  retentionReason: string | undefined;
+  supportsDryRun: boolean;
+  maxPages: number;
+}
+
 export interface ManifestSnapshot {
   file: string;
   dir: string;
   /** SHA-256 of the file's bytes, to tell which manifest a request ran with. */
   digest: string;
   exporters: ExporterSnapshot[];
+  erasers: EraserSnapshot[];
 }

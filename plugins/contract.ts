@@ -1,6 +1,8 @@
 /**
- * The exporter contract, as WordPress defines it (reference §2.2), so that a
- * WordPress exporter ports mechanically: `(email, page, ctx) → { data, done }`.
+ * The exporter and eraser contracts, as WordPress defines them (reference
+ * §2.2, §3.2), so that a WordPress plugin ports mechanically:
+ * exporters `(email, page, ctx) → { data, done }`, erasers
+ * `(email, page, ctx) → { items_removed, items_retained, messages, done }`.
  *
  * Plugins import only this file; they know nothing of Temporal.
  */
@@ -43,7 +45,35 @@ export interface PluginContext {
   readonly manifestDir: string;
   /** Aborted when the request is cancelled or the page times out. */
   readonly signal: AbortSignal;
+  /**
+   * Erasers only: plan mode. Report what would be removed or retained, change nothing.
+   * Called only for erasers whose manifest entry says `supportsDryRun: true`.
+   */
+  readonly dryRun: boolean;
 }
 
 /** An exporter: called with page 1, 2, … until it answers `done: true`. */
 export type Exporter = (email: string, page: number, ctx: PluginContext) => Promise<ExportPage> | ExportPage;
+
+/** What an eraser returns for one page. */
+export const erasePageSchema = z.object({
+  /** Personal data was deleted or anonymised on this page. */
+  items_removed: z.boolean(),
+  /** Personal data was found but kept (the messages say what and why). */
+  items_retained: z.boolean(),
+  /** Plain-language lines for the admin and the person, e.g. why invoices are kept. */
+  messages: z.array(z.string()),
+  done: z.boolean(),
+  /** Optional: how many items this page removed / retained, for exact totals. */
+  removed_count: z.number().int().min(0).optional(),
+  retained_count: z.number().int().min(0).optional(),
+});
+
+export type ErasePage = z.output<typeof erasePageSchema>;
+
+/**
+ * An eraser: called with page 1, 2, … until it answers `done: true`. It must be
+ * idempotent: a page called again (a retry, a re-run) erases nothing twice and
+ * never fails because the data is already gone.
+ */
+export type Eraser = (email: string, page: number, ctx: PluginContext) => Promise<ErasePage> | ErasePage;

@@ -44,7 +44,7 @@ before(() => {
   assert.equal(seedDemoData(db), true);
   ctx = {
     requestId: 'req-test', settings: { database: 'data/demo.db' }, pageSize: undefined,
-    manifestDir: dir, signal: new AbortController().signal,
+    manifestDir: dir, signal: new AbortController().signal, dryRun: false,
   };
 });
 
