@@ -7,9 +7,11 @@ import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { loadManifest } from '../manifest/load.ts';
+import { createEraseActivities } from './erase-batch.ts';
 import { createExportActivities } from './export-batch.ts';
 import { createExportFileActivities } from './export-files.ts';
 import { createMailActivities } from './mail.ts';
+import { createReceiptActivities } from './receipts.ts';
 import type { Site } from './mail-templates.ts';
 
 export interface ActivityDeps {
@@ -28,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createExportActivities(deps),
     ...createExportFileActivities(deps),
+    ...createEraseActivities(),
+    ...createReceiptActivities(deps),
     /** The manifest snapshot a request keeps for its whole life. */
     loadManifest: () => loadManifest(deps.manifestFile),
   };

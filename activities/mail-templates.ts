@@ -1,3 +1,5 @@
+import type { EraserOutcome, ErasureReport } from '../workflows/definitions.ts';
+
 /**
  * The texts of the mails a person receives, after WordPress's own
  * (reference §1.7, §4.7), with the expiry stated plainly.
@@ -8,7 +10,7 @@ export interface Site {
   url: string;
 }
 
-const ACTION_DESCRIPTION = { export: 'Export Personal Data' } as const;
+const ACTION_DESCRIPTION = { export: 'Export Personal Data', erase: 'Erase Personal Data' } as const;
 
 /** "25 November 2026, 14:03 UTC": unambiguous for any reader. */
 export function formatDate(iso: string): string {
@@ -56,6 +58,33 @@ export function downloadMail(site: Site, link: string, expiresAt: string) {
       'so please download it before then.',
       '',
       link,
+      '',
+      'Regards,',
+      `All at ${site.name}`,
+      site.url,
+      '',
+    ].join('\n'),
+  };
+}
+
+/** The erasure-fulfilment mail: what was erased, what was kept and why, in the erasers' own words. */
+export function erasureMail(site: Site, report: ErasureReport) {
+  const lines = (outcomes: EraserOutcome[]) => outcomes.flatMap((o) => o.messages.map((message) => `  - ${o.name}: ${message}`));
+  const erased = lines(report.erasers.filter((o) => o.itemsRemoved && !o.itemsRetained));
+  const kept = lines(report.erasers.filter((o) => o.itemsRetained));
+  const body: string[] = [];
+  if (erased.length === 0 && kept.length === 0) body.push('We found no personal data about you to erase.', '');
+  if (erased.length > 0) body.push('What we erased:', ...erased, '');
+  if (kept.length > 0) body.push('What we kept, and why:', ...kept, '');
+  return {
+    subject: `[${site.name}] Erasure Request Fulfilled`,
+    text: [
+      'Howdy,',
+      '',
+      `Your request to erase your personal data on ${site.name} has been completed.`,
+      '',
+      ...body,
+      'If you have any follow-up questions or concerns, please contact the site administrator.',
       '',
       'Regards,',
       `All at ${site.name}`,

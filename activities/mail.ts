@@ -7,7 +7,8 @@
 import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { hashKey, keyedToken } from '../lib/secrets.ts';
-import { confirmationMail, downloadMail, type Site } from './mail-templates.ts';
+import type { ErasureReport, RequestAction } from '../workflows/definitions.ts';
+import { confirmationMail, downloadMail, erasureMail, type Site } from './mail-templates.ts';
 
 export interface MailDeps {
   mailer: Mailer;
@@ -30,7 +31,7 @@ export function createMailActivities({ mailer, secret, site, publicUrl }: MailDe
     },
 
     /** Mails the confirmation link for link generation `generation`; returns the key's hash only. */
-    async sendConfirmationMail(input: { requestId: string; email: string; action: 'export'; generation: number; expiresAt: string }) {
+    async sendConfirmationMail(input: { requestId: string; email: string; action: RequestAction; generation: number; expiresAt: string }) {
       const key = confirmationKey(input.requestId, input.generation);
       const link = `${publicUrl}/confirm?id=${encodeURIComponent(input.requestId)}&key=${key}`;
       const { subject, text } = confirmationMail(site, input.action, link, input.expiresAt);
@@ -42,6 +43,13 @@ export function createMailActivities({ mailer, secret, site, publicUrl }: MailDe
       const link = `${publicUrl}/exports/${input.file}`;
       const { subject, text } = downloadMail(site, link, input.expiresAt);
       const { messageId } = await mailer.send({ to: input.email, subject, text, idempotencyKey: `download:${input.requestId}` });
+      return { messageId };
+    },
+
+    /** Tells the person their erasure is done: what was erased, what was kept and why. */
+    async sendErasureMail(input: { requestId: string; email: string; report: ErasureReport }) {
+      const { subject, text } = erasureMail(site, input.report);
+      const { messageId } = await mailer.send({ to: input.email, subject, text, idempotencyKey: `erased:${input.requestId}` });
       return { messageId };
     },
   };

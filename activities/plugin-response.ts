@@ -3,7 +3,7 @@
  * every item, and says which exporter, which page and what was wrong.
  */
 import { PluginContractError } from '../lib/errors.ts';
-import { exportItemSchema, type ExportPage } from '../plugins/contract.ts';
+import { type ErasePage, exportItemSchema, type ExportPage } from '../plugins/contract.ts';
 
 /**
  * @throws {PluginContractError} naming the exporter, the page and the problem
@@ -31,6 +31,40 @@ export function validateExportPage(response: unknown, exporter: { key: string; n
     }
   }
   return { data: items as ExportPage['data'], done: record.done as boolean };
+}
+
+/**
+ * Checks an eraser's answer as WordPress does (reference §3.3), and that the
+ * flags really are booleans, since "removed" and "kept" must never be confused.
+ * @throws {PluginContractError} naming the eraser, the page and the problem
+ */
+export function validateErasePage(response: unknown, eraser: { key: string; name: string }, page: number): ErasePage {
+  const who = `eraser "${eraser.key}" (${eraser.name}), page ${page}`;
+  const fail = (problem: string): never => {
+    throw new PluginContractError(`Cannot use the answer of ${who}: ${problem}`);
+  };
+  if (typeof response !== 'object' || response === null || Array.isArray(response)) {
+    fail(`expected an object { items_removed, items_retained, messages, done }, got ${describe(response)}`);
+  }
+  const record = response as Record<string, unknown>;
+  for (const flag of ['items_removed', 'items_retained'] as const) {
+    if (!(flag in record)) fail(`expected "${flag}" (boolean) in the response`);
+    if (typeof record[flag] !== 'boolean') fail(`expected "${flag}" to be a boolean, got ${describe(record[flag])}`);
+  }
+  if (!('messages' in record)) fail('expected "messages" (a list of strings) in the response');
+  if (!Array.isArray(record.messages)) fail(`expected "messages" to be a list of strings, got ${describe(record.messages)}`);
+  const messages = record.messages as unknown[];
+  const bad = messages.findIndex((message) => typeof message !== 'string');
+  if (bad >= 0) fail(`messages[${bad}]: expected a string, got ${describe(messages[bad])}`);
+  if (!('done' in record)) fail('expected "done" (boolean) in the response');
+  if (typeof record.done !== 'boolean') fail(`expected "done" to be a boolean, got ${describe(record.done)}`);
+  for (const count of ['removed_count', 'retained_count'] as const) {
+    const value = record[count];
+    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
+      fail(`expected "${count}" to be a whole number of items, got ${describe(value)}`);
+    }
+  }
+  return record as unknown as ErasePage;
 }
 
 function describe(value: unknown): string {

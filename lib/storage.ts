@@ -17,6 +17,8 @@ export interface StoragePaths {
   /** Facts about a built export, so a retried build returns them without rebuilding. */
   exportMeta(file: string): string;
   mailLedger(idempotencyHash: string): string;
+  /** The proof of an erasure, kept after the request. */
+  receipt(requestId: string): string;
 }
 
 export function storagePaths(storageDir: string): StoragePaths {
@@ -28,12 +30,13 @@ export function storagePaths(storageDir: string): StoragePaths {
     tombstone: (file) => join(root, 'exports', `${file}.deleted`),
     exportMeta: (file) => join(root, 'exports', `${file}.meta.json`),
     mailLedger: (hash) => join(root, 'mail-ledger', hash),
+    receipt: (requestId) => join(root, 'receipts', `${requestId}.json`),
   };
 }
 
 /** Creates the storage directories, owner-only. */
 export async function ensureStorage(paths: StoragePaths): Promise<void> {
-  for (const dir of ['staging', 'exports', 'mail-ledger']) {
+  for (const dir of ['staging', 'exports', 'mail-ledger', 'receipts']) {
     await mkdir(join(paths.root, dir), { recursive: true, mode: 0o700 });
   }
 }

@@ -32,6 +32,11 @@ export const CONFIRM_OUTCOMES = {
     title: 'Thanks for confirming your export request',
     text: 'We are now collecting your data. You will receive an email with a link to download it, usually within minutes.',
   },
+  confirmedErase: {
+    status: 200,
+    title: 'Thanks for confirming your erasure request',
+    text: 'We are now erasing your data. You will receive an email when it is done, saying what was erased and what we must keep, and why.',
+  },
   confirmedByAdmin: {
     status: 200,
     title: 'Thanks for confirming your export request',
@@ -40,7 +45,7 @@ export const CONFIRM_OUTCOMES = {
   already: {
     status: 200,
     title: 'This request is already confirmed',
-    text: 'There is nothing more to do. You will receive an email when your data is ready.',
+    text: 'There is nothing more to do. You will receive an email when we are done.',
   },
   expired: {
     status: 410,

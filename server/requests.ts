@@ -13,6 +13,7 @@ import {
   DsrRequestId,
   DsrStatus,
   DsrSubject,
+  type EraseRequestInput,
   type ExportRequestInput,
   type Progress,
   progressQuery,
@@ -20,7 +21,7 @@ import {
   type RequestMemo,
   requestWorkflowId,
 } from '../workflows/definitions.ts';
-import type { exportRequest } from '../workflows/export-request.ts';
+
 
 export interface RequestSettings {
   taskQueue: string;
@@ -52,7 +53,10 @@ export class DuplicateRequestError extends Error {
   }
 }
 
-const ID_PATTERN = /^(export)-([0-9a-f]{32})-([a-z0-9]{10})$/;
+const ID_PATTERN = /^(export|erase)-([0-9a-f]{32})-([a-z0-9]{10})$/;
+
+/** The workflow that runs each kind of request (workflows/index.ts). */
+const WORKFLOW_TYPES = { export: 'exportRequest', erase: 'eraseRequest' } as const satisfies Record<RequestAction, string>;
 
 export function createRequestService(client: Client, settings: RequestSettings) {
   async function describe(workflowId: string, runId?: string): Promise<FoundRequest | undefined> {
@@ -75,7 +79,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
 
   return {
     /** Starts a request's workflow; one incomplete request per person and action. */
-    async create(input: { email: string; action: RequestAction; sendAsEmail: boolean; skipConfirmation: boolean }) {
+    async create(input: { email: string; action: RequestAction; sendAsEmail: boolean; skipConfirmation: boolean; dryRun?: boolean | undefined }) {
       const subject = subjectHash(settings.secret, input.email);
       const workflowId = requestWorkflowId(input.action, subject);
       const requestId = `${input.action}-${subject}-${randomId()}`;
@@ -87,8 +91,9 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         status: input.skipConfirmation ? 'confirmed' : 'pending',
         createdAt,
         sendAsEmail: input.sendAsEmail,
+        ...(input.action === 'erase' ? { dryRun: input.dryRun === true } : {}),
       };
-      const args: ExportRequestInput = {
+      const base = {
         requestId,
         email: input.email,
         subject,
@@ -96,14 +101,15 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         skipConfirmation: input.skipConfirmation,
         createdAt,
         confirmTtlMs: settings.confirmTtlMs,
-        retentionMs: settings.retentionMs,
         heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
         ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
         ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),
       };
+      const args: ExportRequestInput | EraseRequestInput =
+        input.action === 'export' ? { ...base, retentionMs: settings.retentionMs } : { ...base, dryRun: input.dryRun === true };
       let runId: string;
       try {
-        const handle = await client.workflow.start<typeof exportRequest>('exportRequest', {
+        const handle = await client.workflow.start(WORKFLOW_TYPES[input.action], {
           taskQueue: settings.taskQueue,
           workflowId,
           args: [args],
@@ -144,7 +150,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
 
     /** Requests, newest first, optionally filtered by status and action. */
     async list(filter: { status?: string | undefined; action?: string | undefined; limit: number }): Promise<FoundRequest[]> {
-      const clauses = [`WorkflowType = 'exportRequest'`];
+      const clauses = [`WorkflowType IN (${Object.values(WORKFLOW_TYPES).map((type) => `'${type}'`).join(', ')})`];
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
       const found: FoundRequest[] = [];

@@ -26,6 +26,10 @@ export interface RequestView {
   items?: number;
   progress?: Progress;
   download?: { url: string; bytes: number; sha256: string; expiresAt: string; deleted: boolean };
+  confirmedBy?: 'person' | 'admin';
+  dryRun?: boolean;
+  erasure?: RequestMemo['erasure'];
+  receipt?: { url: string; sha256: string };
   workflow: { id: string; runId: string; url?: string };
 }
 
@@ -56,6 +60,10 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
   if (memo.completedAt) view.completedAt = memo.completedAt;
   if (memo.items !== undefined) view.items = memo.items;
   if (progress) view.progress = progress;
+  if (memo.confirmedBy) view.confirmedBy = memo.confirmedBy;
+  if (memo.dryRun !== undefined) view.dryRun = memo.dryRun;
+  if (memo.erasure) view.erasure = memo.erasure;
+  if (memo.receipt) view.receipt = { url: `${context.publicUrl}/api/requests/${memo.requestId}/receipt`, sha256: memo.receipt.sha256 };
   if (memo.download) {
     view.download = {
       url: `${context.publicUrl}/exports/${memo.download.file}`,

@@ -7,7 +7,7 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ManifestSnapshot } from '../manifest/snapshot.ts';
 
-export type RequestAction = 'export';
+export type RequestAction = 'export' | 'erase';
 /** WordPress's four statuses, plus `processing` while plugins run. */
 export type RequestStatus = 'pending' | 'confirmed' | 'processing' | 'completed' | 'failed';
 
@@ -17,18 +17,22 @@ export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean }
 export const resendSignal = defineSignal('resend');
 /** Deletes a delivered export file now instead of at the end of its retention. */
 export const deleteNowSignal = defineSignal('deleteNow');
-/** Live progress while exporters run. */
+/** Live progress while exporters or erasers run. */
 export const progressQuery = defineQuery<Progress>('progress');
 
 export interface Progress {
   status: RequestStatus;
-  exportersTotal: number;
-  exporter?: { index: number; key: string; name: string };
+  /** How many exporters (or erasers) the manifest snapshot lists. */
+  pluginsTotal: number;
+  /** The one at work now. */
+  plugin?: { index: number; key: string; name: string };
   page: number;
+  /** Items exported so far (exports) or removed so far (erasures). */
   items: number;
 }
 
-export interface ExportRequestInput {
+/** What every request workflow starts with. */
+export interface RequestInputBase {
   requestId: string;
   email: string;
   /** Keyed hash of the email: the only form of the person Temporal indexes. */
@@ -37,14 +41,57 @@ export interface ExportRequestInput {
   skipConfirmation: boolean;
   createdAt: string;
   confirmTtlMs: number;
-  retentionMs: number;
   heartbeatTimeoutMs: number;
   /** Time one exporter activity may drain pages before reporting back (default 10 s). */
   batchBudgetMs?: number;
   /** Continue-as-new after this many exporter batches in one run; by default only when the server suggests it. */
   batchesPerRun?: number;
+}
+
+export interface ExportRequestInput extends RequestInputBase {
+  retentionMs: number;
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: ResumeState;
+}
+
+export interface EraseRequestInput extends RequestInputBase {
+  /** Plan mode: erasers that support it report what they would erase; nothing changes. */
+  dryRun: boolean;
+  /** Set only by continue-as-new: where the previous run stopped. */
+  resume?: EraseResumeState;
+}
+
+export interface EraseResumeState {
+  memo: RequestMemo;
+  manifest: ManifestSnapshot;
+  eraserIndex: number;
+  page: number;
+  outcomes: EraserOutcome[];
+}
+
+/** What one eraser did (or, in a dry run, would do). */
+export interface EraserOutcome {
+  key: string;
+  name: string;
+  pages: number;
+  itemsRemoved: boolean;
+  itemsRetained: boolean;
+  /** Counts, where the eraser reports them. */
+  removed: number;
+  retained: number;
+  /** Its messages in order, e.g. what was kept and why. */
+  messages: string[];
+  /** Messages beyond the first few hundred, counted rather than kept. */
+  messagesOmitted?: number;
+  startedAt: string;
+  finishedAt?: string;
+  /** Why it did not run, e.g. no plan mode in a dry run. */
+  skipped?: string;
+}
+
+export interface ErasureReport {
+  erasers: EraserOutcome[];
+  totals: { itemsRemoved: boolean; itemsRetained: boolean; removed: number; retained: number };
 }
 
 export interface ResumeState {
@@ -64,6 +111,8 @@ export interface RequestMemo {
   reason?: string;
   createdAt: string;
   confirmedAt?: string;
+  /** Who confirmed: the person through the mailed link, or an admin. */
+  confirmedBy?: 'person' | 'admin';
   completedAt?: string;
   /** SHA-256 of the current confirmation key; the key itself is only in the mail. */
   keyHash?: string;
@@ -72,6 +121,11 @@ export interface RequestMemo {
   manifestDigest?: string;
   items?: number;
   download?: { file: string; bytes: number; sha256: string; expiresAt: string };
+  /** Erasures: a plan only, nothing changed. */
+  dryRun?: boolean;
+  erasure?: ErasureReport;
+  /** Erasures: the proof kept after the request (see activities/receipts.ts). */
+  receipt?: { sha256: string };
 }
 
 export const DsrAction = defineSearchAttributeKey('DsrAction', SearchAttributeType.KEYWORD);

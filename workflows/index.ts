@@ -1,3 +1,4 @@
 /** Every workflow the worker runs; the worker bundles this file. */
 export { exportRequest } from './export-request.ts';
+export { eraseRequest } from './erase-request.ts';
 export { deleteExportLater } from './delete-export.ts';

@@ -2,11 +2,15 @@
  * The demo data store: a real SQLite file shaped like a small WordPress site
  * (users, comments with location meta, session tokens, media, orders), a
  * deterministic seed with one demo person and two bystanders, a bulk seeder for
- * benchmarks, and the connection cache the demo exporters share. WAL mode and a
- * busy timeout let the seeder, the worker and an eraser use one file at once.
+ * benchmarks, and the connection cache the demo exporters and erasers share.
+ * WAL mode and a busy timeout let the seeder, the worker and an eraser use one
+ * file at once. `erasure_journal` records each eraser page's result per
+ * request, so retried pages erase nothing twice (see `journal.ts`).
  *
  * All dates are stored as UTC text `YYYY-MM-DD HH:MM:SS` (WordPress's GMT
  * format). `media.file_path` is relative to the database file's directory.
+ * Orders carry their own `billing_name`/`billing_email`: they are kept for
+ * tax law after the account is erased, and must still be found by email.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -49,9 +53,17 @@ CREATE TABLE IF NOT EXISTS media (
 CREATE INDEX IF NOT EXISTS media_user_id ON media(user_id, id);
 CREATE TABLE IF NOT EXISTS orders (
   id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), number TEXT NOT NULL UNIQUE,
-  total_cents INTEGER NOT NULL, currency TEXT NOT NULL, created_at TEXT NOT NULL);
+  total_cents INTEGER NOT NULL, currency TEXT NOT NULL, created_at TEXT NOT NULL,
+  billing_name TEXT NOT NULL DEFAULT '', billing_email TEXT NOT NULL DEFAULT '' COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS orders_user_id ON orders(user_id, id);
+CREATE TABLE IF NOT EXISTS erasure_journal (
+  request_id TEXT NOT NULL, eraser TEXT NOT NULL, page INTEGER NOT NULL, result TEXT NOT NULL /* JSON */,
+  created_at TEXT NOT NULL, PRIMARY KEY (request_id, eraser, page)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS demo_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`;
+
+/** Indexes on columns that files from before those columns existed get from {@link addMissingColumns}. */
+const LATE_INDEXES = `
+CREATE INDEX IF NOT EXISTS orders_billing_email_id ON orders(billing_email, id);`;
 
 /**
  * Opens (creating if missing) the demo database file and its schema.
@@ -67,7 +79,25 @@ export function openDemoDb(path: string): Database {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  addMissingColumns(db);
+  db.exec(LATE_INDEXES);
   return db;
+}
+
+/**
+ * Gives a database file seeded before `orders.billing_*` existed those columns,
+ * filled from the account, so that opening an old file does not fail on the index.
+ */
+function addMissingColumns(db: Database): void {
+  const has = () => db.prepare<[], { name: string }>('PRAGMA table_info(orders)').all().some((c) => c.name === 'billing_email');
+  if (has()) return;
+  db.transaction(() => {
+    if (has()) return; // another connection added them meanwhile
+    db.exec(`ALTER TABLE orders ADD COLUMN billing_name TEXT NOT NULL DEFAULT '';
+      ALTER TABLE orders ADD COLUMN billing_email TEXT NOT NULL DEFAULT '' COLLATE NOCASE;
+      UPDATE orders SET billing_name = (SELECT display_name FROM users WHERE users.id = orders.user_id),
+        billing_email = (SELECT email FROM users WHERE users.id = orders.user_id);`);
+  }).immediate();
 }
 
 /** Options of {@link seedDemoData}. */
@@ -82,7 +112,8 @@ export interface SeedOptions {
  * Inserts the deterministic demo data set, once: a second call is a no-op.
  *
  * Alex Doe (`DEMO_PERSON`): account, 12 comments (4 with latitude/longitude),
- * 2 sessions, 3 media files (written to disk), 2 orders; plus a guest comment
+ * 2 sessions, 3 media files (written to disk), 2 orders (one billed to
+ * `Alex.Doe@Example.com`); plus a guest comment
  * as `Alex.Doe@Example.com`. Sam Roe: account, 4 comments, 1 session, 1 media
  * file, 1 order. `guest.poster@example.org`: 3 comments, no account.
  *
@@ -120,8 +151,8 @@ export function seedDemoData(db: Database, options: SeedOptions = {}): boolean {
       const stored = db.memory ? file : relative(dbDir, file).split('\\').join('/');
       addMedia.run(uid(m.user), stored, `${siteUrl}/media/${m.name}`, m.mime_type, m.uploaded_at);
     }
-    const addOrder = db.prepare(`INSERT INTO orders (user_id, number, total_cents, currency, created_at)
-      VALUES (@user_id, @number, @total_cents, @currency, @created_at)`);
+    const addOrder = db.prepare(`INSERT INTO orders (user_id, number, total_cents, currency, created_at, billing_name,
+      billing_email) VALUES (@user_id, @number, @total_cents, @currency, @created_at, @billing_name, @billing_email)`);
     for (const { user, ...o } of SEED.orders) addOrder.run({ ...o, user_id: uid(user) });
     db.prepare(`INSERT INTO demo_meta (key, value) VALUES ('seeded', 'v1')`).run();
     return true;
@@ -164,7 +195,7 @@ export function findDemoUser(db: Database, email: string): UserRow | undefined {
 }
 
 // ---------------------------------------------------------------------------
-// Shared by the exporters: connection cache and small helpers
+// Shared by the exporters and erasers: connection cache and small helpers
 // ---------------------------------------------------------------------------
 
 const connections = new Map<string, Database>();
@@ -218,7 +249,7 @@ export function pageWindow(page: number, pageSize: number): { size: number; limi
   return { size: pageSize, limit: pageSize + 1, offset: (page - 1) * pageSize };
 }
 
-/** Closes every cached exporter connection (for tests and worker shutdown). */
+/** Closes every cached plugin connection (for tests and worker shutdown). */
 export function closeDemoConnections(): void {
   for (const db of connections.values()) db.close();
   connections.clear();
@@ -286,8 +317,9 @@ const SEED = {
     { user: 'alexdoe', name: 'alex-cv.pdf', mime_type: 'application/pdf', uploaded_at: '2024-07-15 12:00:00', content: MINI_PDF },
   ],
   orders: [
-    { user: 'alexdoe', number: 'WC-1001', total_cents: 4999, currency: 'EUR', created_at: '2023-11-24 10:00:00' },
-    { user: 'samroe', number: 'WC-1002', total_cents: 1250, currency: 'EUR', created_at: '2024-01-10 15:30:00' },
-    { user: 'alexdoe', number: 'WC-1003', total_cents: 12900, currency: 'EUR', created_at: '2024-05-02 09:45:00' },
+    { user: 'alexdoe', number: 'WC-1001', total_cents: 4999, currency: 'EUR', created_at: '2023-11-24 10:00:00', billing_name: 'Alex Doe', billing_email: DEMO_PERSON },
+    { user: 'samroe', number: 'WC-1002', total_cents: 1250, currency: 'EUR', created_at: '2024-01-10 15:30:00', billing_name: 'Sam Roe', billing_email: 'sam.roe@example.com' },
+    // Billed under another capitalisation: found all the same (billing_email is NOCASE).
+    { user: 'alexdoe', number: 'WC-1003', total_cents: 12900, currency: 'EUR', created_at: '2024-05-02 09:45:00', billing_name: 'Alex Doe', billing_email: 'Alex.Doe@Example.com' },
   ],
 };

@@ -2,9 +2,9 @@
  * The admin API: create, list, read and act on requests. Every body is
  * validated at the edge; every refusal says what to fix.
  */
+import { readFile } from 'node:fs/promises';
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import { confirmSignal, deleteNowSignal, resendSignal } from '../../workflows/definitions.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -12,18 +12,26 @@ import type { FoundRequest, RequestService } from '../requests.ts';
 import { requestView, type ViewContext } from '../views.ts';
 import { apiError, validationHook } from '../errors.ts';
 
-const createRequestSchema = z.strictObject({
-  email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
-  action: z.literal('export', 'expected "export"'),
-  sendAsEmail: z.boolean().default(true),
-  skipConfirmation: z.boolean().default(false),
-});
+const createRequestSchema = z
+  .strictObject({
+    email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
+    action: z.enum(['export', 'erase'], 'expected "export" or "erase"'),
+    /** Exports: mail the download link to the person (else the admin downloads it). */
+    sendAsEmail: z.boolean().default(true),
+    skipConfirmation: z.boolean().default(false),
+    /** Erasures: report what would be erased, erase nothing. */
+    dryRun: z.boolean().optional(),
+  })
+  .refine((body) => body.dryRun === undefined || body.action === 'erase', {
+    path: ['dryRun'],
+    message: 'only an "erase" request can be a dry run',
+  });
 
 const STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
 
 const listQuerySchema = z.strictObject({
   status: z.enum(STATUSES).optional(),
-  action: z.enum(['export']).optional(),
+  action: z.enum(['export', 'erase']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -76,6 +84,14 @@ export function apiRoutes(service: RequestService, context: ViewContext) {
     expectStatus(request, ['pending', 'confirmed', 'processing'], 'cancel the request');
     await service.handle(request).cancel();
     return c.json(requestView(request, context), 202);
+  });
+
+  app.get('/requests/:id/receipt', async (c) => {
+    const request = await load(c.req.param('id'));
+    const receipt = request.memo.receipt ? await readFile(context.paths.receipt(request.memo.requestId), 'utf8').catch(() => undefined) : undefined;
+    if (receipt === undefined) throw apiError(404, 'no_receipt', `Cannot find a receipt: request "${request.memo.requestId}" is not a completed erasure`);
+    c.header('Content-Disposition', `attachment; filename="erasure-receipt-${request.memo.requestId}.json"`);
+    return c.body(receipt, 200, { 'Content-Type': 'application/json' });
   });
 
   app.delete('/requests/:id/export', async (c) => {

@@ -33,6 +33,7 @@ export function publicRoutes(service: RequestService, options: { siteName: strin
       if (memo.status !== 'pending') return 'already';
       if (Date.now() >= Date.parse(memo.keyExpiresAt ?? '')) return 'expired';
       await service.handle(request).signal(confirmSignal, { keyHash });
+      if (memo.action === 'erase') return 'confirmedErase';
       return memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin';
     };
     const result = CONFIRM_OUTCOMES[await outcome()];

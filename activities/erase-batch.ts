@@ -1,0 +1,84 @@
+/**
+ * Runs one eraser page after page, for up to a time budget, heartbeating its
+ * cursor and what it has done so far. A retry after a crash resumes at the
+ * last heartbeated page; erasers are idempotent, so a page called twice
+ * erases nothing twice, and the totals carried in the heartbeat stay right.
+ */
+import { activityInfo, heartbeat } from '@temporalio/activity';
+import { PluginContractError } from '../lib/errors.ts';
+import type { EraserSnapshot } from '../manifest/snapshot.ts';
+import { callPage, loadPlugin } from './plugin-call.ts';
+import { validateErasePage } from './plugin-response.ts';
+
+export interface EraseBatchInput {
+  requestId: string;
+  email: string;
+  eraser: EraserSnapshot;
+  manifestDir: string;
+  /** First page to call (1-based). */
+  page: number;
+  budgetMs: number;
+  dryRun: boolean;
+}
+
+export interface EraseBatchResult {
+  nextPage: number;
+  done: boolean;
+  pages: number;
+  itemsRemoved: boolean;
+  itemsRetained: boolean;
+  removed: number;
+  retained: number;
+  messages: string[];
+}
+
+type Cursor = Omit<EraseBatchResult, 'done' | 'nextPage'> & { page: number };
+
+export function createEraseActivities() {
+  return {
+    async eraseBatch(input: EraseBatchInput): Promise<EraseBatchResult> {
+      const { eraser } = input;
+      const resumed = activityInfo().heartbeatDetails as Cursor | undefined;
+      const cursor: Cursor =
+        resumed && resumed.page >= input.page
+          ? resumed
+          : { page: input.page, pages: 0, itemsRemoved: false, itemsRetained: false, removed: 0, retained: 0, messages: [] };
+      const eraserFn = await loadPlugin(eraser, 'eraser');
+      const started = Date.now();
+      for (;;) {
+        if (cursor.page > eraser.maxPages) {
+          throw new PluginContractError(
+            `Cannot finish eraser "${eraser.key}" (${eraser.name}): it answered "done: false" for ${eraser.maxPages} pages (maxPages); it must answer "done: true" once nothing is left`,
+          );
+        }
+        heartbeat(cursor);
+        const answer = await callPage(eraserFn, {
+          plugin: eraser,
+          kind: 'eraser',
+          requestId: input.requestId,
+          email: input.email,
+          manifestDir: input.manifestDir,
+          page: cursor.page,
+          dryRun: input.dryRun,
+          cursor,
+        });
+        const page = validateErasePage(answer, eraser, cursor.page);
+        cursor.itemsRemoved ||= page.items_removed;
+        cursor.itemsRetained ||= page.items_retained;
+        cursor.removed += page.removed_count ?? 0;
+        cursor.retained += page.retained_count ?? 0;
+        cursor.messages.push(...page.messages);
+        if (page.items_retained && page.messages.length === 0 && eraser.retentionReason) {
+          cursor.messages.push(`Some data was kept: ${eraser.retentionReason}`);
+        }
+        cursor.pages += 1;
+        cursor.page += 1;
+        heartbeat(cursor);
+        if (page.done || Date.now() - started >= input.budgetMs) {
+          const { page: nextPage, ...done } = cursor;
+          return { ...done, nextPage, done: page.done };
+        }
+      }
+    },
+  };
+}

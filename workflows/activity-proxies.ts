@@ -1,0 +1,59 @@
+/**
+ * How the request workflows call their activities: timeouts and retry
+ * policies in one place. Mail waits out an SMTP outage; contract and
+ * configuration errors are never retried.
+ */
+import * as wf from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.ts';
+import { NON_RETRYABLE_ERROR_TYPES } from '../lib/errors.ts';
+import type { ExporterSnapshot } from '../manifest/snapshot.ts';
+
+export type Activities = ReturnType<typeof createActivities>;
+
+const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
+
+/** Mail waits out an SMTP outage with backoff; a permanent refusal fails at once. */
+export const mail = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '2d',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
+});
+
+/** Short local work: manifest, key hashes, staging clean-up, receipts. */
+export const local = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 10, nonRetryableErrorTypes },
+});
+
+/** Building a ZIP of a million items takes minutes; a dead worker is noticed by its heartbeat. */
+export const heavy = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '1m',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes },
+});
+
+/** Time one plugin activity may spend draining pages before reporting progress. */
+export const DEFAULT_BATCH_BUDGET_MS = 10_000;
+
+/** Activity options from a plugin's manifest entry: its own timeout and retry policy. */
+export function pluginActivities(plugin: ExporterSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number) {
+  return wf.proxyActivities<Activities>({
+    startToCloseTimeout: batchBudgetMs + 2 * plugin.timeoutMs,
+    heartbeatTimeout: heartbeatTimeoutMs,
+    retry: {
+      maximumAttempts: plugin.retry.maxAttempts,
+      initialInterval: plugin.retry.initialIntervalMs,
+      maximumInterval: plugin.retry.maxIntervalMs,
+      backoffCoefficient: 2,
+      nonRetryableErrorTypes,
+    },
+    summary: `plugin ${plugin.key}`,
+  });
+}
+
+/** The innermost message of a failure chain: what the plugin or mail server said. */
+export function failureReason(error: unknown): string {
+  let current: unknown = error;
+  while (current instanceof wf.TemporalFailure && current.cause) current = current.cause;
+  return current instanceof Error ? current.message : String(error);
+}

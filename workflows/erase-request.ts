@@ -1,0 +1,137 @@
+/**
+ * The life of one erasure request: confirm (request-lifecycle.ts); run every
+ * eraser of the manifest snapshot page by page, summing what each removed
+ * and kept, with its reasons; keep a receipt that proves what was done; tell
+ * the person, in plain words, what was erased and what was kept and why.
+ *
+ * Erasers are idempotent (plugins/contract.ts), so a retried page or a
+ * re-run request erases nothing twice. A dry run asks the erasers that have a
+ * plan mode what they would do, and changes nothing.
+ */
+import * as wf from '@temporalio/workflow';
+import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
+import { DEFAULT_BATCH_BUDGET_MS, failureReason, local, mail, pluginActivities } from './activity-proxies.ts';
+import {
+  type EraseRequestInput,
+  type EraserOutcome,
+  type ErasureReport,
+  type Progress,
+  progressQuery,
+  type RequestMemo,
+} from './definitions.ts';
+import { requestLifecycle } from './request-lifecycle.ts';
+
+export async function eraseRequest(input: EraseRequestInput): Promise<RequestMemo> {
+  const { requestId, email, dryRun } = input;
+  const lifecycle = requestLifecycle(input, 'erase', input.resume?.memo);
+  const { memo, publish } = lifecycle;
+  memo.dryRun = dryRun;
+  let manifest: ManifestSnapshot | undefined = input.resume?.manifest;
+  let eraserIndex = input.resume?.eraserIndex ?? 0;
+  let page = input.resume?.page ?? 1;
+  const outcomes: EraserOutcome[] = input.resume?.outcomes ?? [];
+  let batchesThisRun = 0;
+  const batchBudgetMs = input.batchBudgetMs ?? DEFAULT_BATCH_BUDGET_MS;
+
+  wf.setHandler(progressQuery, (): Progress => {
+    const eraser = manifest?.erasers[eraserIndex];
+    return {
+      status: memo.status,
+      pluginsTotal: manifest?.erasers.length ?? 0,
+      ...(eraser && memo.status === 'processing' ? { plugin: { index: eraser.index, key: eraser.key, name: eraser.name } } : {}),
+      page,
+      items: outcomes.reduce((sum, outcome) => sum + outcome.removed, 0),
+    };
+  });
+
+  try {
+    if (!(await lifecycle.confirmed())) return memo;
+
+    manifest ??= await local.loadManifest();
+    memo.manifestDigest = manifest.digest;
+    if (memo.status !== 'processing') publish('processing');
+
+    for (; eraserIndex < manifest.erasers.length; eraserIndex++, page = 1) {
+      const eraser = manifest.erasers[eraserIndex] as EraserSnapshot;
+      const outcome = (outcomes[eraserIndex] ??= newOutcome(eraser));
+      if (dryRun && !eraser.supportsDryRun) {
+        outcome.skipped = 'it has no plan mode, so a dry run cannot ask it';
+        outcome.finishedAt = outcome.startedAt;
+        continue;
+      }
+      const { eraseBatch } = pluginActivities(eraser, input.heartbeatTimeoutMs, batchBudgetMs);
+      for (;;) {
+        const batch = await eraseBatch({ requestId, email, eraser, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs, dryRun });
+        outcome.pages += batch.pages;
+        outcome.itemsRemoved ||= batch.itemsRemoved;
+        outcome.itemsRetained ||= batch.itemsRetained;
+        outcome.removed += batch.removed;
+        outcome.retained += batch.retained;
+        keepMessages(outcome, batch.messages);
+        page = batch.nextPage;
+        batchesThisRun++;
+        if (batch.done) break;
+        if (wf.workflowInfo().continueAsNewSuggested || batchesThisRun === input.batchesPerRun) {
+          await wf.condition(wf.allHandlersFinished);
+          const continueAsNew = wf.makeContinueAsNewFunc<typeof eraseRequest>({
+            memo: { record: memo },
+            typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
+          });
+          await continueAsNew({ ...input, resume: { memo, manifest, eraserIndex, page, outcomes } });
+        }
+      }
+      outcome.finishedAt = new Date().toISOString();
+    }
+
+    memo.erasure = summarise(outcomes);
+    memo.completedAt = new Date().toISOString();
+    const receipt = await local.writeErasureReceipt({ memo });
+    memo.receipt = { sha256: receipt.sha256 };
+    // A dry run is the admin's plan: the person is told only about a real erasure.
+    if (!dryRun) await mail.sendErasureMail({ requestId, email, report: memo.erasure });
+    publish('completed');
+    return memo;
+  } catch (error) {
+    if (error instanceof wf.ContinueAsNew) throw error;
+    // What already ran is reported as it happened, so nothing erased is ever called kept.
+    memo.erasure = summarise(outcomes);
+    publish('failed', wf.isCancellation(error) ? 'cancelled' : failureReason(error));
+    throw error;
+  }
+}
+
+function newOutcome(eraser: EraserSnapshot): EraserOutcome {
+  return {
+    key: eraser.key,
+    name: eraser.name,
+    pages: 0,
+    itemsRemoved: false,
+    itemsRetained: false,
+    removed: 0,
+    retained: 0,
+    messages: [],
+    startedAt: new Date().toISOString(),
+  };
+}
+
+function summarise(outcomes: EraserOutcome[]): ErasureReport {
+  return {
+    erasers: outcomes,
+    totals: {
+      itemsRemoved: outcomes.some((o) => o.itemsRemoved),
+      itemsRetained: outcomes.some((o) => o.itemsRetained),
+      removed: outcomes.reduce((sum, o) => sum + o.removed, 0),
+      retained: outcomes.reduce((sum, o) => sum + o.retained, 0),
+    },
+  };
+}
+
+/** Messages stay in order; past a few hundred (one per page, say) they are counted, to keep the memo small. */
+const MAX_MESSAGES = 200;
+
+function keepMessages(outcome: EraserOutcome, messages: string[]): void {
+  for (const message of messages) {
+    if (outcome.messages.length < MAX_MESSAGES) outcome.messages.push(message);
+    else outcome.messagesOmitted = (outcome.messagesOmitted ?? 0) + 1;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * What every request shares, export or erase: its record (kept in the memo,
+ * so the API reads it without a worker), its status, and the confirmation
+ * step — mail a link, wait for the click or an admin's force until the key
+ * expires, send a fresh link (voiding the old one) on resend.
+ */
+import * as wf from '@temporalio/workflow';
+import { local, mail } from './activity-proxies.ts';
+import {
+  confirmSignal,
+  DsrStatus,
+  type RequestAction,
+  type RequestInputBase,
+  type RequestMemo,
+  type RequestStatus,
+  resendSignal,
+} from './definitions.ts';
+
+export interface Lifecycle {
+  readonly memo: RequestMemo;
+  /** Records a new status (and reason) in the memo and the search attributes. */
+  publish(status: RequestStatus, reason?: string): void;
+  /**
+   * Runs the confirmation step unless the request is confirmed already.
+   * @returns false when the key expired: the request is then `failed` with reason `expired`
+   */
+  confirmed(): Promise<boolean>;
+}
+
+/** Registers the confirmation handlers; call before the workflow's first await. */
+export function requestLifecycle(input: RequestInputBase, action: RequestAction, resumed: RequestMemo | undefined): Lifecycle {
+  const memo: RequestMemo = resumed ?? {
+    requestId: input.requestId,
+    email: input.email,
+    action,
+    status: 'pending',
+    createdAt: input.createdAt,
+    sendAsEmail: input.sendAsEmail,
+  };
+  let linkGeneration = 0;
+
+  const publish = (status: RequestStatus, reason?: string): void => {
+    memo.status = status;
+    if (reason !== undefined) memo.reason = reason;
+    wf.upsertMemo({ record: memo });
+    wf.upsertSearchAttributes([{ key: DsrStatus, value: status }]);
+  };
+  const confirm = (by: 'person' | 'admin'): void => {
+    memo.confirmedAt = new Date().toISOString();
+    memo.confirmedBy = by;
+    publish('confirmed');
+  };
+
+  wf.setHandler(confirmSignal, ({ keyHash, force }) => {
+    if (memo.status !== 'pending') return; // repeat clicks and late links change nothing
+    const keyValid = keyHash !== undefined && keyHash === memo.keyHash && Date.now() < Date.parse(memo.keyExpiresAt ?? '');
+    if (force === true) confirm('admin');
+    else if (keyValid) confirm('person');
+  });
+  wf.setHandler(resendSignal, () => {
+    if (memo.status === 'pending') linkGeneration++;
+  });
+
+  return {
+    memo,
+    publish,
+    async confirmed() {
+      if (resumed) {
+        publish(memo.status); // continue-as-new starts with a fresh memo
+        return true;
+      }
+      if (input.skipConfirmation) {
+        confirm('admin');
+        return true;
+      }
+      while (memo.status === 'pending') {
+        const generation = linkGeneration;
+        const expiresAt = new Date(Date.now() + input.confirmTtlMs).toISOString();
+        // The hash is recorded before the mail goes out, so a click, however quick, finds it.
+        memo.keyHash = await local.confirmationKeyHash({ requestId: input.requestId, generation });
+        memo.keyExpiresAt = expiresAt;
+        publish(memo.status);
+        await mail.sendConfirmationMail({ requestId: input.requestId, email: input.email, action, generation, expiresAt });
+        const settled = await wf.condition(() => memo.status !== 'pending' || linkGeneration !== generation, Date.parse(expiresAt) - Date.now());
+        if (!settled) {
+          delete memo.keyHash; // an expired key can never confirm, as WordPress clears it
+          publish('failed', 'expired');
+          return false;
+        }
+      }
+      return true;
+    },
+  };
+}
