@@ -4,7 +4,7 @@
  * last heartbeated page; erasers are idempotent, so a page called twice
  * erases nothing twice, and the totals carried in the heartbeat stay right.
  */
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { PluginContractError } from '../lib/errors.ts';
 import type { EraserSnapshot } from '../manifest/snapshot.ts';
 import { callPage, loadPlugin } from './plugin-call.ts';
@@ -37,48 +37,65 @@ type Cursor = Omit<EraseBatchResult, 'done' | 'nextPage'> & { page: number };
 export function createEraseActivities() {
   return {
     async eraseBatch(input: EraseBatchInput): Promise<EraseBatchResult> {
-      const { eraser } = input;
       const resumed = activityInfo().heartbeatDetails as Cursor | undefined;
       const cursor: Cursor =
         resumed && resumed.page >= input.page
           ? resumed
           : { page: input.page, pages: 0, itemsRemoved: false, itemsRetained: false, removed: 0, retained: 0, messages: [] };
-      const eraserFn = await loadPlugin(eraser, 'eraser');
-      const started = Date.now();
-      for (;;) {
-        if (cursor.page > eraser.maxPages) {
-          throw new PluginContractError(
-            `Cannot finish eraser "${eraser.key}" (${eraser.name}): it answered "done: false" for ${eraser.maxPages} pages (maxPages); it must answer "done: true" once nothing is left`,
-          );
-        }
-        heartbeat(cursor);
-        const answer = await callPage(eraserFn, {
-          plugin: eraser,
-          kind: 'eraser',
-          requestId: input.requestId,
-          email: input.email,
-          manifestDir: input.manifestDir,
-          page: cursor.page,
-          dryRun: input.dryRun,
-          cursor,
+      try {
+        return await drainPages(input, cursor);
+      } catch (error) {
+        // What the pages before the failure erased must still be reported: it travels with the failure.
+        const { page: _next, ...partial } = cursor;
+        const failure = error as Error;
+        throw ApplicationFailure.create({
+          type: failure.name,
+          message: failure.message,
+          nonRetryable: failure instanceof PluginContractError,
+          details: [partial],
         });
-        const page = validateErasePage(answer, eraser, cursor.page);
-        cursor.itemsRemoved ||= page.items_removed;
-        cursor.itemsRetained ||= page.items_retained;
-        cursor.removed += page.removed_count ?? 0;
-        cursor.retained += page.retained_count ?? 0;
-        cursor.messages.push(...page.messages);
-        if (page.items_retained && page.messages.length === 0 && eraser.retentionReason) {
-          cursor.messages.push(`Some data was kept: ${eraser.retentionReason}`);
-        }
-        cursor.pages += 1;
-        cursor.page += 1;
-        heartbeat(cursor);
-        if (page.done || Date.now() - started >= input.budgetMs) {
-          const { page: nextPage, ...done } = cursor;
-          return { ...done, nextPage, done: page.done };
-        }
       }
     },
   };
+}
+
+/** Calls the eraser from `cursor.page` on until it is done or the time budget is spent, adding up in `cursor`. */
+async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<EraseBatchResult> {
+  const { eraser } = input;
+  const eraserFn = await loadPlugin(eraser, 'eraser');
+  const started = Date.now();
+  for (;;) {
+    if (cursor.page > eraser.maxPages) {
+      throw new PluginContractError(
+        `Cannot finish eraser "${eraser.key}" (${eraser.name}): it answered "done: false" for ${eraser.maxPages} pages (maxPages); it must answer "done: true" once nothing is left`,
+      );
+    }
+    heartbeat(cursor);
+    const answer = await callPage(eraserFn, {
+      plugin: eraser,
+      kind: 'eraser',
+      requestId: input.requestId,
+      email: input.email,
+      manifestDir: input.manifestDir,
+      page: cursor.page,
+      dryRun: input.dryRun,
+      cursor,
+    });
+    const page = validateErasePage(answer, eraser, cursor.page);
+    cursor.itemsRemoved ||= page.items_removed;
+    cursor.itemsRetained ||= page.items_retained;
+    cursor.removed += page.removed_count ?? 0;
+    cursor.retained += page.retained_count ?? 0;
+    cursor.messages.push(...page.messages);
+    if (page.items_retained && page.messages.length === 0 && eraser.retentionReason) {
+      cursor.messages.push(`Some data was kept: ${eraser.retentionReason}`);
+    }
+    cursor.pages += 1;
+    cursor.page += 1;
+    heartbeat(cursor);
+    if (page.done || Date.now() - started >= input.budgetMs) {
+      const { page: nextPage, ...done } = cursor;
+      return { ...done, nextPage, done: page.done };
+    }
+  }
 }

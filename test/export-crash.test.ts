@@ -4,12 +4,10 @@
  * ZIP exactly once.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { FIXTURE_PLUGINS, ROOT, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
-import { testEnv } from './helpers/temporal.ts';
+import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 const TOTAL = 400;
@@ -35,23 +33,7 @@ after(async () => {
 });
 
 test('an export survives kill -9 of its worker and holds every item exactly once', async () => {
-  const env = await testEnv();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
-      TEMPORAL_NAMESPACE: env.namespace,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.mail.smtpUrl,
-      PLUGINS_FILE: stack.manifestPath,
-      STORAGE_DIR: stack.paths.root,
-      APP_SECRET: stack.appSecret,
-      PUBLIC_URL: stack.baseUrl,
-      LOG_LEVEL: 'WARN',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = stack.spawnWorker();
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     const created = await stack.api('POST', '/api/requests', { email: 'crash@example.com', action: 'export', skipConfirmation: true });

@@ -9,6 +9,7 @@
  * plan mode what they would do, and changes nothing.
  */
 import * as wf from '@temporalio/workflow';
+import type { EraseBatchResult } from '../activities/erase-batch.ts';
 import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, local, mail, pluginActivities } from './activity-proxies.ts';
 import {
@@ -61,13 +62,14 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
       }
       const { eraseBatch } = pluginActivities(eraser, input.heartbeatTimeoutMs, batchBudgetMs);
       for (;;) {
-        const batch = await eraseBatch({ requestId, email, eraser, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs, dryRun });
-        outcome.pages += batch.pages;
-        outcome.itemsRemoved ||= batch.itemsRemoved;
-        outcome.itemsRetained ||= batch.itemsRetained;
-        outcome.removed += batch.removed;
-        outcome.retained += batch.retained;
-        keepMessages(outcome, batch.messages);
+        const batch = await eraseBatch({ requestId, email, eraser, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs, dryRun }).catch(
+          (error: unknown) => {
+            const partial = partialBatch(error);
+            if (partial) addBatch(outcome, partial);
+            throw error;
+          },
+        );
+        addBatch(outcome, batch);
         page = batch.nextPage;
         batchesThisRun++;
         if (batch.done) break;
@@ -134,4 +136,22 @@ function keepMessages(outcome: EraserOutcome, messages: string[]): void {
     if (outcome.messages.length < MAX_MESSAGES) outcome.messages.push(message);
     else outcome.messagesOmitted = (outcome.messagesOmitted ?? 0) + 1;
   }
+}
+
+type BatchCounts = Omit<EraseBatchResult, 'nextPage' | 'done'>;
+
+function addBatch(outcome: EraserOutcome, batch: BatchCounts): void {
+  outcome.pages += batch.pages;
+  outcome.itemsRemoved ||= batch.itemsRemoved;
+  outcome.itemsRetained ||= batch.itemsRetained;
+  outcome.removed += batch.removed;
+  outcome.retained += batch.retained;
+  keepMessages(outcome, batch.messages);
+}
+
+/** The counts a failed erase batch attached to its failure: the pages it did before failing. */
+function partialBatch(error: unknown): BatchCounts | undefined {
+  if (!(error instanceof wf.ActivityFailure) || !(error.cause instanceof wf.ApplicationFailure)) return undefined;
+  const [details] = error.cause.details ?? [];
+  return details && typeof details === 'object' && 'removed' in details ? (details as BatchCounts) : undefined;
 }

@@ -32,8 +32,9 @@ export default async function userEraser(email: string, page: number, ctx: Plugi
     erase() {
       const user = findDemoUser(db, email);
       if (user === undefined) return nothingFound();
-      db.prepare<[{ id: number }]>(`UPDATE users SET first_name = '', last_name = '', url = '', display_name = 'Deleted user',
-        email = 'deleted-' || @id || '@site.invalid', login = 'deleted-' || @id, disabled = 1 WHERE id = @id`).run({ id: user.id });
+      db.prepare<[string, string, number]>(`UPDATE users SET first_name = '', last_name = '', url = '',
+        display_name = 'Deleted user', email = ?, login = ?, disabled = 1 WHERE id = ?`)
+        .run(`deleted-${user.id}@site.invalid`, `deleted-${user.id}`, user.id);
       return erasedPage(1, ['Cleared the account\u2019s personal details and disabled it.'], true);
     },
   });

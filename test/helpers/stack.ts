@@ -4,6 +4,7 @@
  * dev server, a real SMTP server, a seeded demo database and real files in a
  * temporary directory. Only the clock-like durations are shortened.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -73,6 +74,8 @@ export interface Stack {
   /** The first link in a mail that starts with `prefix`. */
   linkIn(mail: CaughtMail, prefix: string): string;
   startWorker(): Promise<void>;
+  /** The worker as its own process (`worker/main.ts`), configured by environment as in production. */
+  spawnWorker(): ChildProcess;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -178,6 +181,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         }),
       });
       running = worker.run();
+    },
+    spawnWorker() {
+      return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
+          TEMPORAL_NAMESPACE: env.namespace,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          SMTP_URL: mail.smtpUrl,
+          PLUGINS_FILE: manifestPath,
+          STORAGE_DIR: paths.root,
+          APP_SECRET: appSecret,
+          PUBLIC_URL: baseUrl,
+          LOG_LEVEL: 'WARN',
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
     },
     async stopWorker() {
       if (!worker) return;
