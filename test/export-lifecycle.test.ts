@@ -53,13 +53,14 @@ describe('export lifecycle', () => {
 
     const json = JSON.parse(entries.get('export.json') as string);
     const report = json[`Personal Data Export for ${DEMO_PERSON}`];
-    assert.deepEqual(Object.keys(report), ['about', 'user', 'comments', 'session-tokens', 'media']);
+    assert.deepEqual(Object.keys(report), ['about', 'user', 'comments', 'session-tokens', 'media', 'orders']);
     assert.equal(Object.keys(report.comments.items).length, 13, 'all 13 comments, paged 5 at a time, including the case variant');
     assert.equal(Object.keys(report['session-tokens'].items).length, 2);
     assert.equal(Object.keys(report.media.items).length, 3);
     const userPairs = Object.values(report.user.items)[0] as { name: string; value: unknown }[];
     assert.ok(userPairs.some((pair) => pair.name === 'User Email' && pair.value === DEMO_PERSON));
-    assert.equal(done.items, 1 + 1 + 13 + 2 + 3, 'About + account + comments + sessions + media');
+    assert.equal(Object.keys(report.orders.items).length, 2);
+    assert.equal(done.items, 1 + 1 + 13 + 2 + 3 + 2, 'About + account + comments + sessions + media + orders');
 
     const html = entries.get('index.html') as string;
     for (const text of [entries.get('export.json') as string, html]) {

@@ -28,10 +28,11 @@ import { testEnv, uniqueTaskQueue } from './temporal.ts';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURE_PLUGINS = join(ROOT, 'test', 'fixtures', 'plugins');
 
-/** The demo manifest, pointed at the stack's own database. */
+/** The demo manifest (exporters and erasers), pointed at the stack's own database. */
 export function demoManifest(dbPath: string, commentsPageSize = 5): string {
-  const entry = (key: string, name: string, file: string, extra = '') =>
-    `  - key: ${key}\n    name: ${name}\n    module: ${join(ROOT, 'plugins', 'demo', file)}\n${extra}    settings: { database: ${dbPath} }\n`;
+  const entry = (key: string, name: string, file: string, extra = '', settings = '') =>
+    `  - key: ${key}\n    name: ${name}\n    module: ${join(ROOT, 'plugins', 'demo', file)}\n${extra}    settings: { database: ${dbPath}${settings} }\n`;
+  const plan = '    supportsDryRun: true\n';
   return [
     'version: 1',
     'exporters:',
@@ -39,6 +40,13 @@ export function demoManifest(dbPath: string, commentsPageSize = 5): string {
     entry('demo-comments', 'Comments', 'comments-exporter.ts', `    pageSize: ${commentsPageSize}\n`),
     entry('demo-sessions', 'Session tokens', 'sessions-exporter.ts'),
     entry('demo-media', 'Media', 'media-exporter.ts'),
+    entry('demo-orders', 'Orders', 'orders-exporter.ts'),
+    'erasers:',
+    entry('demo-comments', 'Comments', 'comments-eraser.ts', `    pageSize: ${commentsPageSize}\n${plan}`, ", deleteOnPosts: ['https://demo.example.com/2024/03/talk/']"),
+    entry('demo-sessions', 'Session tokens', 'sessions-eraser.ts', plan),
+    entry('demo-media', 'Uploaded files', 'media-eraser.ts', plan),
+    entry('demo-orders', 'Orders and invoices', 'orders-eraser.ts', `${plan}    retentionReason: tax law requires invoices to be kept\n`),
+    entry('demo-user', 'Account', 'user-eraser.ts', plan),
   ].join('\n');
 }
 
