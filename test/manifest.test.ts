@@ -75,3 +75,11 @@ test('loadManifest() refuses broken YAML, a wrong version and duplicate keys', a
   await assert.rejects(loadManifest(await manifest(twice)), /exporter key "a" is used twice/);
   await assert.rejects(loadManifest(join(dir, 'missing.yaml')), /Cannot read plugin manifest/);
 });
+
+test('the shipped plugins.yaml is valid and every module it names exists', async () => {
+  const { existsSync } = await import('node:fs');
+  const snapshot = await loadManifest(new URL('../plugins.yaml', import.meta.url).pathname);
+  assert.ok(snapshot.exporters.length >= 5 && snapshot.erasers.length >= 5);
+  for (const plugin of [...snapshot.exporters, ...snapshot.erasers]) assert.ok(existsSync(plugin.modulePath), plugin.modulePath);
+  assert.equal(snapshot.erasers.at(-1)?.key, 'demo-user', 'the account eraser runs last: the others find the person by email');
+});
