@@ -4,7 +4,7 @@
  * last heartbeated page; erasers are idempotent, so a page called twice
  * erases nothing twice, and the totals carried in the heartbeat stay right.
  */
-import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { PluginContractError } from '../lib/errors.ts';
 import type { EraserSnapshot } from '../manifest/snapshot.ts';
 import { callPage, loadPlugin } from './plugin-call.ts';
@@ -79,7 +79,8 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
       manifestDir: input.manifestDir,
       page: cursor.page,
       dryRun: input.dryRun,
-      cursor,
+      cancellation: Context.current().cancellationSignal,
+      heartbeat: () => heartbeat(cursor),
     });
     const page = validateErasePage(answer, eraser, cursor.page);
     cursor.itemsRemoved ||= page.items_removed;

@@ -4,7 +4,7 @@
  * at the last heartbeated page; pages are written idempotently (a page
  * written twice replaces itself), so every item lands exactly once.
  */
-import { activityInfo, heartbeat } from '@temporalio/activity';
+import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { StoragePaths } from '../lib/storage.ts';
 import type { ExporterSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
@@ -55,7 +55,8 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
             manifestDir: input.manifestDir,
             page: cursor.page,
             dryRun: false,
-            cursor,
+            cancellation: Context.current().cancellationSignal,
+            heartbeat: () => heartbeat(cursor),
           });
           const page = validateExportPage(answer, exporter, cursor.page);
           store.writePage(exporter.index, cursor.page, page.data);

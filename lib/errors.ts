@@ -24,6 +24,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A plugin touched something its manifest entry does not declare. Never retried. */
+export class PermissionError extends Error {
+  override readonly name = 'PermissionError';
+}
+
 /** A mail server refused a message permanently (e.g. a bad recipient). Never retried. */
 export class PermanentMailError extends Error {
   override readonly name = 'PermanentMailError';
@@ -35,4 +40,5 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'PluginContractError',
   'ConfigError',
   'PermanentMailError',
+  'PermissionError',
 ] as const;

@@ -9,10 +9,10 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ManifestError } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
-import { type ExporterEntry, manifestSchema } from './schema.ts';
-import type { ExporterSnapshot, ManifestSnapshot } from './snapshot.ts';
+import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KINDS } from './schema.ts';
+import type { ExporterSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
 
-export type { ExporterSnapshot, ManifestSnapshot } from './snapshot.ts';
+export type { EraserSnapshot, ExporterSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
 
 /**
  * Reads, parses and validates a manifest file.
@@ -44,9 +44,12 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       const entryKey = keys.length >= 2 ? doc.getIn([keys[0], keys[1], 'key']) : undefined;
       const label = keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
       const entry = typeof entryKey === 'string' ? ` '${entryKey}'` : '';
-      const message =
-        issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-      return `${path}:${where.line}:${where.col} ${label}${entry}: ${message}`;
+      const kindPath: (string | number)[] = keys.length >= 2 ? [keys[0] as string | number, keys[1] as string | number, 'kind'] : [];
+      const message = describeIssue(issue, kindPath.length ? doc.getIn(kindPath) : undefined);
+      // An unknown kind points at the kind itself.
+      const kindNode = issue.code === 'invalid_union' && kindPath.length ? locate(doc, kindPath) : undefined;
+      const at = kindNode !== undefined ? lineCounter.linePos(kindNode) : where;
+      return `${path}:${at.line}:${at.col} ${label}${entry}: ${message}`;
     });
     throw new ManifestError(`Cannot load plugin manifest: ${lines.length} problem(s)\n${lines.join('\n')}`);
   }
@@ -72,13 +75,16 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
   };
 }
 
-function snapshotOf(entry: ExporterEntry, index: number, dir: string): ExporterSnapshot {
+function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: string): ExporterSnapshot {
+  const group =
+    entry.groupId !== undefined
+      ? { id: entry.groupId, label: entry.groupLabel ?? entry.groupId, description: entry.groupDescription ?? '' }
+      : undefined;
   return {
     index,
     key: entry.key,
     name: entry.name,
-    modulePath: resolve(dir, entry.module),
-    exportName: entry.export,
+    source: sourceOf(entry, dir),
     pageSize: entry.pageSize,
     timeoutMs: parseDuration(entry.timeout) ?? 60_000,
     retry: {
@@ -86,8 +92,39 @@ function snapshotOf(entry: ExporterEntry, index: number, dir: string): ExporterS
       initialIntervalMs: parseDuration(entry.retry.initialInterval) ?? 1000,
       maxIntervalMs: parseDuration(entry.retry.maxInterval) ?? 60_000,
     },
+    ...(group ? { group } : {}),
+    permissions: {
+      net: entry.permissions.net,
+      env: entry.permissions.env,
+      read: entry.permissions.read.map((path) => resolve(dir, path)),
+      write: entry.permissions.write.map((path) => resolve(dir, path)),
+    },
     settings: entry.settings,
   };
+}
+
+function sourceOf(entry: ExporterEntry | EraserEntry, dir: string): PluginSource {
+  switch (entry.kind) {
+    case 'module':
+      return { kind: 'module', modulePath: resolve(dir, entry.module), exportName: entry.export };
+    case 'http':
+      return { kind: 'http', url: entry.url, headers: entry.headers, ...(entry.secret ? { secret: entry.secret } : {}) };
+    case 'sql':
+      return 'query' in entry
+        ? { kind: 'sql', connection: entry.connection, query: entry.query, itemId: entry.itemId, fields: entry.fields }
+        : { kind: 'sql', connection: entry.connection, statements: entry.statements, ...(entry.retain ? { retain: entry.retain } : {}) };
+  }
+}
+
+/** A readable message for one schema issue; the kind of an entry gets the list of kinds there are. */
+function describeIssue(issue: { code: string; message: string; keys?: string[]; path: PropertyKey[] }, kind: unknown): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}`;
+  if (issue.code === 'invalid_union' && (issue.path.length === 2 || issue.path.at(-1) === 'kind')) {
+    return kind === undefined
+      ? `missing "kind"; expected one of ${PLUGIN_KINDS.join(', ')}`
+      : `unknown kind '${String(kind)}'; expected one of ${PLUGIN_KINDS.join(', ')}`;
+  }
+  return issue.message;
 }
 
 /** Offset of the deepest YAML node that exists along `keys`, to point at the line. */

@@ -1,6 +1,8 @@
 /**
  * The schema of plugins.yaml. Types are derived from it, so the manifest a
- * request runs with is exactly what was validated.
+ * request runs with is exactly what was validated. Each entry names its
+ * `kind` — a code `module`, a `sql` query against a database, or an `http`
+ * endpoint in any language — and declares the permissions it needs.
  */
 import { z } from 'zod';
 import { parseDuration } from '../lib/duration.ts';
@@ -13,12 +15,25 @@ const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
   message: 'expected a duration such as "30s", "5m" or "500ms"',
 });
 
-const pluginFields = {
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name, e.g. "CRM_DATABASE_URL"');
+
+/** What a plugin may touch; the engine refuses anything else (see plugins/permissions.ts). */
+export const permissionsSchema = z
+  .strictObject({
+    /** Hosts (`host` or `host:port`) the plugin may connect to. */
+    net: z.array(z.string().min(1)).default([]),
+    /** Environment variables the plugin may read. */
+    env: z.array(envName).default([]),
+    /** Files and directories (relative to plugins.yaml) the plugin may read. */
+    read: z.array(z.string().min(1)).default([]),
+    /** Files and directories the plugin may change (an eraser's SQLite file, uploads to delete). */
+    write: z.array(z.string().min(1)).default([]),
+  })
+  .prefault({});
+
+const common = {
   key: slug,
   name: z.string().min(1),
-  kind: z.literal('module').default('module'),
-  module: z.string().min(1, 'expected a path to a .ts or .js module, relative to plugins.yaml'),
-  export: z.string().min(1).default('default'),
   pageSize: z.number().int().positive().optional(),
   timeout: duration.default('60s'),
   retry: z
@@ -28,26 +43,89 @@ const pluginFields = {
       maxInterval: duration.default('1m'),
     })
     .prefault({}),
+  /** The group an exporter fills; a module or http exporter may name its own groups instead. */
+  groupId: z.string().min(1).optional(),
+  groupLabel: z.string().min(1).optional(),
+  groupDescription: z.string().optional(),
+  permissions: permissionsSchema,
   settings: z.record(z.string(), z.unknown()).default({}),
 };
 
-const moduleExporter = z.strictObject(pluginFields);
-
-const moduleEraser = z.strictObject({
-  ...pluginFields,
+const eraserOnly = {
   /** Why this eraser keeps what it keeps, shown when its own messages give no reason. */
   retentionReason: z.string().min(1).optional(),
   /** The plugin honours `ctx.dryRun`; erasers without it are skipped in a dry run. */
   supportsDryRun: z.boolean().default(false),
   /** A page count no real eraser reaches: beyond it the eraser is taken to never end. */
   maxPages: z.number().int().positive().default(100_000),
-});
+};
+
+const moduleKind = {
+  kind: z.literal('module'),
+  module: z.string().min(1, 'expected a path to a .ts or .js module, relative to plugins.yaml'),
+  export: z.string().min(1).default('default'),
+};
+
+const httpKind = {
+  kind: z.literal('http'),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  /** Environment variable holding the HMAC key the engine signs requests with. */
+  secret: envName.optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+};
+
+const connection = envName.describe('environment variable holding postgres://, mysql:// or sqlite: connection URL');
+
+const sqlExporterKind = {
+  kind: z.literal('sql'),
+  connection,
+  /** Bound parameters :email, :limit, :offset; never interpolated. */
+  query: z.string().min(1),
+  /** Item id template over the row's columns, e.g. "contact-{id}". */
+  itemId: z.string().min(1),
+  /** Label → column, in the order the pairs should appear. */
+  fields: z.record(z.string(), z.string()).refine((fields) => Object.keys(fields).length > 0, 'expected at least one field'),
+  groupId: z.string().min(1),
+  groupLabel: z.string().min(1),
+};
+
+const sqlEraserKind = {
+  kind: z.literal('sql'),
+  connection,
+  /** Run in order, in one transaction, per page; bound parameters :email and :limit. */
+  statements: z.array(z.string().min(1)).min(1),
+  /** What is kept and why: a query answering one row with a `count` column. */
+  retain: z.strictObject({ query: z.string().min(1), reason: z.string().min(1) }).optional(),
+};
+
+/** `kind` defaults to `module`, so a plain module entry needs no `kind:` line. */
+const withDefaultKind = (value: unknown) =>
+  value && typeof value === 'object' && !Array.isArray(value) && !('kind' in value) ? { ...value, kind: 'module' } : value;
+
+const exporterSchema = z.preprocess(
+  withDefaultKind,
+  z.discriminatedUnion('kind', [
+    z.strictObject({ ...common, ...moduleKind }),
+    z.strictObject({ ...common, ...sqlExporterKind }),
+    z.strictObject({ ...common, ...httpKind }),
+  ]),
+);
+
+const eraserSchema = z.preprocess(
+  withDefaultKind,
+  z.discriminatedUnion('kind', [
+    z.strictObject({ ...common, ...eraserOnly, ...moduleKind }),
+    z.strictObject({ ...common, ...eraserOnly, ...sqlEraserKind }),
+    z.strictObject({ ...common, ...eraserOnly, ...httpKind }),
+  ]),
+);
+
+export const PLUGIN_KINDS = ['module', 'sql', 'http'] as const;
 
 export const manifestSchema = z.strictObject({
   version: z.literal(1, 'expected version: 1'),
-  site: z.strictObject({ name: z.string().min(1).optional(), url: z.url().optional() }).optional(),
-  exporters: z.array(moduleExporter).default([]),
-  erasers: z.array(moduleEraser).default([]),
+  exporters: z.array(exporterSchema).default([]),
+  erasers: z.array(eraserSchema).default([]),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;

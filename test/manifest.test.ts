@@ -33,7 +33,7 @@ exporters:
     timeout: 5s
 `);
   const snapshot = await loadManifest(file);
-  assert.deepEqual(snapshot.exporters.map((e) => [e.index, e.key, e.modulePath]), [
+  assert.deepEqual(snapshot.exporters.map((e) => [e.index, e.key, (e.source.kind === 'module' ? e.source.modulePath : '')]), [
     [0, 'one', join(dir, 'one.ts')],
     [1, 'two', join(dir, 'sub', 'two.ts')],
   ]);
@@ -80,6 +80,21 @@ test('the shipped plugins.yaml is valid and every module it names exists', async
   const { existsSync } = await import('node:fs');
   const snapshot = await loadManifest(new URL('../plugins.yaml', import.meta.url).pathname);
   assert.ok(snapshot.exporters.length >= 5 && snapshot.erasers.length >= 5);
-  for (const plugin of [...snapshot.exporters, ...snapshot.erasers]) assert.ok(existsSync(plugin.modulePath), plugin.modulePath);
+  for (const plugin of [...snapshot.exporters, ...snapshot.erasers]) assert.ok(plugin.source.kind === 'module' && existsSync(plugin.source.modulePath), plugin.key);
   assert.equal(snapshot.erasers.at(-1)?.key, 'demo-user', 'the account eraser runs last: the others find the person by email');
+});
+
+test('loadManifest() names an unknown kind at its line and lists the kinds there are', async () => {
+  const file = await manifest(`version: 1
+exporters:
+  - key: crm
+    name: CRM
+    kind: sq1
+    query: SELECT 1
+`);
+  await assert.rejects(loadManifest(file), (error: unknown) => {
+    assert.ok(error instanceof ManifestError);
+    assert.ok(error.message.includes(`${file}:5:11 exporters[0].kind 'crm': unknown kind 'sq1'; expected one of module, sql, http`), error.message);
+    return true;
+  });
 });
