@@ -20,6 +20,11 @@ export function formatDate(iso: string): string {
   return `${day}, ${time} UTC`;
 }
 
+/** "Howdy, …" ends as WordPress's mails do: regards from the site, and its address. */
+function signature(site: Site): string[] {
+  return ['Regards,', `All at ${site.name}`, site.url, ''];
+}
+
 export function confirmationMail(site: Site, action: keyof typeof ACTION_DESCRIPTION, link: string, expiresAt: string) {
   return {
     subject: `[${site.name}] Confirm Action: ${ACTION_DESCRIPTION[action]}`,
@@ -38,10 +43,7 @@ export function confirmationMail(site: Site, action: keyof typeof ACTION_DESCRIP
       'You can safely ignore and delete this email if you do not want to',
       'take this action.',
       '',
-      'Regards,',
-      `All at ${site.name}`,
-      site.url,
-      '',
+      ...signature(site),
     ].join('\n'),
   };
 }
@@ -59,10 +61,7 @@ export function downloadMail(site: Site, link: string, expiresAt: string) {
       '',
       link,
       '',
-      'Regards,',
-      `All at ${site.name}`,
-      site.url,
-      '',
+      ...signature(site),
     ].join('\n'),
   };
 }
@@ -86,10 +85,7 @@ export function erasureMail(site: Site, report: ErasureReport) {
       ...body,
       'If you have any follow-up questions or concerns, please contact the site administrator.',
       '',
-      'Regards,',
-      `All at ${site.name}`,
-      site.url,
-      '',
+      ...signature(site),
     ].join('\n'),
   };
 }
