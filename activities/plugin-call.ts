@@ -7,6 +7,7 @@
 import type { ExporterSnapshot } from '../manifest/snapshot.ts';
 import type { PluginContext } from '../plugins/contract.ts';
 import { type PluginFunction, resolvePlugin } from '../plugins/kinds/index.ts';
+import { pluginCapabilities } from '../plugins/permissions.ts';
 
 /** How often a long page call still heartbeats, so a slow page is not taken for a dead worker. */
 const HEARTBEAT_EVERY_MS = 2_000;
@@ -57,6 +58,7 @@ export async function callPage(fn: PluginFunction, call: PageCall): Promise<unkn
     manifestDir: call.manifestDir,
     signal: controller.signal,
     dryRun: call.dryRun,
+    ...pluginCapabilities(plugin, call.kind, call.manifestDir, controller.signal),
   };
   try {
     return await Promise.race([Promise.resolve().then(() => fn(call.email, page, ctx)), aborted]);

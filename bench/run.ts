@@ -68,7 +68,7 @@ async function measure(size: number): Promise<string[]> {
   const manifest = join(dir, 'plugins.yaml');
   await writeFile(
     manifest,
-    `version: 1\nexporters:\n  - key: comments\n    name: Comments\n    module: ${join(root, 'plugins/demo/comments-exporter.ts')}\n    pageSize: 500\n    settings: { database: ${dbPath} }\n`,
+    `version: 1\nexporters:\n  - key: comments\n    name: Comments\n    module: ${join(root, 'plugins/demo/comments-exporter.ts')}\n    pageSize: 500\n    permissions: { read: [${JSON.stringify(dir)}] }\n    settings: { database: ${dbPath} }\n`,
   );
   const paths = storagePaths(join(dir, 'storage'));
   await ensureStorage(paths);

@@ -50,6 +50,42 @@ export interface PluginContext {
    * Called only for erasers whose manifest entry says `supportsDryRun: true`.
    */
   readonly dryRun: boolean;
+  /**
+   * `fetch`, limited to the hosts in the entry's `permissions.net`. Redirects are followed
+   * (at most 5) and every `Location` is checked too; aborted with {@link signal}.
+   *
+   * @throws {PermissionError} for a host (or a redirect to a host) that is not declared, or a
+   *   scheme other than http/https; no connection is made
+   * @example const response = await ctx.fetch('https://api.crm.example/v1/contacts?email=' + encodeURIComponent(email));
+   */
+  readonly fetch: (input: string | URL, init?: RequestInit) => Promise<Response>;
+  /**
+   * The environment variables in the entry's `permissions.env`, read when the page starts
+   * (`undefined` when declared but unset). Reading an undeclared name throws instead of
+   * answering a silent `undefined`; `JSON.stringify(ctx.env)` is `{}`, so logs never show a secret.
+   *
+   * @throws {PermissionError} on reading a name that is not declared
+   * @example const token = ctx.env.CRM_TOKEN;
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Reads a file under the entry's `permissions.read` (or `write`) paths. A relative path is
+   * resolved against {@link manifestDir}; symbolic links are resolved before the check.
+   *
+   * @throws {PermissionError} for a path outside the declared ones
+   * @example const template = new TextDecoder().decode(await ctx.readFile('./templates/export.txt'));
+   */
+  readonly readFile: (path: string) => Promise<Uint8Array>;
+  /**
+   * The real path (symbolic links resolved) of `path`, relative paths resolved against
+   * {@link manifestDir}, once it is known to lie under the entry's declared paths:
+   * `permissions.read` or `write` for `'read'`, `permissions.write` for `'write'`.
+   * Open or change the path it returns, not the one you passed.
+   *
+   * @throws {PermissionError} for a path outside the declared ones (`../` escapes and links included)
+   * @example const file = ctx.resolvePath(String(ctx.settings.database), 'write');
+   */
+  readonly resolvePath: (path: string, mode: 'read' | 'write') => string;
 }
 
 /** An exporter: called with page 1, 2, … until it answers `done: true`. */

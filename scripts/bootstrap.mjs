@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Entry point of `npm start`, `npm test` and `npm run bench` on a fresh clone.
+ * Entry point of `npm start`, `npm test`, `npm run bench` and `npm run plugins:check` on a fresh clone.
  *
  * Runs before `node_modules` exists, so it is plain Node ESM with no
  * dependencies. It makes sure that
@@ -12,7 +12,9 @@
  * and then runs the target TypeScript script with tsx, passing arguments,
  * environment (plus `TEMPORAL_CLI`), signals and the exit code through.
  *
- * Usage: node scripts/bootstrap.mjs <start|test|bench> [args…]
+ * Targets that need no Temporal (`plugins-check`) skip step 2.
+ *
+ * Usage: node scripts/bootstrap.mjs <start|test|bench|plugins-check> [args…]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,7 +31,11 @@ const TARGETS = {
   start: 'scripts/start.ts',
   test: 'scripts/test.ts',
   bench: 'bench/run.ts',
+  'plugins-check': 'scripts/plugins-check.ts',
 };
+
+/** Targets that never start a Temporal dev server, so they skip step 2. */
+const WITHOUT_TEMPORAL_CLI = new Set(['plugins-check']);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -197,6 +203,7 @@ function main() {
   const script = target !== undefined && Object.hasOwn(TARGETS, target) ? TARGETS[target] : undefined;
   if (script === undefined) fail(`usage: node scripts/bootstrap.mjs <${Object.keys(TARGETS).join('|')}> [args…]`);
   ensureNodeModules();
+  if (WITHOUT_TEMPORAL_CLI.has(target)) return run(script, args, process.env);
   const cli = ensureTemporalCli();
   run(script, args, { ...process.env, TEMPORAL_CLI: cli });
 }

@@ -22,6 +22,7 @@ import sessionsExporter from '../plugins/demo/sessions-exporter.ts';
 import userEraser from '../plugins/demo/user-eraser.ts';
 import userExporter from '../plugins/demo/user-exporter.ts';
 import { ManifestError, PluginUnavailableError } from '../lib/errors.ts';
+import { testContext } from './helpers/context.ts';
 
 /** The manifest order: the user eraser last, since the others find the account by email. */
 const ERASERS: ReadonlyArray<readonly [string, Eraser]> = [
@@ -52,10 +53,7 @@ function freshSite(settings: Record<string, unknown> = {}): Site {
   dirs.push(dir);
   const db = openDemoDb(join(dir, 'data', 'demo.db'));
   assert.equal(seedDemoData(db), true);
-  const ctx: PluginContext = {
-    requestId: 'req-erase-1', settings: { database: 'data/demo.db', ...settings }, pageSize: undefined,
-    manifestDir: dir, signal: new AbortController().signal, dryRun: false,
-  };
+  const ctx = testContext({ manifestDir: dir, role: 'eraser', requestId: 'req-erase-1', settings: { database: 'data/demo.db', ...settings } });
   return { dir, db, ctx };
 }
 
@@ -316,10 +314,7 @@ describe('paging without the WordPress offset bug', () => {
     const db = openDemoDb(join(dir, 'bench.db'));
     seedManyComments(db, email, 50_000);
     seedManyComments(db, 'bystander@example.com', 10);
-    const ctx: PluginContext = {
-      requestId: 'req-bench', settings: { database: 'bench.db' }, pageSize: 500,
-      manifestDir: dir, signal: new AbortController().signal, dryRun: false,
-    };
+    const ctx = testContext({ manifestDir: dir, role: 'eraser', requestId: 'req-bench', settings: { database: 'bench.db' }, pageSize: 500 });
     const started = performance.now();
     const pages = await eraseAll(commentsEraser, email, ctx);
     const ms = performance.now() - started;

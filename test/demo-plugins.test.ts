@@ -12,6 +12,7 @@ import mediaExporter from '../plugins/demo/media-exporter.ts';
 import sessionsExporter from '../plugins/demo/sessions-exporter.ts';
 import userExporter from '../plugins/demo/user-exporter.ts';
 import { ManifestError } from '../lib/errors.ts';
+import { testContext } from './helpers/context.ts';
 
 const exporters: Record<string, Exporter> = {
   user: userExporter, comments: commentsExporter, sessions: sessionsExporter, media: mediaExporter,
@@ -42,10 +43,7 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'demo-plugins-'));
   db = openDemoDb(join(dir, 'data', 'demo.db'));
   assert.equal(seedDemoData(db), true);
-  ctx = {
-    requestId: 'req-test', settings: { database: 'data/demo.db' }, pageSize: undefined,
-    manifestDir: dir, signal: new AbortController().signal, dryRun: false,
-  };
+  ctx = testContext({ manifestDir: dir, settings: { database: 'data/demo.db' } });
 });
 
 after(() => {
@@ -151,7 +149,7 @@ describe('comments exporter', () => {
       const big = openDemoDb(join(dir2, 'bench.db'));
       assert.equal(seedManyComments(big, 'bench@example.com', 10), 10);
       big.close();
-      const c = context({ manifestDir: dir2, settings: { database: 'bench.db' }, pageSize: 5 });
+      const c = testContext({ manifestDir: dir2, settings: { database: 'bench.db' }, pageSize: 5 });
       const { items, pages } = await exportAll(commentsExporter, 'bench@example.com', c);
       assert.equal(items.length, 10);
       assert.equal(pages, 2);

@@ -37,7 +37,7 @@ export interface CommentsEraserOptions {
 export default async function commentsEraser(email: string, page: number, ctx: PluginContext): Promise<ErasePage> {
   ctx.signal.throwIfAborted();
   const deleteOn = _deleteOnPosts(ctx);
-  const db = demoDbFor(ctx);
+  const db = demoDbFor(ctx, 'write');
   const address = email.trim();
   if (address === '') return nothingFound(); // anonymised comments have an empty email: never match them
   const q = _queries(db);

@@ -25,7 +25,7 @@ export default async function commentsExporter(email: string, page: number, ctx:
   const { size, limit, offset } = pageWindow(page, ctx.pageSize ?? 500);
   const address = email.trim();
   if (address === '') return { data: [], done: true }; // anonymized comments have an empty email
-  const rows = demoDbFor(ctx)
+  const rows = demoDbFor(ctx, 'read')
     .prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id LIMIT ? OFFSET ?')
     .all(address, limit, offset);
   return {

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import type { ExportPair, PluginContext } from '../contract.ts';
@@ -202,18 +202,21 @@ const connections = new Map<string, Database>();
 
 /**
  * The demo database named by `ctx.settings.database` (relative to the manifest's
- * directory), opened once per resolved path and cached for the process.
+ * directory), resolved through `ctx.resolvePath` so that it must lie under the
+ * entry's declared paths, opened once per resolved path and cached for the process.
  *
+ * @param mode `'read'` for exporters (`permissions.read` or `write`), `'write'` for erasers (`permissions.write`)
  * @throws {ManifestError} If the setting is missing or the file does not exist:
  *   an empty new database would silently export nothing.
- * @example const db = demoDbFor(ctx);
+ * @throws {PermissionError} If the file is not under the entry's declared paths.
+ * @example const db = demoDbFor(ctx, 'write');
  */
-export function demoDbFor(ctx: Pick<PluginContext, 'settings' | 'manifestDir'>): Database {
+export function demoDbFor(ctx: Pick<PluginContext, 'settings' | 'resolvePath'>, mode: 'read' | 'write' = 'read'): Database {
   const setting = ctx.settings['database'];
   if (typeof setting !== 'string' || setting === '') {
     throw new ManifestError(`Cannot open demo database: settings.database must be a file path, got ${JSON.stringify(setting)}`);
   }
-  const path = isAbsolute(setting) ? setting : resolve(ctx.manifestDir, setting);
+  const path = ctx.resolvePath(setting, mode);
   let db = connections.get(path);
   if (db === undefined) {
     if (!existsSync(path)) {

@@ -1,8 +1,9 @@
 /**
  * Deletes the files uploaded by the account with this email, from the disk
  * and from `media` (WordPress core erases no media, reference §5.5). Paths
- * are relative to the database file's directory; a file already gone counts
- * as deleted. Pages of `ctx.pageSize ?? 500`, each taking the next batch of
+ * are relative to the database file's directory and must lie under the
+ * entry's `permissions.write` (checked by `ctx.resolvePath`, links resolved);
+ * a file already gone counts as deleted. Pages of `ctx.pageSize ?? 500`, each taking the next batch of
  * the account's files; journaled per request and page.
  *
  * Files go first, then the rows and the journal entry in one transaction: if
@@ -23,13 +24,14 @@ export const PLUGIN_NAME = 'demo-media';
  * Deletes one page of the demo user's media files.
  *
  * @throws {PluginUnavailableError} If a file exists but cannot be deleted (the page is rolled back).
+ * @throws {PermissionError} If the database or a file is not under the entry's `permissions.write`.
  * @throws {RangeError} If `page` or the page size is not a positive integer.
  * @example await mediaEraser('alex.doe@example.com', 1, ctx);
  *   // → { items_removed: true, messages: ['Deleted 3 uploaded files.'], done: true, removed_count: 3, … }
  */
 export default async function mediaEraser(email: string, page: number, ctx: PluginContext): Promise<ErasePage> {
   ctx.signal.throwIfAborted();
-  const db = demoDbFor(ctx);
+  const db = demoDbFor(ctx, 'write');
   return erasePageOnce(db, PLUGIN_NAME, page, ctx, {
     plan() {
       const user = findDemoUser(db, email);
@@ -46,7 +48,7 @@ export default async function mediaEraser(email: string, page: number, ctx: Plug
       let deleted = 0;
       let missing = 0;
       for (const row of rows.slice(0, size)) {
-        if (!_deleteFile(db, row.file_path)) missing++;
+        if (!_deleteFile(ctx, db, row.file_path)) missing++;
         deleted += remove.run(row.id).changes;
       }
       const gone = missing > 0 ? ` (${counted(missing, 'was', 'were')} already gone from the disk)` : '';
@@ -59,9 +61,13 @@ export default async function mediaEraser(email: string, page: number, ctx: Plug
 // Helpers
 // ---------------------------------------------------------------------------
 
-/** Deletes a media file; `false` if it was already gone. */
-function _deleteFile(db: Database, filePath: string): boolean {
-  const path = resolve(dirname(resolve(db.name)), filePath); // an absolute path (in-memory seeds) stays as is
+/**
+ * Deletes a media file; `false` if it was already gone.
+ * @throws {PermissionError} If the file is not under the entry's `permissions.write` (the page is rolled back).
+ */
+function _deleteFile(ctx: PluginContext, db: Database, filePath: string): boolean {
+  // Relative to the database's directory; an absolute path (in-memory seeds) stays as is.
+  const path = ctx.resolvePath(resolve(dirname(db.name), filePath), 'write');
   try {
     unlinkSync(path);
     return true;

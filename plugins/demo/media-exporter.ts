@@ -17,7 +17,7 @@ import { demoDbFor, findDemoUser, pageWindow } from './db.ts';
 export default async function mediaExporter(email: string, page: number, ctx: PluginContext): Promise<ExportPage> {
   ctx.signal.throwIfAborted();
   const { size, limit, offset } = pageWindow(page, ctx.pageSize ?? 50);
-  const db = demoDbFor(ctx);
+  const db = demoDbFor(ctx, 'read');
   const user = findDemoUser(db, email);
   if (user === undefined) return { data: [], done: true };
   const rows = db

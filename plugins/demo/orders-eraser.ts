@@ -34,7 +34,7 @@ export interface OrdersEraserOptions {
 export default async function ordersEraser(email: string, page: number, ctx: PluginContext): Promise<ErasePage> {
   ctx.signal.throwIfAborted();
   const reason = _reason(ctx);
-  const db = demoDbFor(ctx);
+  const db = demoDbFor(ctx, 'write');
   const address = email.trim();
   const report = (mood: 'Kept' | 'Would keep'): ErasePage => {
     if (address === '') return nothingFound();

@@ -25,7 +25,7 @@ export default async function ordersExporter(email: string, page: number, ctx: P
   const { size, limit, offset } = pageWindow(page, ctx.pageSize ?? 500);
   const address = email.trim();
   if (address === '') return { data: [], done: true };
-  const rows = demoDbFor(ctx)
+  const rows = demoDbFor(ctx, 'read')
     .prepare<[string, number, number], OrderRow>(`SELECT id, number, total_cents, currency, created_at, billing_name, billing_email
       FROM orders WHERE billing_email = ? ORDER BY id LIMIT ? OFFSET ?`)
     .all(address, limit, offset);

@@ -16,7 +16,7 @@ interface SessionRow { id: number; user_id: number; ip: string; user_agent: stri
  */
 export default async function sessionsExporter(email: string, _page: number, ctx: PluginContext): Promise<ExportPage> {
   ctx.signal.throwIfAborted();
-  const db = demoDbFor(ctx);
+  const db = demoDbFor(ctx, 'read');
   const user = findDemoUser(db, email);
   if (user === undefined) return { data: [], done: true };
   const rows = db

@@ -23,7 +23,7 @@ export const PLUGIN_NAME = 'demo-user';
  */
 export default async function userEraser(email: string, page: number, ctx: PluginContext): Promise<ErasePage> {
   ctx.signal.throwIfAborted();
-  const db = demoDbFor(ctx);
+  const db = demoDbFor(ctx, 'write');
   return erasePageOnce(db, PLUGIN_NAME, page, ctx, {
     plan() {
       const user = findDemoUser(db, email);

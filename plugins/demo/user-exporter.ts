@@ -14,7 +14,7 @@ import { demoDbFor, findDemoUser, nonEmptyPairs } from './db.ts';
  */
 export default async function userExporter(email: string, _page: number, ctx: PluginContext): Promise<ExportPage> {
   ctx.signal.throwIfAborted();
-  const user = findDemoUser(demoDbFor(ctx), email);
+  const user = findDemoUser(demoDbFor(ctx, 'read'), email);
   if (user === undefined) return { data: [], done: true };
   return {
     data: [{

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
@@ -28,11 +28,17 @@ import { testEnv, uniqueTaskQueue } from './temporal.ts';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURE_PLUGINS = join(ROOT, 'test', 'fixtures', 'plugins');
 
-/** The demo manifest (exporters and erasers), pointed at the stack's own database. */
+/**
+ * The demo manifest (exporters and erasers), pointed at the stack's own database.
+ * Exporters may read the database's directory, erasers change it (`permissions`).
+ */
 export function demoManifest(dbPath: string, commentsPageSize = 5): string {
-  const entry = (key: string, name: string, file: string, extra = '', settings = '') =>
-    `  - key: ${key}\n    name: ${name}\n    module: ${join(ROOT, 'plugins', 'demo', file)}\n${extra}    settings: { database: ${dbPath}${settings} }\n`;
+  const dbDir = JSON.stringify(dirname(dbPath));
+  const entry = (key: string, name: string, file: string, extra = '', settings = '', mode = 'read') =>
+    `  - key: ${key}\n    name: ${name}\n    module: ${join(ROOT, 'plugins', 'demo', file)}\n${extra}` +
+    `    permissions: { ${mode}: [${dbDir}] }\n    settings: { database: ${dbPath}${settings} }\n`;
   const plan = '    supportsDryRun: true\n';
+  const eraser = (key: string, name: string, file: string, extra = '', settings = '') => entry(key, name, file, extra, settings, 'write');
   return [
     'version: 1',
     'exporters:',
@@ -42,11 +48,11 @@ export function demoManifest(dbPath: string, commentsPageSize = 5): string {
     entry('demo-media', 'Media', 'media-exporter.ts'),
     entry('demo-orders', 'Orders', 'orders-exporter.ts'),
     'erasers:',
-    entry('demo-comments', 'Comments', 'comments-eraser.ts', `    pageSize: ${commentsPageSize}\n${plan}`, ", deleteOnPosts: ['https://demo.example.com/2024/03/talk/']"),
-    entry('demo-sessions', 'Session tokens', 'sessions-eraser.ts', plan),
-    entry('demo-media', 'Uploaded files', 'media-eraser.ts', plan),
-    entry('demo-orders', 'Orders and invoices', 'orders-eraser.ts', `${plan}    retentionReason: tax law requires invoices to be kept\n`),
-    entry('demo-user', 'Account', 'user-eraser.ts', plan),
+    eraser('demo-comments', 'Comments', 'comments-eraser.ts', `    pageSize: ${commentsPageSize}\n${plan}`, ", deleteOnPosts: ['https://demo.example.com/2024/03/talk/']"),
+    eraser('demo-sessions', 'Session tokens', 'sessions-eraser.ts', plan),
+    eraser('demo-media', 'Uploaded files', 'media-eraser.ts', plan),
+    eraser('demo-orders', 'Orders and invoices', 'orders-eraser.ts', `${plan}    retentionReason: tax law requires invoices to be kept\n`),
+    eraser('demo-user', 'Account', 'user-eraser.ts', plan),
   ].join('\n');
 }
 

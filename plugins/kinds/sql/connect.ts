@@ -1,0 +1,167 @@
+/**
+ * Where a `sql` plugin's data lives: the URL in the environment variable the
+ * manifest names, checked against the plugin's permissions before anything
+ * connects, and one pool (or SQLite connection) per plugin and URL, kept for
+ * the life of the process.
+ *
+ * Connection URLs:
+ * - `postgres://user:password@host:5432/db` (or `postgresql://`), with libpq options such as `?sslmode=require`
+ * - `mysql://user:password@host:3306/db`, `?ssl=true` for TLS
+ * - `sqlite:/abs/path.sqlite`, `sqlite:///abs/path.sqlite`, or `sqlite:./rel/path.sqlite`, relative to the
+ *   directory of plugins.yaml, like the paths in `permissions` (not to the worker's working directory)
+ *
+ * Credentials never appear in a message: databases are named by scheme, host, port and name only.
+ * @module
+ */
+import { resolve } from 'node:path';
+import { ManifestError } from '../../../lib/errors.ts';
+import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
+import { assertEnvAllowed, assertNetAllowed, assertPathAllowed } from '../../permissions.ts';
+import type { PluginRole } from '../index.ts';
+import type { PluginContext } from '../../contract.ts';
+import { type SqlDatabase, type SqlTransaction, StatementError, type TransactionOptions } from './database.ts';
+import { classifySqlError } from './errors.ts';
+import { type MysqlTarget, openMysql } from './mysql.ts';
+import type { Dialect } from './params.ts';
+import { openPostgres } from './postgres.ts';
+import { openSqlite } from './sqlite.ts';
+
+export type SqlTarget = { where: string } & (
+  | { dialect: 'postgres'; url: string }
+  | { dialect: 'mysql'; url: string; mysql: MysqlTarget }
+  | { dialect: 'sqlite'; path: string }
+);
+
+/** libpq options that make pg read a file: held to `permissions.read`. */
+const PG_FILE_OPTIONS = ['sslcert', 'sslkey', 'sslrootcert'];
+/** libpq options that would connect somewhere other than the URL's host, past `permissions.net`. */
+const PG_HOST_OPTIONS = ['host', 'hostaddr', 'port'];
+
+/**
+ * Reads the plugin's connection URL from `process.env[connection]` and checks it against the plugin's permissions.
+ * @throws {PermissionError} when the variable or the host is not declared
+ * @throws {ManifestError} when the variable is unset or holds no supported URL
+ */
+export function readTarget(plugin: ExporterSnapshot, connection: string, role: PluginRole): SqlTarget {
+  assertEnvAllowed(plugin, role, connection);
+  const raw = process.env[connection]?.trim();
+  const who = `${role} "${plugin.key}"`;
+  if (!raw) {
+    throw new ManifestError(`Cannot connect ${who}: the environment variable "${connection}" is not set; set it to a postgres://, mysql:// or sqlite: URL`);
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(raw)?.[1]?.toLowerCase();
+  const bad = (problem: string): never => {
+    throw new ManifestError(`Cannot connect ${who}: the URL in "${connection}" ${problem}`);
+  };
+  if (scheme === 'sqlite') {
+    let path = raw.slice('sqlite:'.length);
+    if (path.startsWith('//')) path = path.slice(2).startsWith('/') ? path.slice(2) : bad('should be sqlite:///absolute/path or sqlite:./relative/path');
+    if (!path || path === ':memory:') bad('names no database file');
+    return { dialect: 'sqlite', path, where: `sqlite ${path}` };
+  }
+  if (scheme !== 'postgres' && scheme !== 'postgresql' && scheme !== 'mysql') {
+    return bad(`should start with postgres://, postgresql://, mysql:// or sqlite:, not "${scheme ?? raw.slice(0, 10)}"`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return bad('is not a valid URL');
+  }
+  if (!url.hostname) bad('names no host (Unix sockets are not supported: connect over TCP)');
+  const dialect: Dialect = scheme === 'mysql' ? 'mysql' : 'postgres';
+  const port = url.port || (dialect === 'mysql' ? '3306' : '5432');
+  const where = `${dialect} ${url.hostname}:${port}${url.pathname}`;
+  assertNetAllowed(plugin, role, url);
+  if (dialect === 'postgres') {
+    for (const option of PG_HOST_OPTIONS) if (url.searchParams.has(option)) bad(`sets "${option}": put the host and port in the URL itself`);
+    for (const option of PG_FILE_OPTIONS) {
+      const file = url.searchParams.get(option);
+      if (file) assertPathAllowed(plugin, role, file, 'read');
+    }
+    return { dialect, url: raw, where };
+  }
+  const unknown = [...url.searchParams.keys()].filter((key) => key !== 'ssl');
+  if (unknown.length > 0) bad(`sets ${unknown.map((key) => `"${key}"`).join(', ')}; only "ssl=true" is supported`);
+  const mysql: MysqlTarget = {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(port),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)),
+    ssl: url.searchParams.get('ssl') === 'true',
+  };
+  return { dialect, url: raw, mysql, where };
+}
+
+const open = new Map<string, SqlDatabase>();
+let closingOnExit = false;
+
+/**
+ * The plugin's database, opened on first use and kept. A SQLite file must be under the plugin's
+ * `permissions.read` (exporters) or `permissions.write` (erasers: even a dry run writes, then rolls back).
+ * @throws {PermissionError}
+ */
+export function openDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: PluginRole, manifestDir: string): SqlDatabase {
+  let id: string;
+  let opener: () => SqlDatabase;
+  switch (target.dialect) {
+    case 'sqlite': {
+      const file = assertPathAllowed(plugin, role, resolve(manifestDir, target.path), role === 'eraser' ? 'write' : 'read');
+      id = file;
+      opener = () => openSqlite(file, role === 'exporter');
+      break;
+    }
+    case 'postgres':
+      id = target.url;
+      opener = () => openPostgres(target.url, plugin.timeoutMs);
+      break;
+    case 'mysql':
+      id = target.url;
+      opener = () => openMysql(target.mysql, plugin.timeoutMs);
+      break;
+  }
+  const key = `${role}\0${plugin.key}\0${id}`;
+  let database = open.get(key);
+  if (!database) {
+    database = opener();
+    open.set(key, database);
+    if (!closingOnExit) {
+      closingOnExit = true;
+      // Runs when nothing else is left to do; pools also let the process exit while idle.
+      process.on('beforeExit', () => void closeSqlConnections());
+    }
+  }
+  return database;
+}
+
+/**
+ * Runs `work` in one transaction on the plugin's database, honouring `ctx.signal` between statements.
+ * @throws {ManifestError} when the SQL or the connection settings are wrong
+ * @throws {PluginUnavailableError} when the database cannot be reached or is busy (retryable)
+ */
+export async function inTransaction<T>(
+  plugin: ExporterSnapshot,
+  target: SqlTarget,
+  role: PluginRole,
+  ctx: PluginContext,
+  options: Pick<TransactionOptions, 'readOnly' | 'rollback'>,
+  work: (tx: SqlTransaction) => Promise<T>,
+): Promise<T> {
+  ctx.signal.throwIfAborted();
+  try {
+    const database = openDatabase(plugin, target, role, ctx.manifestDir);
+    return await database.transaction({ ...options, signal: ctx.signal, timeoutMs: plugin.timeoutMs }, work);
+  } catch (error) {
+    if (ctx.signal.aborted && error === ctx.signal.reason) throw error;
+    if (error instanceof StatementError) throw classifySqlError(error.cause, `${role} "${plugin.key}"`, target.where, error.label);
+    throw classifySqlError(error, `${role} "${plugin.key}"`, target.where);
+  }
+}
+
+/** Closes every pool and file the `sql` kind opened; the next page opens them again. For worker shutdown and tests. */
+export async function closeSqlConnections(): Promise<void> {
+  const all = [...open.values()];
+  open.clear();
+  await Promise.allSettled(all.map((database) => database.close()));
+}

@@ -1,0 +1,41 @@
+/**
+ * SQLite through `better-sqlite3`: one connection per plugin, opened
+ * read-only for exporters, never creating a missing file. Its calls are
+ * synchronous, but a page's transaction spans awaits, so transactions on one
+ * connection take turns.
+ * @module
+ */
+import Database from 'better-sqlite3';
+import { type SqlDatabase, labelled } from './database.ts';
+import { bindValues } from './params.ts';
+
+export function openSqlite(path: string, readOnly: boolean): SqlDatabase {
+  const db = new Database(path, { readonly: readOnly, fileMustExist: true, timeout: 5_000 });
+  let turn: Promise<unknown> = Promise.resolve();
+  return {
+    transaction(options, work) {
+      const mine = turn.then(async () => {
+        // IMMEDIATE takes the write lock up front, so two writers wait for each other instead of failing half-way.
+        db.exec(options.readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
+        try {
+          const result = await work({
+            rows: (sql, values) => labelled(sql, options.signal, () => db.prepare(sql.text).all(...bindValues(sql, values)) as Record<string, unknown>[]),
+            run: (sql, values) => labelled(sql, options.signal, () => db.prepare(sql.text).run(...bindValues(sql, values)).changes),
+          });
+          db.exec(options.rollback ? 'ROLLBACK' : 'COMMIT');
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      turn = mine.catch(() => {});
+      return mine;
+    },
+    async close() {
+      await turn;
+      db.close();
+    },
+  };
+}
+
