@@ -9,6 +9,7 @@ import { createMailer } from '../lib/mailer.ts';
 import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import { loadManifest } from '../manifest/load.ts';
+import { closeSqlConnections } from '../plugins/kinds/sql.ts';
 import { createRequestWorker } from './create-worker.ts';
 
 const config = loadConfig();
@@ -43,6 +44,7 @@ console.log(
 try {
   await worker.run();
 } finally {
+  await closeSqlConnections();
   mailer.close();
   await connection.close();
 }

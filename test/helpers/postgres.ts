@@ -33,7 +33,9 @@ const DATABASE = 'dsr_test';
 
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = findBinDir() ?? (installPostgres(), findBinDir());
-  if (!bin) throw new Error('PostgreSQL is not installed and apt-get did not install it: no initdb under /usr/lib/postgresql/*/bin');
+  if (!bin) {
+    throw new Error('PostgreSQL is not installed and apt-get could not install it (no initdb under /usr/lib/postgresql/*/bin): run `sudo apt-get install postgresql`');
+  }
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'dsr-pg-'));
   const data = join(dir, 'data');
@@ -41,18 +43,22 @@ export async function startPostgres(): Promise<TestPostgres> {
     const [uid, gid] = ['-u', '-g'].map((flag) => Number(run('id', [flag, 'postgres']).trim()));
     chownSync(dir, uid as number, gid as number);
   }
-  // As root, run the server's tools as `postgres`; otherwise as whoever runs the tests.
+  // As root, the server's tools run as `postgres`; otherwise as whoever runs the tests.
   const tool = (name: string, args: string[], options: SpawnSyncOptions = {}) =>
-    asRoot ? run('runuser', ['-u', 'postgres', '--', join(bin, name), ...args], options) : run(join(bin, name), args, options);
+    asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', join(bin, name), ...args], { encoding: 'utf8', ...options })
+      : spawnSync(join(bin, name), args, { encoding: 'utf8', ...options });
 
-  tool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], { env: { ...process.env, LC_ALL: 'C' } });
+  const init = tool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], { env: { ...process.env, LC_ALL: 'C' } });
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${String(init.stderr)}`);
+  }
   let stopped = false;
   const stopNow = () => {
     if (stopped) return;
     stopped = true;
-    spawnSync(asRoot ? 'runuser' : join(bin, 'pg_ctl'), [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), 'stop', '-D', data, '-m', 'immediate', '-w'], {
-      stdio: 'ignore',
-    });
+    tool('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w'], { stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', stopNow);
@@ -62,15 +68,12 @@ export async function startPostgres(): Promise<TestPostgres> {
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    const started = spawnSync(
-      asRoot ? 'runuser' : join(bin, 'pg_ctl'),
-      [...(asRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []), 'start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options],
-      { encoding: 'utf8' },
-    );
+    const started = tool('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options]);
     if (started.status === 0) break;
     if (attempt === 3) {
+      const log = readLog(dir);
       stopNow();
-      throw new Error(`pg_ctl start failed: ${started.stderr}\n${readLog(dir)}`);
+      throw new Error(`pg_ctl start failed: ${String(started.stderr)}\n${log}`);
     }
   }
 

@@ -8,7 +8,8 @@
  * anonymise the column that matched), so the next page takes the next batch
  * and a retried page erases nothing twice. A retry of a page whose commit
  * went through but whose answer was lost reports that batch as not erased:
- * counts can come out low, never high.
+ * counts can come out low, never high. (MySQL counts the rows an UPDATE
+ * really changed, so re-anonymising a row to the same values counts 0.)
  * @module
  */
 import { PluginContractError } from '../../../lib/errors.ts';

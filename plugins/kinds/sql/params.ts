@@ -8,7 +8,8 @@
  * (`'…'` with `''`, PostgreSQL `E'…'` and MySQL backslash escapes, `$tag$…$tag$`),
  * quoted identifiers, comments and PostgreSQL `::type` casts. Anything that
  * looks like a parameter but is not one of ours (`:name`, `?`, `$1`, `@name`)
- * is refused, so no driver ever sees a placeholder we do not fill.
+ * is refused, so no driver ever sees a placeholder we do not fill. (A
+ * PostgreSQL array slice over names, `a[lo:hi]`, reads as a parameter: write `a[lo : hi]`.)
  *
  * @example
  * ```ts
