@@ -98,3 +98,39 @@ exporters:
     return true;
   });
 });
+
+test('loadManifest() checks each kind’s own fields and permissions', async () => {
+  const file = await manifest(`version: 1
+exporters:
+  - key: crm
+    name: CRM
+    kind: sql
+    connection: crm-url
+    query: SELECT 1
+    fields: {}
+    groupId: crm
+    groupLabel: CRM
+  - key: hook
+    name: Hook
+    kind: http
+    url: ftp://hook.example.com/export
+    permissions: { net: [hook.example.com], env: [lower-case] }
+erasers:
+  - key: crm
+    name: CRM
+    kind: sql
+    connection: CRM_URL
+    statements: []
+`);
+  await assert.rejects(loadManifest(file), (error: unknown) => {
+    assert.ok(error instanceof ManifestError);
+    const text = error.message;
+    assert.match(text, /:6:17 exporters\[0\]\.connection 'crm': expected an environment variable name, e\.g\. "CRM_DATABASE_URL"/);
+    assert.match(text, /exporters\[0\]\.itemId 'crm': /);
+    assert.match(text, /:8:13 exporters\[0\]\.fields 'crm': expected at least one field/);
+    assert.match(text, /:14:10 exporters\[1\]\.url 'hook': expected an http:\/\/ or https:\/\/ URL/);
+    assert.match(text, /exporters\[1\]\.permissions\.env\[0\] 'hook': expected an environment variable name/);
+    assert.match(text, /:21:17 erasers\[0\]\.statements 'crm': /);
+    return true;
+  });
+});
