@@ -38,11 +38,11 @@ export function createMailActivities({ mailer, secret, site, publicUrl }: MailDe
       await mailer.send({ to: input.email, subject, text, idempotencyKey: `confirm:${input.requestId}:${input.generation}` });
     },
 
-    /** Mails the download link of a finished export. */
-    async sendDownloadMail(input: { requestId: string; email: string; file: string; expiresAt: string }) {
+    /** Mails the download link of a finished export; a `tag` makes an admin's later re-send a new mail. */
+    async sendDownloadMail(input: { requestId: string; email: string; file: string; expiresAt: string; tag?: string }) {
       const link = `${publicUrl}/exports/${input.file}`;
       const { subject, text } = downloadMail(site, link, input.expiresAt);
-      const { messageId } = await mailer.send({ to: input.email, subject, text, idempotencyKey: `download:${input.requestId}` });
+      const { messageId } = await mailer.send({ to: input.email, subject, text, idempotencyKey: `download:${input.requestId}${input.tag ? `:${input.tag}` : ''}` });
       return { messageId };
     },
 

@@ -11,6 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { apiError } from './errors.ts';
+import { createRequestActions, RequestStateError } from './request-actions.ts';
 import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
 import { apiRoutes } from './routes/api.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -27,11 +28,12 @@ export interface AppOptions extends RequestSettings {
 
 export function createApp(options: AppOptions): Hono {
   const service = createRequestService(options.client, options);
+  const actions = createRequestActions(service, options.client, options);
   const app = new Hono();
 
   app.use('/api/*', bearerAuth({ token: options.adminToken.reveal() }));
   app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB'); } }));
-  app.route('/api', apiRoutes(service, {
+  app.route('/api', apiRoutes(service, actions, {
     publicUrl: options.publicUrl,
     paths: options.paths,
     temporalUiUrl: options.temporalUiUrl,
@@ -50,6 +52,9 @@ export function createApp(options: AppOptions): Hono {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `Cannot find ${c.req.method} ${c.req.path}` } }, 404));
 
   app.onError((error, c) => {
+    if (error instanceof RequestStateError) {
+      return c.json({ error: { code: error.code, message: error.message } }, error.status);
+    }
     if (error instanceof DuplicateRequestError) {
       return c.json({ error: { code: 'duplicate_request', message: error.message, existingId: error.existingId } }, 409);
     }

@@ -43,6 +43,15 @@ export interface FoundRequest {
   temporalStatus: string;
 }
 
+export interface ListFilter {
+  status?: string | undefined;
+  action?: string | undefined;
+  /** Exact address (case-insensitive). */
+  email?: string | undefined;
+  limit: number;
+  offset?: number | undefined;
+}
+
 /** An incomplete request for the same person and action exists. */
 export class DuplicateRequestError extends Error {
   override readonly name = 'DuplicateRequestError';
@@ -148,15 +157,24 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       return undefined;
     },
 
-    /** Requests, newest first, optionally filtered by status and action. */
-    async list(filter: { status?: string | undefined; action?: string | undefined; limit: number }): Promise<FoundRequest[]> {
+    /**
+     * Requests, newest first, filtered by status, action and email. The email is
+     * matched through its keyed hash: Temporal never sees the address.
+     */
+    async list(filter: ListFilter): Promise<FoundRequest[]> {
       const clauses = [`WorkflowType IN (${Object.values(WORKFLOW_TYPES).map((type) => `'${type}'`).join(', ')})`];
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
+      if (filter.email) clauses.push(`DsrSubject = '${subjectHash(settings.secret, filter.email)}'`);
       const found: FoundRequest[] = [];
-      for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: filter.limit })) {
+      let skip = filter.offset ?? 0;
+      for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(1000, filter.limit + skip) })) {
         const memo = execution.memo?.record as RequestMemo | undefined;
         if (!memo) continue;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
         found.push({
           memo,
           workflowId: execution.workflowId,

@@ -15,6 +15,8 @@ export type RequestStatus = 'pending' | 'confirmed' | 'processing' | 'completed'
 export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean }]>('confirm');
 /** Sends a fresh confirmation link; earlier links stop working, as in WordPress. */
 export const resendSignal = defineSignal('resend');
+/** Closes a pending request as handled outside this tool (WordPress's "Mark as completed"). */
+export const markCompletedSignal = defineSignal('markCompleted');
 /** Deletes a delivered export file now instead of at the end of its retention. */
 export const deleteNowSignal = defineSignal('deleteNow');
 /** Live progress while exporters or erasers run. */

@@ -13,6 +13,7 @@ import {
   type RequestInputBase,
   type RequestMemo,
   type RequestStatus,
+  markCompletedSignal,
   resendSignal,
 } from './definitions.ts';
 
@@ -22,7 +23,8 @@ export interface Lifecycle {
   publish(status: RequestStatus, reason?: string): void;
   /**
    * Runs the confirmation step unless the request is confirmed already.
-   * @returns false when the key expired: the request is then `failed` with reason `expired`
+   * @returns false when the request ended instead: the key expired (`failed`, reason `expired`)
+   *   or an admin marked it completed
    */
   confirmed(): Promise<boolean>;
 }
@@ -44,6 +46,8 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
     if (reason !== undefined) memo.reason = reason;
     wf.upsertMemo({ record: memo });
     wf.upsertSearchAttributes([{ key: DsrStatus, value: status }]);
+    // What operators read in the Temporal UI: the request's state, never the person.
+    wf.setCurrentDetails(`**${action}** request \`${input.requestId}\`: **${status}**${memo.reason ? ` (${memo.reason})` : ''}`);
   };
   const confirm = (by: 'person' | 'admin'): void => {
     memo.confirmedAt = new Date().toISOString();
@@ -59,6 +63,11 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
   });
   wf.setHandler(resendSignal, () => {
     if (memo.status === 'pending') linkGeneration++;
+  });
+  wf.setHandler(markCompletedSignal, () => {
+    if (memo.status !== 'pending') return;
+    memo.completedAt = new Date().toISOString();
+    publish('completed', 'marked completed by an admin');
   });
 
   return {
@@ -88,7 +97,7 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
           return false;
         }
       }
-      return true;
+      return memo.status === 'confirmed'; // not when an admin marked it completed instead
     },
   };
 }

@@ -6,8 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { confirmSignal, deleteNowSignal, resendSignal } from '../../workflows/definitions.ts';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import type { RequestActions } from '../request-actions.ts';
 import type { FoundRequest, RequestService } from '../requests.ts';
 import { requestView, type ViewContext } from '../views.ts';
 import { apiError, validationHook } from '../errors.ts';
@@ -32,22 +31,18 @@ const STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] a
 const listQuerySchema = z.strictObject({
   status: z.enum(STATUSES).optional(),
   action: z.enum(['export', 'erase']).optional(),
+  email: z.email('expected a valid email address').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function apiRoutes(service: RequestService, context: ViewContext) {
+export function apiRoutes(service: RequestService, actions: RequestActions, context: ViewContext) {
   const app = new Hono();
 
   const load = async (id: string): Promise<FoundRequest> => {
     const request = await service.find(id);
     if (!request) throw apiError(404, 'not_found', `Cannot find request "${id}"`);
     return request;
-  };
-
-  const expectStatus = (request: FoundRequest, allowed: readonly string[], action: string): void => {
-    if (!request.running || !allowed.includes(request.memo.status)) {
-      throw apiError(409, 'invalid_status', `Cannot ${action}: request "${request.memo.requestId}" is ${request.memo.status}`);
-    }
   };
 
   app.post('/requests', zValidator('json', createRequestSchema, validationHook), async (c) => {
@@ -65,25 +60,21 @@ export function apiRoutes(service: RequestService, context: ViewContext) {
     return c.json(requestView(request, context, await service.progress(request)));
   });
 
-  app.post('/requests/:id/confirm', async (c) => {
-    const request = await load(c.req.param('id'));
-    expectStatus(request, ['pending'], 'confirm the request');
-    await service.handle(request).signal(confirmSignal, { force: true });
-    return c.json(requestView(request, context), 202);
-  });
+  const act = (path: string, run: (request: FoundRequest) => Promise<void>) =>
+    app.post(`/requests/:id/${path}`, async (c) => {
+      const request = await load(c.req.param('id'));
+      await run(request);
+      return c.json(requestView(request, context), 202);
+    });
+  act('confirm', actions.confirm);
+  act('resend', actions.resend);
+  act('cancel', actions.cancel);
+  act('complete', actions.markCompleted);
+  act('email-export', actions.emailExport);
 
-  app.post('/requests/:id/resend', async (c) => {
-    const request = await load(c.req.param('id'));
-    expectStatus(request, ['pending'], 'resend the confirmation email');
-    await service.handle(request).signal(resendSignal);
-    return c.json(requestView(request, context), 202);
-  });
-
-  app.post('/requests/:id/cancel', async (c) => {
-    const request = await load(c.req.param('id'));
-    expectStatus(request, ['pending', 'confirmed', 'processing'], 'cancel the request');
-    await service.handle(request).cancel();
-    return c.json(requestView(request, context), 202);
+  app.post('/requests/:id/retry', async (c) => {
+    const retried = await actions.retry(await load(c.req.param('id')));
+    return c.json(requestView(retried, context), 201);
   });
 
   app.get('/requests/:id/receipt', async (c) => {
@@ -96,13 +87,7 @@ export function apiRoutes(service: RequestService, context: ViewContext) {
 
   app.delete('/requests/:id/export', async (c) => {
     const request = await load(c.req.param('id'));
-    if (!request.memo.download) throw apiError(409, 'no_export', `Cannot delete the export: request "${request.memo.requestId}" has no export file`);
-    try {
-      await service.cleanupHandle(request.memo.requestId).signal(deleteNowSignal);
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-      throw apiError(410, 'already_deleted', `Cannot delete the export: the file of request "${request.memo.requestId}" was already deleted`);
-    }
+    await actions.deleteExport(request);
     return c.json(requestView(request, context), 202);
   });
 

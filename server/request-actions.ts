@@ -1,0 +1,104 @@
+/**
+ * What an admin can do to a request, for the JSON API and the admin pages
+ * alike: each checks the request is in a state where the action makes sense
+ * and says plainly why not, then signals (or starts) a workflow.
+ */
+import { existsSync } from 'node:fs';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { StoragePaths } from '../lib/storage.ts';
+import {
+  confirmSignal,
+  deleteNowSignal,
+  markCompletedSignal,
+  type RequestStatus,
+  resendSignal,
+} from '../workflows/definitions.ts';
+import type { FoundRequest, RequestService } from './requests.ts';
+
+/** The request is not in a state that allows the action (409), or its export is gone (410). */
+export class RequestStateError extends Error {
+  override readonly name = 'RequestStateError';
+  readonly code: string;
+  readonly status: 409 | 410;
+  constructor(code: string, message: string, status: 409 | 410 = 409) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+export function createRequestActions(service: RequestService, client: Client, options: { taskQueue: string; paths: StoragePaths }) {
+  const expect = (request: FoundRequest, allowed: readonly RequestStatus[], action: string): void => {
+    if (!request.running || !allowed.includes(request.memo.status)) {
+      throw new RequestStateError('invalid_status', `Cannot ${action}: request "${request.memo.requestId}" is ${request.memo.status}`);
+    }
+  };
+  const exportFile = (request: FoundRequest, action: string): string => {
+    const file = request.memo.download?.file;
+    if (!file) throw new RequestStateError('no_export', `Cannot ${action}: request "${request.memo.requestId}" has no export file`);
+    if (!existsSync(options.paths.exportFile(file))) {
+      throw new RequestStateError('already_deleted', `Cannot ${action}: the export of request "${request.memo.requestId}" was already deleted`, 410);
+    }
+    return file;
+  };
+
+  return {
+    /** Confirms a pending request without the person's key ("force", "erase now"). */
+    async confirm(request: FoundRequest): Promise<void> {
+      expect(request, ['pending'], 'confirm the request');
+      await service.handle(request).signal(confirmSignal, { force: true });
+    },
+
+    /** Mails a fresh confirmation link; earlier links stop working. */
+    async resend(request: FoundRequest): Promise<void> {
+      expect(request, ['pending'], 'resend the confirmation email');
+      await service.handle(request).signal(resendSignal);
+    },
+
+    async cancel(request: FoundRequest): Promise<void> {
+      expect(request, ['pending', 'confirmed', 'processing'], 'cancel the request');
+      await service.handle(request).cancel();
+    },
+
+    /** Closes a pending request as handled outside this tool, as WordPress's "Mark as completed". */
+    async markCompleted(request: FoundRequest): Promise<void> {
+      expect(request, ['pending'], 'mark the request completed');
+      await service.handle(request).signal(markCompletedSignal);
+    },
+
+    /** Deletes the export file now rather than at the end of its retention. */
+    async deleteExport(request: FoundRequest): Promise<void> {
+      exportFile(request, 'delete the export');
+      try {
+        await service.cleanupHandle(request.memo.requestId).signal(deleteNowSignal);
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        throw new RequestStateError('already_deleted', `Cannot delete the export: the file of request "${request.memo.requestId}" was already deleted`, 410);
+      }
+    },
+
+    /** Mails the person the download link of a finished export (e.g. one the admin downloaded first). */
+    async emailExport(request: FoundRequest): Promise<void> {
+      const file = exportFile(request, 'email the export');
+      const { memo } = request;
+      const sentAt = new Date().toISOString();
+      await client.workflow.start('mailExportLink', {
+        taskQueue: options.taskQueue,
+        workflowId: `dsr-export-mail-${memo.requestId}-${Date.parse(sentAt)}`,
+        args: [{ requestId: memo.requestId, email: memo.email, file, expiresAt: memo.download?.expiresAt ?? sentAt, tag: sentAt }],
+        staticSummary: `Mails the download link of export request ${memo.requestId}`,
+      });
+    },
+
+    /** Starts a new request like a failed one (same person, action and options). */
+    async retry(request: FoundRequest): Promise<FoundRequest> {
+      const { memo } = request;
+      if (memo.status !== 'failed' && request.running) {
+        throw new RequestStateError('invalid_status', `Cannot retry: request "${memo.requestId}" is ${memo.status}, not failed`);
+      }
+      return service.create({ email: memo.email, action: memo.action, sendAsEmail: memo.sendAsEmail, skipConfirmation: false, dryRun: memo.dryRun });
+    },
+  };
+}
+
+export type RequestActions = ReturnType<typeof createRequestActions>;

@@ -1,0 +1,10 @@
+/**
+ * Mails the download link of a finished export again, when an admin asks:
+ * e.g. an export the admin downloaded first, or a person who lost the mail.
+ * Its own small workflow, since the request's has already completed.
+ */
+import { mail } from './activity-proxies.ts';
+
+export async function mailExportLink(input: { requestId: string; email: string; file: string; expiresAt: string; tag: string }): Promise<void> {
+  await mail.sendDownloadMail(input);
+}
