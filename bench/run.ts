@@ -21,6 +21,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { Secret } from '../lib/config.ts';
+import { EncryptionCodec } from '../lib/payload-codec.ts';
 import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
 import { createApp } from '../server/app.ts';
@@ -39,7 +40,8 @@ const temporal = await startTemporalDevServer({
 });
 const mail = await startMailCatcher({ smtpPort: 0 });
 const connection = await Connection.connect({ address: temporal.address });
-const client = new Client({ connection });
+const payloadKey = randomBytes(32);
+const client = new Client({ connection, dataConverter: { payloadCodecs: [new EncryptionCodec([{ id: 'bench', key: payloadKey }])] } });
 const rows: string[][] = [];
 let wrong = false;
 
@@ -107,6 +109,7 @@ async function measure(size: number): Promise<string[]> {
       PLUGINS_FILE: manifest,
       STORAGE_DIR: paths.root,
       APP_SECRET: secret,
+      PAYLOAD_KEYS: `bench:${payloadKey.toString('base64')}`,
       PUBLIC_URL: baseUrl,
       LOG_LEVEL: 'WARN',
     },

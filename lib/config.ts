@@ -42,6 +42,9 @@ const envSchema = z.object({
   SITE_URL: z.url().optional(),
   APP_SECRET: z.string().min(32, 'must be at least 32 characters of random text (e.g. `openssl rand -hex 32`)').optional(),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  PAYLOAD_KEYS: z.string().min(1).optional(),
+  ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   CONFIRM_TTL: duration('24h'),
   EXPORT_RETENTION: duration('3d'),
   HEARTBEAT_TIMEOUT: duration('30s'),
@@ -88,6 +91,10 @@ export interface Config {
   siteUrl: string;
   appSecret: Secret | undefined;
   adminToken: Secret | undefined;
+  /** `id:base64key,…` for lib/payload-codec.ts; the first key encrypts. */
+  payloadKeys: Secret | undefined;
+  /** Sign-in to the admin pages by name and password, besides the token (ADMIN_USERNAME + ADMIN_PASSWORD). */
+  adminLogin: { username: string; password: Secret } | undefined;
   confirmTtlMs: number;
   exportRetentionMs: number;
   heartbeatTimeoutMs: number;
@@ -109,6 +116,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Cannot start: invalid environment\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if ((e.ADMIN_USERNAME === undefined) !== (e.ADMIN_PASSWORD === undefined)) {
+    const missing = e.ADMIN_USERNAME === undefined ? 'ADMIN_USERNAME' : 'ADMIN_PASSWORD';
+    throw new ConfigError(`Cannot start: invalid environment\n  ${missing}: must be set too (ADMIN_USERNAME and ADMIN_PASSWORD go together), or unset both`);
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     temporal: {
@@ -132,6 +143,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     siteUrl: (e.SITE_URL ?? publicUrl).replace(/\/+$/, ''),
     appSecret: e.APP_SECRET === undefined ? undefined : new Secret(e.APP_SECRET),
     adminToken: e.ADMIN_TOKEN === undefined ? undefined : new Secret(e.ADMIN_TOKEN),
+    payloadKeys: e.PAYLOAD_KEYS === undefined ? undefined : new Secret(e.PAYLOAD_KEYS),
+    adminLogin:
+      e.ADMIN_USERNAME === undefined || e.ADMIN_PASSWORD === undefined ? undefined : { username: e.ADMIN_USERNAME, password: new Secret(e.ADMIN_PASSWORD) },
     confirmTtlMs: e.CONFIRM_TTL,
     exportRetentionMs: e.EXPORT_RETENTION,
     heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT,

@@ -24,10 +24,16 @@ const varDir = resolve(process.env.VAR_DIR ?? join(root, 'var'));
 mkdirSync(varDir, { recursive: true, mode: 0o700 });
 
 /** Secrets made once and kept in var/, so links in caught mails keep working after a restart. */
-function devSecrets(): { APP_SECRET: string; ADMIN_TOKEN: string } {
+function devSecrets(): { APP_SECRET: string; ADMIN_TOKEN: string; PAYLOAD_KEYS: string } {
   const file = join(varDir, 'dev-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  const secrets = { APP_SECRET: randomBytes(32).toString('hex'), ADMIN_TOKEN: randomBytes(24).toString('base64url') };
+  const fresh = {
+    APP_SECRET: randomBytes(32).toString('hex'),
+    ADMIN_TOKEN: randomBytes(24).toString('base64url'),
+    PAYLOAD_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
+  };
+  // Older var/ folders lack newer secrets: keep what is there, add what is missing.
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<typeof fresh>) : {};
+  const secrets = { ...fresh, ...kept };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
@@ -56,6 +62,7 @@ try {
     ...(process.env as Record<string, string>),
     APP_SECRET: process.env.APP_SECRET ?? secrets.APP_SECRET,
     ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? secrets.ADMIN_TOKEN,
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? secrets.PAYLOAD_KEYS,
     PORT: String(port),
     PUBLIC_URL: publicUrl,
     STORAGE_DIR: process.env.STORAGE_DIR ?? join(varDir, 'storage'),

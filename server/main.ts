@@ -5,6 +5,7 @@
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
 import { loadConfig, required } from '../lib/config.ts';
+import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
 import { createApp } from './app.ts';
@@ -15,7 +16,10 @@ await ensureStorage(paths);
 const connection = await connectClient(config.temporal);
 const warning = await ensureSearchAttributes(connection, config.temporal.namespace);
 if (warning) console.warn(`server: ${warning}`);
-const client = new Client({ connection, namespace: config.temporal.namespace });
+const payloadCodec = new EncryptionCodec(
+  parsePayloadKeys(required(config.payloadKeys, 'PAYLOAD_KEYS', 'decrypts workflow histories; the worker must have the same keys').reveal()),
+);
+const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
 
 const app = createApp({
   client,

@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { loadConfig, required } from '../lib/config.ts';
 import { createMailer } from '../lib/mailer.ts';
+import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import { loadManifest } from '../manifest/load.ts';
@@ -24,11 +25,15 @@ const mailer = createMailer({
   from: config.mailFrom,
   paths,
 });
+const payloadCodec = new EncryptionCodec(
+  parsePayloadKeys(required(config.payloadKeys, 'PAYLOAD_KEYS', 'encrypts workflow histories; e.g. `k1:$(openssl rand -base64 32)`').reveal()),
+);
 const connection = await connectWorker(config.temporal);
 const worker = await createRequestWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
+  payloadCodec,
   activities: createActivities({
     paths,
     mailer,

@@ -17,6 +17,7 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } fro
 import { createActivities } from '../../activities/index.ts';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../dev/mail-catcher.ts';
 import { Secret } from '../../lib/config.ts';
+import { EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
 import { ensureSearchAttributes } from '../../lib/temporal.ts';
@@ -118,7 +119,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const adminToken = randomBytes(24).toString('hex');
   const appSecret = randomBytes(32).toString('hex');
   await ensureSearchAttributes(env.connection, env.namespace);
-  const client = new Client({ connection: env.client.connection, namespace: env.namespace });
+  const payloadKey = randomBytes(32);
+  const payloadCodec = new EncryptionCodec([{ id: 'test', key: payloadKey }]);
+  const client = new Client({ connection: env.client.connection, namespace: env.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
 
   // Listen first: mailed links need the real port.
   let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
@@ -185,6 +188,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         namespace: env.namespace,
         taskQueue,
         workflowBundle: await workflowBundle(),
+        payloadCodec,
         activities: createActivities({
           paths,
           mailer,
@@ -208,6 +212,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           PLUGINS_FILE: manifestPath,
           STORAGE_DIR: paths.root,
           APP_SECRET: appSecret,
+          PAYLOAD_KEYS: `test:${payloadKey.toString('base64')}`,
           PUBLIC_URL: baseUrl,
           LOG_LEVEL: 'WARN',
         },
