@@ -6,23 +6,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';
 import { demoManifest, ROOT } from './helpers/stack.ts';
+import { freePort } from '../dev/free-port.ts';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('npm start brings up the stack, prints its URLs, serves a request and stops on Ctrl-C', async () => {
   const varDir = await mkdtemp(join(tmpdir(), 'dsr-start-'));

@@ -18,10 +18,10 @@
  */
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../dev/free-port.ts';
 
 export interface TestPostgres {
   /** `postgres://postgres@127.0.0.1:PORT/dsr_test` */
@@ -130,16 +130,6 @@ function run(command: string, args: string[], options: SpawnSyncOptions = {}): s
   return String(result.stdout ?? '');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function readLog(dir: string): string {
   try {
