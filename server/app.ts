@@ -10,6 +10,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
 import type { StoragePaths } from '../lib/storage.ts';
+import { adminRoutes } from './admin/routes.ts';
+import type { AdminLogin } from './admin/session.ts';
 import { apiError } from './errors.ts';
 import { createRequestActions, RequestStateError } from './request-actions.ts';
 import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
@@ -24,6 +26,8 @@ export interface AppOptions extends RequestSettings {
   siteName: string;
   namespace: string;
   temporalUiUrl: string | undefined;
+  /** Admin pages: sign in by name and password besides the token (ADMIN_USERNAME / ADMIN_PASSWORD). */
+  adminLogin?: AdminLogin | undefined;
 }
 
 export function createApp(options: AppOptions): Hono {
@@ -39,7 +43,15 @@ export function createApp(options: AppOptions): Hono {
     temporalUiUrl: options.temporalUiUrl,
     namespace: options.namespace,
   }));
-  app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths }));
+  app.route('/admin', adminRoutes(service, actions, {
+    secret: options.secret,
+    adminToken: options.adminToken,
+    adminLogin: options.adminLogin,
+    siteName: options.siteName,
+    publicUrl: options.publicUrl,
+    view: { publicUrl: options.publicUrl, paths: options.paths, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace },
+  }));
+  app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
 
   app.get('/healthz', async (c) => {
     const reachable = await Promise.race([

@@ -24,6 +24,7 @@ const client = new Client({ connection, namespace: config.temporal.namespace, da
 const app = createApp({
   client,
   adminToken: required(config.adminToken, 'ADMIN_TOKEN', 'the bearer token of the admin API'),
+  adminLogin: config.adminLogin,
   secret: required(config.appSecret, 'APP_SECRET', 'keys the subject hashes in workflow IDs'),
   paths,
   publicUrl: config.publicUrl,
@@ -37,7 +38,7 @@ const app = createApp({
 });
 
 const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
-  console.log(`server: listening on port ${info.port}, public URL ${config.publicUrl}`);
+  console.log(`server: listening on port ${info.port}, public URL ${config.publicUrl}, admin pages ${config.publicUrl}/admin`);
 });
 const stop = () => {
   server.close();

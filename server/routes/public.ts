@@ -1,25 +1,152 @@
 /**
- * What a person reaches without logging in: the confirmation link (it
- * signals the workflow) and the download link. Both carry unguessable
- * tokens; neither reveals whether an email address is known.
+ * What a person reaches without logging in: the request form, the
+ * confirmation link (it signals the workflow) and the download link. The
+ * links carry unguessable tokens; no answer reveals whether an email address
+ * is known or already has a request.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { Hono } from 'hono';
-import { html } from 'hono/html';
-import { hashKey, sameDigest } from '../../lib/secrets.ts';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { hashKey, normaliseEmail, sameDigest } from '../../lib/secrets.ts';
 import { EXPORT_FILE_PATTERN, type StoragePaths } from '../../lib/storage.ts';
 import { confirmSignal } from '../../workflows/definitions.ts';
-import { CONFIRM_OUTCOMES, page } from '../pages.ts';
-import type { RequestService } from '../requests.ts';
+import {
+  CONFIRM_OUTCOMES,
+  type ConfirmOutcome,
+  confirmOutcome,
+  DOWNLOAD_TITLE,
+  downloadPage,
+  exportGone,
+  exportNotFound,
+  FORBIDDEN_TITLE,
+  forbidden,
+  type FormAction,
+  GONE_TITLE,
+  HONEYPOT_FIELD,
+  NOT_FOUND_TITLE,
+  page,
+  type PageOptions,
+  REQUEST_TITLE,
+  requestForm,
+  requestSent,
+  SENT_TITLE,
+  TOO_MANY_TITLE,
+  tooManyRequests,
+  UNAVAILABLE_TITLE,
+  unavailable,
+} from '../pages.ts';
+import { createRateLimiter, rateKeyForAddress, type RateLimiterOptions } from '../public/rate-limit.ts';
+import { DuplicateRequestError, type RequestService } from '../requests.ts';
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const EMAIL = z.email().max(254);
 
-export function publicRoutes(service: RequestService, options: { siteName: string; paths: StoragePaths }) {
+/**
+ * Per client address: the limit a person never meets and a script soon does (answered 429).
+ * Per email address: stops mailing one person over and over; answered like a success, so it
+ * reveals nothing about the address.
+ */
+export const PUBLIC_RATE_LIMITS = {
+  perAddress: { limit: 5, windowMs: 10 * 60_000 },
+  perEmail: { limit: 3, windowMs: 60 * 60_000 },
+} as const satisfies Record<string, RateLimiterOptions>;
+
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface PublicRouteOptions {
+  siteName: string;
+  paths: StoragePaths;
+  /** How long a confirmation link works, as the answer to the form says. */
+  confirmTtlMs: number;
+  /** How long an export is kept: the download page's deletion date is the ZIP's mtime plus this. */
+  retentionMs: number;
+  /** Milliseconds since the epoch, for the rate limits and dates; injectable for tests. @default Date.now */
+  now?: () => number;
+}
+
+export function publicRoutes(service: RequestService, options: PublicRouteOptions) {
   const app = new Hono();
+  const now = options.now ?? Date.now;
+  const perAddress = createRateLimiter({ ...PUBLIC_RATE_LIMITS.perAddress, now });
+  const perEmail = createRateLimiter({ ...PUBLIC_RATE_LIMITS.perEmail, now });
+  const render = (c: Context, status: ContentfulStatusCode, title: string, body: ReturnType<typeof page>, pageOptions?: PageOptions) =>
+    c.html(page(options.siteName, title, body, pageOptions), status);
+
+  // Only on these paths: the app also serves the admin API and UI, which set their own.
+  for (const path of ['/request', '/confirm', '/exports/*']) app.use(path, securityHeaders);
+
+  /* ------------------------------------------------------------ request form */
+
+  app.get('/request', (c) => {
+    c.header('Referrer-Policy', 'same-origin');
+    return render(c, 200, REQUEST_TITLE, requestForm(), { index: true });
+  });
+
+  const checkOrigin = csrf();
+  const sameOrigin: MiddlewareHandler = async (c, next) => {
+    try {
+      await checkOrigin(c, next);
+    } catch (error) {
+      if (error instanceof HTTPException && error.status === 403) return render(c, 403, FORBIDDEN_TITLE, forbidden(''));
+      throw error;
+    }
+  };
+  const smallBody = bodyLimit({ maxSize: 8 * 1024, onError: (c) => render(c, 413, REQUEST_TITLE, requestForm({ emailError: 'The form was too large. Please enter only your email address.' })) });
+
+  app.post('/request', sameOrigin, smallBody, async (c) => {
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('Cache-Control', 'no-store');
+    const byAddress = perAddress.hit(clientKey(c));
+    if (!byAddress.allowed) {
+      c.header('Retry-After', String(Math.ceil(byAddress.retryAfterMs / 1000)));
+      return render(c, 429, TOO_MANY_TITLE, tooManyRequests(byAddress.retryAfterMs));
+    }
+    const form = await c.req.parseBody();
+    const field = (name: string) => {
+      const value = form[name];
+      return typeof value === 'string' ? value : '';
+    };
+    // The one answer for every accepted form: known or not, duplicate or not, bot or not.
+    const sent = () => render(c, 200, SENT_TITLE, requestSent(options.confirmTtlMs));
+
+    if (field(HONEYPOT_FIELD) !== '') return sent();
+    const email = field('email').trim();
+    const chosen = field('action');
+    const action: FormAction | undefined = chosen === 'export' || chosen === 'erase' ? chosen : undefined;
+    const emailError = email === '' ? 'Enter your email address.' : EMAIL.safeParse(email).success ? undefined : 'Enter an email address in the correct format, like name@example.com.';
+    if (emailError || !action) {
+      return render(c, 400, REQUEST_TITLE, requestForm({
+        email,
+        ...(action ? { action } : {}),
+        ...(emailError ? { emailError } : {}),
+        ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
+      }));
+    }
+
+    if (!perEmail.hit(emailKey(email)).allowed) return sent();
+    try {
+      await service.create({ email, action, sendAsEmail: true, skipConfirmation: false });
+    } catch (error) {
+      if (!(error instanceof DuplicateRequestError)) {
+        // The kind only: the message of a Temporal error may quote the workflow input.
+        console.error(`server: POST /request could not create the request: ${error instanceof Error ? error.name : typeof error}`);
+        return render(c, 503, UNAVAILABLE_TITLE, unavailable(''));
+      }
+    }
+    return sent();
+  });
+
+  /* ------------------------------------------------------------ confirmation link */
 
   app.get('/confirm', async (c) => {
-    const outcome = async (): Promise<keyof typeof CONFIRM_OUTCOMES> => {
+    const outcome = async (): Promise<ConfirmOutcome> => {
       const id = c.req.query('id') ?? '';
       const key = c.req.query('key') ?? '';
       if (!KEY_PATTERN.test(key)) return 'invalid';
@@ -31,37 +158,103 @@ export function publicRoutes(service: RequestService, options: { siteName: strin
       const { memo } = request;
       if (memo.status === 'failed') return memo.reason === 'expired' ? 'expired' : 'ended';
       if (memo.status !== 'pending') return 'already';
-      if (Date.now() >= Date.parse(memo.keyExpiresAt ?? '')) return 'expired';
-      await service.handle(request).signal(confirmSignal, { keyHash });
+      if (now() >= Date.parse(memo.keyExpiresAt ?? '')) return 'expired';
+      // A HEAD (a link checker, a mail scanner) shows the page but confirms nothing.
+      if (c.req.method !== 'HEAD') await service.handle(request).signal(confirmSignal, { keyHash });
       if (memo.action === 'erase') return 'confirmedErase';
       return memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin';
     };
-    const result = CONFIRM_OUTCOMES[await outcome()];
-    c.header('Cache-Control', 'no-store');
-    c.header('Referrer-Policy', 'no-referrer');
-    return c.html(page(options.siteName, result.title, html`<p>${result.text}</p>`), result.status);
+    const result = await outcome();
+    privateLink(c);
+    const { status, title } = CONFIRM_OUTCOMES[result];
+    return render(c, status, title, confirmOutcome(result, ''));
   });
 
-  app.get('/exports/:file', (c) => {
+  /* ------------------------------------------------------------ download link */
+
+  /** The ZIP, opened before answering, so a file deleted meanwhile answers 410 rather than a broken stream. */
+  const sendZip = async (c: Context, file: string, toRoot: string) => {
+    const handle = await open(options.paths.exportFile(file), 'r').catch(() => undefined);
+    if (!handle) return missing(c, file, toRoot);
+    const { size } = await handle.stat();
+    const headers = {
+      'Content-Type': 'application/zip',
+      'Content-Length': String(size),
+      'Content-Disposition': 'attachment; filename="personal-data-export.zip"',
+    };
+    if (c.req.method === 'HEAD') {
+      await handle.close();
+      return c.body(null, 200, headers);
+    }
+    return c.body(Readable.toWeb(handle.createReadStream()) as ReadableStream<Uint8Array>, 200, headers);
+  };
+
+  const missing = (c: Context, file: string, toRoot: string) =>
+    open(options.paths.tombstone(file), 'r').then(
+      async (tombstone) => {
+        await tombstone.close();
+        return render(c, 410, GONE_TITLE, exportGone(toRoot));
+      },
+      () => render(c, 404, NOT_FOUND_TITLE, exportNotFound(toRoot)),
+    );
+
+  app.get('/exports/:file', async (c) => {
     const file = c.req.param('file');
-    c.header('Cache-Control', 'no-store');
-    c.header('Referrer-Policy', 'no-referrer');
-    const path = options.paths.exportFile(file);
-    if (EXPORT_FILE_PATTERN.test(file) && existsSync(path)) {
-      const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
-      return c.body(body, 200, {
-        'Content-Type': 'application/zip',
-        'Content-Length': String(statSync(path).size),
-        'Content-Disposition': 'attachment; filename="personal-data-export.zip"',
-        'X-Content-Type-Options': 'nosniff',
-      });
-    }
-    if (EXPORT_FILE_PATTERN.test(file) && existsSync(options.paths.tombstone(file))) {
-      const body = html`<p>This export has been deleted, as promised in the email. Please ask for your data again if you still need it.</p>`;
-      return c.html(page(options.siteName, 'This file is no longer available', body), 410);
-    }
-    return c.html(page(options.siteName, 'File not found', html`<p>Please check that you copied the whole link from the email.</p>`), 404);
+    privateLink(c);
+    c.header('Vary', 'Accept');
+    if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../'));
+    // Browsers get a page that says what the file is; curl and scripts get the file, as before.
+    if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return sendZip(c, file, '../');
+    const handle = await open(options.paths.exportFile(file), 'r').catch(() => undefined);
+    if (!handle) return missing(c, file, '../');
+    const stat = await handle.stat().finally(() => handle.close());
+    const meta = await readFile(options.paths.exportMeta(file), 'utf8').then((text) => JSON.parse(text) as { bytes?: unknown }, () => undefined);
+    const bytes = typeof meta?.bytes === 'number' ? meta.bytes : stat.size;
+    const deletesAt = new Date(stat.mtimeMs + options.retentionMs);
+    return render(c, 200, DOWNLOAD_TITLE, downloadPage({ file, bytes, deletesAt, now: new Date(now()) }));
+  });
+
+  app.get('/exports/:file/download', (c) => {
+    const file = c.req.param('file');
+    privateLink(c);
+    if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../../'));
+    return sendZip(c, file, '../../');
   });
 
   return app;
+}
+
+/* ------------------------------------------------------------ _helpers */
+
+const securityHeaders: MiddlewareHandler = async (c, next) => {
+  c.header('Content-Security-Policy', CSP);
+  c.header('X-Frame-Options', 'DENY');
+  c.header('X-Content-Type-Options', 'nosniff');
+  await next();
+};
+
+/** A page whose URL holds a secret: never cached, never sent on as a Referer, never indexed. */
+function privateLink(c: Context): void {
+  c.header('Cache-Control', 'no-store');
+  c.header('Referrer-Policy', 'no-referrer');
+  c.header('X-Robots-Tag', 'noindex');
+}
+
+/**
+ * The client's address, from the socket only: behind a proxy every client
+ * shares the proxy's address (configure the proxy's own limits then). When
+ * the server was started without Node bindings, every client shares one key.
+ */
+function clientKey(c: Context): string {
+  try {
+    const address = getConnInfo(c).remote.address;
+    return address ? rateKeyForAddress(address) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The limiter never holds an email address, only its hash. */
+function emailKey(email: string): string {
+  return createHash('sha256').update(normaliseEmail(email)).digest('hex');
 }

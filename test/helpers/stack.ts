@@ -5,7 +5,7 @@
  * temporary directory. Only the clock-like durations are shortened.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -95,6 +95,9 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The payload key of every test stack (a fixed test value, never used outside tests). */
+const TEST_PAYLOAD_KEY = createHash('sha256').update('dsr-engine test payload key').digest();
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundled once per test process: every worker of the file reuses it. */
@@ -119,13 +122,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const adminToken = randomBytes(24).toString('hex');
   const appSecret = randomBytes(32).toString('hex');
   await ensureSearchAttributes(env.connection, env.namespace);
-  const payloadKey = randomBytes(32);
+  // One key for every stack of the run: they share a namespace, and a list decodes them all.
+  const payloadKey = TEST_PAYLOAD_KEY;
   const payloadCodec = new EncryptionCodec([{ id: 'test', key: payloadKey }]);
   const client = new Client({ connection: env.client.connection, namespace: env.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
 
   // Listen first: mailed links need the real port.
-  let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
-  const server = serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' });
+  // The Node bindings (`env`) carry the socket, from which the server reads the client's address.
+  let handler: (request: Request, env: unknown) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
+  const server = serve({ fetch: (request, env) => handler(request, env), port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const settings = {
@@ -147,7 +152,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     namespace: env.namespace,
     temporalUiUrl: undefined,
   });
-  handler = (request) => app.fetch(request);
+  handler = (request, env) => app.fetch(request, env);
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;

@@ -1,0 +1,56 @@
+// The admin pages' only script, served same-origin (CSP script-src 'self').
+// 1. Request page: polls progress.json every second and updates the
+//    <progress> bar and its text; when the status changes (e.g. the person
+//    confirms) it reloads once for the new next steps, and once the status
+//    is final it stops and reloads to show the results and downloads.
+// 2. List page: shows and wires the "select all" checkbox.
+// The pages work without it: the progress then updates on reload.
+'use strict';
+
+(function () {
+  var box = document.getElementById('progress');
+  if (box) {
+    var url = box.getAttribute('data-url');
+    var bar = document.getElementById('progress-bar');
+    var text = document.getElementById('progress-text');
+    var timer;
+    var done = false;
+    var poll = function () {
+      if (done) return;
+      fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+        .then(function (response) {
+          if (response.status === 401) {
+            window.location.reload(); // session ended: the page sends to the login form
+            throw new Error('signed out');
+          }
+          if (!response.ok) throw new Error('HTTP ' + response.status);
+          return response.json();
+        })
+        .then(function (state) {
+          if (done) return;
+          bar.max = state.max;
+          bar.value = state.value;
+          bar.textContent = Math.round((state.value / state.max) * 100) + '%';
+          if (text.textContent !== state.text) text.textContent = state.text;
+          // A new status brings other next steps: reload once to show them (and, when final, the results).
+          if (state.final || state.status !== box.getAttribute('data-status')) {
+            done = true;
+            clearInterval(timer);
+            window.location.reload();
+          }
+        })
+        .catch(function () { /* a missed tick: the next one tries again */ });
+    };
+    // The page was rendered just now: the first poll can wait a second.
+    timer = setInterval(poll, 1000);
+  }
+
+  var all = document.getElementById('select-all');
+  if (all) {
+    var boxes = document.querySelectorAll('input[name="request_id"]');
+    all.hidden = boxes.length === 0;
+    all.addEventListener('change', function () {
+      boxes.forEach(function (b) { b.checked = all.checked; });
+    });
+  }
+})();

@@ -1,0 +1,184 @@
+/**
+ * One request: its details, the next steps as buttons for its status, the
+ * live progress while plugins run (admin.js polls progress.json), the
+ * per-eraser results and receipt of an erasure, and the workflow.
+ */
+import { html } from 'hono/html';
+import type { Progress } from '../../workflows/definitions.ts';
+import type { RequestView } from '../views.ts';
+import { adminPage, csrfField, type Markup, requestHref, statusBadge, time } from './layout.ts';
+import type { Notice } from './session.ts';
+
+export interface RequestPageInput {
+  siteName: string;
+  csrf: string;
+  notices: readonly Notice[];
+  view: RequestView;
+}
+
+/** What the progress bar and its text show; the same for the page and progress.json. */
+export interface ProgressState {
+  status: RequestView['status'];
+  /** The status will not change any more: stop polling. */
+  final: boolean;
+  value: number;
+  max: number;
+  text: string;
+}
+
+export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'action' | 'items'>, progress: Progress | undefined): ProgressState {
+  const plugins = view.action === 'export' ? 'Exporter' : 'Eraser';
+  const itemsWord = view.action === 'export' ? 'exported' : 'removed';
+  switch (view.status) {
+    case 'pending':
+      return { status: view.status, final: false, value: 0, max: 1, text: 'Waiting for confirmation: nothing runs until the person follows the link in the email, or you confirm below.' };
+    case 'confirmed':
+      return { status: view.status, final: false, value: 0, max: 1, text: 'Confirmed: starting.' };
+    case 'processing': {
+      if (!progress || progress.pluginsTotal === 0) {
+        return { status: view.status, final: false, value: 0, max: 1, text: 'Processing: waiting for a worker to report progress.' };
+      }
+      const total = progress.pluginsTotal;
+      const done = Math.min(progress.plugin?.index ?? total, total);
+      const items = `${progress.items} item${progress.items === 1 ? '' : 's'} ${itemsWord} so far`;
+      const text = progress.plugin
+        ? `${plugins} ${progress.plugin.index + 1} of ${total}: ${progress.plugin.name}, page ${progress.page}; ${items}.`
+        : `All ${total} ${plugins.toLowerCase()}s done; finishing. ${items}.`;
+      return { status: view.status, final: false, value: done, max: total, text };
+    }
+    case 'completed':
+      return { status: view.status, final: true, value: 1, max: 1, text: view.reason ? `Completed: ${view.reason}.` : 'Completed.' };
+    case 'failed':
+      return { status: view.status, final: true, value: 0, max: 1, text: `Failed: ${view.reason ?? 'no reason recorded'}.` };
+  }
+}
+
+export function requestPage(input: RequestPageInput, progress: Progress | undefined): Markup {
+  const { view } = input;
+  const title = `${view.action === 'export' ? 'Export' : 'Erasure'} request for ${view.email}`;
+  const state = progressState(view, progress);
+  return adminPage(
+    { siteName: input.siteName, title, csrf: input.csrf, notices: input.notices, script: '/admin/assets/admin.js' },
+    html`<p><a href="/admin">← All requests</a></p>
+<section class="card" aria-labelledby="status-heading">
+<h2 id="status-heading">Status: ${statusBadge(view.status)}</h2>
+${view.reason ? html`<p>${view.status === 'failed' ? 'Reason' : 'Note'}: ${view.reason}</p>` : ''}
+${state.final ? '' : progressBlock(view, state)}
+${nextSteps(input.csrf, view)}
+</section>
+${view.erasure ? erasureBlock(view) : ''}
+${details(view)}`,
+  );
+}
+
+function progressBlock(view: RequestView, state: ProgressState): Markup {
+  return html`<div id="progress" data-url="${requestHref(view.id)}/progress.json" data-status="${view.status}">
+<label for="progress-bar">Progress</label>
+<progress id="progress-bar" max="${state.max}" value="${state.value}">${Math.round((state.value / state.max) * 100)}%</progress>
+<p id="progress-text" aria-live="polite">${state.text}</p>
+</div>`;
+}
+
+function button(csrf: string, view: RequestView, path: string, label: string, kind = ''): Markup {
+  return html`<form method="post" action="${requestHref(view.id)}/${path}">${csrfField(csrf)}<button type="submit" ${kind ? html`class="${kind}"` : ''}>${label}</button></form>`;
+}
+
+function nextSteps(csrf: string, view: RequestView): Markup {
+  const steps: Markup[] = [];
+  const act = (path: string, label: string, kind = '') => steps.push(button(csrf, view, path, label, kind));
+  switch (view.status) {
+    case 'pending':
+      act('confirm', view.action === 'export' ? 'Confirm now and export' : view.dryRun ? 'Confirm now (dry run)' : 'Erase now', 'primary');
+      act('resend', 'Resend confirmation email');
+      act('complete', 'Mark as completed');
+      act('cancel', 'Cancel request', 'danger');
+      break;
+    case 'confirmed':
+    case 'processing':
+      act('cancel', 'Cancel request', 'danger');
+      break;
+    case 'failed':
+      act('retry', 'Retry as a new request', 'primary');
+      break;
+    case 'completed':
+      if (view.download && !view.download.deleted) {
+        steps.push(html`<form method="get" action="${requestHref(view.id)}/export.zip"><button type="submit" class="primary">Download export</button></form>`);
+        act('email-export', 'Email the download link to the person');
+        act('delete-export', 'Delete export now', 'danger');
+      }
+      if (view.receipt) {
+        steps.push(html`<form method="get" action="${requestHref(view.id)}/receipt.json"><button type="submit">Download receipt</button></form>`);
+      }
+      break;
+  }
+  if (steps.length === 0) return html`<p class="muted">Nothing more to do.</p>`;
+  return html`<h3 class="sr-only">Next steps</h3><div class="actions">${steps}</div>`;
+}
+
+function count(known: boolean, n: number): string {
+  return n > 0 ? String(n) : known ? 'yes' : '0';
+}
+
+function erasureBlock(view: RequestView): Markup | '' {
+  const erasure = view.erasure;
+  if (!erasure) return '';
+  return html`<section class="card" aria-labelledby="erasure-heading">
+<h2 id="erasure-heading">${view.dryRun ? 'What the erasers would do (dry run)' : 'Erasure results'}</h2>
+<table>
+<caption class="sr-only">Per eraser: items removed, items retained and messages</caption>
+<thead><tr><th scope="col">Eraser</th><th scope="col">Removed</th><th scope="col">Retained</th><th scope="col">Messages</th></tr></thead>
+<tbody>
+${erasure.erasers.map(
+  (e) => html`<tr>
+<th scope="row">${e.name} <span class="key">${e.key}</span></th>
+<td>${e.skipped ? '—' : count(e.itemsRemoved, e.removed)}</td>
+<td>${e.skipped ? '—' : count(e.itemsRetained, e.retained)}</td>
+<td>${e.skipped ? html`<p>Skipped: ${e.skipped}</p>` : ''}${e.messages.length
+    ? html`<ul>${e.messages.map((m) => html`<li>${m}</li>`)}</ul>`
+    : e.skipped ? '' : html`<span class="muted">—</span>`}${e.messagesOmitted ? html`<p class="muted">and ${e.messagesOmitted} more messages</p>` : ''}</td>
+</tr>`,
+)}
+</tbody>
+<tfoot><tr><th scope="row">Total</th><td>${count(erasure.totals.itemsRemoved, erasure.totals.removed)}</td><td>${count(erasure.totals.itemsRetained, erasure.totals.retained)}</td><td></td></tr></tfoot>
+</table>
+${view.receipt
+  ? html`<p>Receipt SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download the receipt</a>)</p>`
+  : ''}
+</section>`;
+}
+
+function details(view: RequestView): Markup {
+  const row = (term: string, value: Markup | string | number) => html`<dt>${term}</dt><dd>${value}</dd>`;
+  const download = view.download;
+  const workflow = view.workflow;
+  return html`<section class="card" aria-labelledby="details-heading">
+<h2 id="details-heading">Details</h2>
+<dl class="details">
+${row('Request ID', html`<span class="mono">${view.id}</span>`)}
+${row('Email address', view.email)}
+${row('Action', view.action === 'export' ? 'Export personal data' : `Erase personal data${view.dryRun ? ' (dry run)' : ''}`)}
+${row('Requested', time(view.createdAt))}
+${row('Confirmed', view.confirmedAt ? html`${time(view.confirmedAt)}${view.confirmedBy ? ` by ${view.confirmedBy === 'admin' ? 'an admin' : 'the person'}` : ''}` : time(undefined))}
+${row('Completed', time(view.completedAt))}
+${view.action === 'export' ? row('Download link', view.sendAsEmail ? 'emailed to the person' : 'for the admin to download') : ''}
+${view.items !== undefined ? row('Items', view.items) : ''}
+${download
+  ? html`${row('Export file', download.deleted ? 'deleted' : html`${formatBytes(download.bytes)}; deleted automatically at ${time(download.expiresAt)}`)}
+${row('Export SHA-256', html`<span class="mono">${download.sha256}</span>`)}`
+  : ''}
+${row(
+  'Workflow',
+  workflow.url
+    ? html`<a href="${workflow.url}" rel="noreferrer">Open in the Temporal UI</a> <span class="muted mono">${workflow.id}</span>`
+    : html`<span class="mono">${workflow.id}</span>`,
+)}
+${row('Run ID', html`<span class="mono">${workflow.runId}</span>`)}
+</dl>
+</section>`;
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}

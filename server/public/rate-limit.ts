@@ -1,0 +1,88 @@
+/**
+ * A sliding-window rate limiter kept in memory: at most `limit` hits per key
+ * in any `windowMs`. One process only (a restart forgets; several server
+ * processes each count on their own), which is enough to stop a script from
+ * mailing people through the public form.
+ */
+
+export interface RateLimiterOptions {
+  /** Hits allowed per key within the window. */
+  limit: number;
+  windowMs: number;
+  /** Milliseconds since the epoch; injectable for tests. @default Date.now */
+  now?: () => number;
+  /** Above this many keys, forget the ones with no hit left in the window. @default 10_000 */
+  sweepAbove?: number;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  /** When refused: how long until the oldest hit leaves the window. 0 when allowed. */
+  retryAfterMs: number;
+}
+
+export interface RateLimiter {
+  /** Counts a hit for `key` if it is within the limit; a refused hit is not counted. */
+  hit(key: string): RateDecision;
+  /** Keys currently remembered (for tests and memory checks). */
+  size(): number;
+}
+
+/**
+ * @example
+ * const perIp = createRateLimiter({ limit: 5, windowMs: 10 * 60_000 });
+ * if (!perIp.hit(ip).allowed) return tooManyRequests();
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const { limit, windowMs } = options;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`rate limiter: limit must be a positive integer, got ${limit}`);
+  if (!(windowMs > 0)) throw new RangeError(`rate limiter: windowMs must be positive, got ${windowMs}`);
+  const now = options.now ?? Date.now;
+  const sweepAbove = options.sweepAbove ?? 10_000;
+  /** Per key, the times of its counted hits, oldest first. */
+  const hits = new Map<string, number[]>();
+
+  const recent = (times: number[], at: number) => times.filter((time) => time > at - windowMs);
+
+  const sweep = (at: number) => {
+    for (const [key, times] of hits) {
+      const kept = recent(times, at);
+      if (kept.length === 0) hits.delete(key);
+      else hits.set(key, kept);
+    }
+  };
+
+  return {
+    hit(key) {
+      const at = now();
+      if (hits.size > sweepAbove) sweep(at);
+      const times = recent(hits.get(key) ?? [], at);
+      if (times.length >= limit) {
+        hits.set(key, times);
+        return { allowed: false, retryAfterMs: (times[0] as number) + windowMs - at };
+      }
+      times.push(at);
+      hits.set(key, times);
+      return { allowed: true, retryAfterMs: 0 };
+    },
+    size: () => hits.size,
+  };
+}
+
+/**
+ * The key a client's address is counted under: IPv4 as is, IPv6 by its /64
+ * (one customer's network; a host can take any address within it at will).
+ * @example rateKeyForAddress('2001:db8::1') // '2001:db8:0:0::/64'
+ */
+export function rateKeyForAddress(address: string): string {
+  const bare = address.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(bare);
+  if (mapped) return mapped[1] as string;
+  if (!bare.includes(':')) return bare;
+  const [head = '', tail] = bare.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0');
+  const groups = [...headGroups, ...zeros, ...tailGroups].slice(0, 4);
+  return `${groups.map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
