@@ -9,7 +9,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { loadConfig, Secret } from '../lib/config.ts';
+import { ConfigError } from '../lib/errors.ts';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { loginPage } from '../server/admin/login-page.ts';
+import { createSessions } from '../server/admin/session.ts';
 import { launchBrowser, screenshot } from './helpers/browser.ts';
 import { demoManifest, FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
@@ -25,6 +29,69 @@ const SLOW = ['A', 'B', 'C']
 `,
   )
   .join('');
+
+describe('admin sessions', () => {
+  const secret = new Secret('s'.repeat(40));
+  const adminToken = new Secret('token-0123456789abcdef');
+  const adminLogin = { username: 'privacy-officer', password: new Secret('correct horse battery') };
+
+  test('the token, or name and password when configured, and nothing else', () => {
+    const sessions = createSessions({ secret, adminToken, adminLogin });
+    assert.equal(sessions.check({ token: adminToken.reveal() }), true);
+    assert.equal(sessions.check({ token: 'token-0123456789abcdeX' }), false);
+    assert.equal(sessions.check({ username: 'privacy-officer', password: 'correct horse battery' }), true);
+    assert.equal(sessions.check({ username: 'privacy-officer', password: 'wrong' }), false);
+    assert.equal(sessions.check({ username: 'someone', password: 'correct horse battery' }), false);
+    assert.equal(createSessions({ secret, adminToken }).check({ username: 'privacy-officer', password: 'correct horse battery' }), false);
+  });
+
+  test('cookies are signed, expire after 8 h, and stop working once logged out', () => {
+    let now = 1_000_000;
+    const sessions = createSessions({ secret, adminToken, now: () => now });
+    const { session, cookie } = sessions.create();
+    assert.deepEqual(sessions.verify(cookie), session);
+    const [id, expires] = cookie.split('.');
+    assert.equal(sessions.verify(`${id}.${Number(expires) + 1}.${cookie.split('.')[2]}`), undefined, 'a stretched expiry breaks the signature');
+    assert.equal(createSessions({ secret, adminToken: new Secret('another-token-0123456') }).verify(cookie), undefined, 'a new token ends old sessions');
+    now += 8 * 3_600_000;
+    assert.equal(sessions.verify(cookie), undefined, 'expired');
+    now -= 1;
+    assert.ok(sessions.verify(cookie));
+    sessions.revoke(session);
+    assert.equal(sessions.verify(cookie), undefined, 'logged out');
+  });
+
+  test('CSRF tokens belong to one session', () => {
+    const sessions = createSessions({ secret, adminToken });
+    const one = sessions.create().session;
+    const two = sessions.create().session;
+    assert.equal(sessions.checkCsrf(one, sessions.csrfToken(one)), true);
+    assert.equal(sessions.checkCsrf(one, sessions.csrfToken(two)), false);
+    assert.equal(sessions.checkCsrf(one, undefined), false);
+  });
+
+  test('failed sign-ins are limited per address', () => {
+    let now = 0;
+    const sessions = createSessions({ secret, adminToken, now: () => now, maxFailures: 3, failureWindowMs: 60_000 });
+    for (let i = 0; i < 3; i++) sessions.recordFailure('192.0.2.1');
+    assert.ok(sessions.blockedFor('192.0.2.1') > 0);
+    assert.equal(sessions.blockedFor('192.0.2.2'), 0, 'other addresses are not affected');
+    now += 60_000;
+    assert.equal(sessions.blockedFor('192.0.2.1'), 0, 'the window passes');
+  });
+
+  test('ADMIN_USERNAME and ADMIN_PASSWORD go together', async () => {
+    const config = loadConfig({ ADMIN_USERNAME: 'officer', ADMIN_PASSWORD: 'long enough password' });
+    assert.equal(config.adminLogin?.username, 'officer');
+    assert.doesNotMatch(JSON.stringify(config), /long enough/);
+    assert.throws(() => loadConfig({ ADMIN_USERNAME: 'officer' }), (error: unknown) => error instanceof ConfigError && /ADMIN_PASSWORD: must be set too/.test(error.message));
+    assert.throws(() => loadConfig({ ADMIN_USERNAME: 'officer', ADMIN_PASSWORD: 'short' }), /ADMIN_PASSWORD: must be at least 12 characters/);
+    const form = String(await loginPage({ siteName: 'S', withPassword: true, next: '/admin', username: '<b>x</b>' }));
+    assert.match(form, /<label for="username">Username<\/label>/);
+    assert.match(form, /<label for="password">Password<\/label>/);
+    assert.match(form, /value="&lt;b&gt;x&lt;\/b&gt;"/, 'escaped');
+  });
+});
 
 describe('admin pages', () => {
   let stack: Stack;
