@@ -116,7 +116,9 @@ try {
   console.log(`
   Personal-data requests are running.
 
+  Admin page     ${publicUrl}/admin   (sign in with the admin token below)
   Admin API      ${publicUrl}/api/requests   (Authorization: Bearer ${token})
+  Request form   ${publicUrl}/request
   Temporal UI    ${temporalUi ?? `(your cluster at ${env.TEMPORAL_ADDRESS})`}
   Caught mail    ${mailViewer ?? `(real mail through ${env.SMTP_URL?.replace(/\/\/[^@]*@/, '//***@')})`}
 

@@ -44,12 +44,15 @@ test('npm start brings up the stack, prints its URLs, serves a request and stops
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.match(output, new RegExp(`Admin API\\s+http://localhost:${port}/api/requests`));
+    assert.match(output, new RegExp(`Admin page\\s+http://localhost:${port}/admin`));
     assert.match(output, new RegExp(`Temporal UI\\s+http://127.0.0.1:${uiPort}`));
     assert.match(output, new RegExp(`Caught mail\\s+http://127.0.0.1:${mailPort}`));
     const token = /Bearer ([A-Za-z0-9_-]+)\)/.exec(output)?.[1] as string;
     assert.ok(token, 'the admin token is printed');
 
     assert.equal((await fetch(`http://127.0.0.1:${uiPort}/`)).status, 200, 'the Temporal Web UI answers');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/admin/login`)).status, 200, 'the admin page answers');
+    assert.equal((await fetch(`http://127.0.0.1:${port}/request`)).status, 200, 'the request form answers');
     const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
     const created = await fetch(`http://127.0.0.1:${port}/api/requests`, {
       method: 'POST',
