@@ -46,6 +46,8 @@ export interface TemporalDevServerOptions {
   namespace?: string;
   /** Search attributes to register, e.g. `{ DsrStatus: 'Keyword' }`. */
   searchAttributes?: Record<string, SearchAttributeTypeName>;
+  /** The codec endpoint the Web UI asks to decode encrypted payloads (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
   /** Append the server's stdout/stderr to this file (otherwise only a tail is kept for errors). */
   logFile?: string;
   /** How long to wait for the frontend to answer; default 60 000 ms (slow 2-core machines). */
@@ -88,6 +90,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     '--metrics-port', String(metricsPort),
     ...(uiPort === undefined || uiPort < 0 ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile === undefined ? [] : ['--db-filename', options.dbFile]),
+    ...(options.uiCodecEndpoint === undefined || uiPort === undefined || uiPort < 0 ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint]),
     '--namespace', namespace,
     '--log-level', 'warn',
     ...Object.entries(options.searchAttributes ?? {}).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),

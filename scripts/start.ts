@@ -78,6 +78,8 @@ try {
       uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
       searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const])),
       logFile: join(varDir, 'temporal.log'),
+      // Histories are encrypted: the UI decodes them through the admin's codec endpoint.
+      uiCodecEndpoint: `${publicUrl}/admin/codec`,
     });
     stops.push(() => server.stop());
     env.TEMPORAL_ADDRESS = server.address;

@@ -4,15 +4,18 @@
  * call `app.request()` or serve it on a port of their choice.
  */
 import type { Client } from '@temporalio/client';
-import { Hono } from 'hono';
+import type { PayloadCodec } from '@temporalio/common';
+import { type Context, Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
 import { apiError } from './errors.ts';
+import { createRateLimiter, rateKeyForAddress, type RateLimiterOptions } from './public/rate-limit.ts';
 import { createRequestActions, RequestStateError } from './request-actions.ts';
 import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -28,14 +31,35 @@ export interface AppOptions extends RequestSettings {
   temporalUiUrl: string | undefined;
   /** Admin pages: sign in by name and password besides the token (ADMIN_USERNAME / ADMIN_PASSWORD). */
   adminLogin?: AdminLogin | undefined;
+  /** The payload codec, served to the Temporal Web UI at /admin/codec. */
+  payloadCodec?: PayloadCodec | undefined;
 }
+
+/** Wrong admin tokens allowed per client address before /api answers 429. */
+export const API_AUTH_FAILURE_LIMIT: Pick<RateLimiterOptions, 'limit' | 'windowMs'> = { limit: 10, windowMs: 10 * 60_000 };
 
 export function createApp(options: AppOptions): Hono {
   const service = createRequestService(options.client, options);
   const actions = createRequestActions(service, options.client, options);
   const app = new Hono();
 
-  app.use('/api/*', bearerAuth({ token: options.adminToken.reveal() }));
+  // Wrong bearer tokens are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.
+  const apiAuthFailures = createRateLimiter(API_AUTH_FAILURE_LIMIT);
+  const checkBearer = bearerAuth({ token: options.adminToken.reveal() });
+  app.use('/api/*', async (c, next) => {
+    const key = clientKey(c);
+    const blocked = apiAuthFailures.peek(key);
+    if (!blocked.allowed) {
+      c.header('Retry-After', String(Math.ceil(blocked.retryAfterMs / 1000)));
+      return c.json({ error: { code: 'too_many_requests', message: 'Cannot use the admin API: too many wrong tokens from this address; try again later' } }, 429);
+    }
+    try {
+      await checkBearer(c, next);
+    } catch (error) {
+      if (error instanceof HTTPException && error.status === 401) apiAuthFailures.hit(key);
+      throw error;
+    }
+  });
   app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB'); } }));
   app.route('/api', apiRoutes(service, actions, {
     publicUrl: options.publicUrl,
@@ -50,6 +74,7 @@ export function createApp(options: AppOptions): Hono {
     siteName: options.siteName,
     publicUrl: options.publicUrl,
     view: { publicUrl: options.publicUrl, paths: options.paths, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace },
+    codec: options.payloadCodec,
   }));
   app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
 
@@ -82,4 +107,14 @@ export function createApp(options: AppOptions): Hono {
   });
 
   return app;
+}
+
+/** The client's address as a rate-limit key (from the socket; 'unknown' without Node bindings). */
+function clientKey(c: Context): string {
+  try {
+    const address = getConnInfo(c).remote.address;
+    return address ? rateKeyForAddress(address) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

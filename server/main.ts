@@ -25,6 +25,7 @@ const app = createApp({
   client,
   adminToken: required(config.adminToken, 'ADMIN_TOKEN', 'the bearer token of the admin API'),
   adminLogin: config.adminLogin,
+  payloadCodec,
   secret: required(config.appSecret, 'APP_SECRET', 'keys the subject hashes in workflow IDs'),
   paths,
   publicUrl: config.publicUrl,

@@ -27,6 +27,8 @@ import { adminPage, requestHref } from './layout.ts';
 import { type AddFormState, BULK_ACTIONS, type BulkAction, EMPTY_FORM, type ListFilterInput, listHref, listPage, STATUSES } from './list-page.ts';
 import { loginPage } from './login-page.ts';
 import { progressState, requestPage } from './request-page.ts';
+import type { PayloadCodec } from '@temporalio/common';
+import { mountCodec } from './codec.ts';
 import { type AdminLogin, createSessions, type Notice, SESSION_COOKIE, type Session } from './session.ts';
 
 export interface AdminOptions {
@@ -37,6 +39,8 @@ export interface AdminOptions {
   /** Where the server is reached: its origin is accepted in `Origin`; https makes the cookie Secure. */
   publicUrl: string;
   view: ViewContext;
+  /** Decodes encrypted payloads for the Temporal Web UI at /admin/codec (see codec.ts). */
+  codec?: PayloadCodec | undefined;
 }
 
 const PAGE_SIZE = 20;
@@ -103,6 +107,11 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
     setCookie(c, SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'Strict', secure, path: '/admin', maxAge: Math.floor(sessions.ttlMs / 1000) });
     return c.redirect(next, 303);
   });
+
+  if (options.codec) {
+    const uiOrigin = options.view.temporalUiUrl ? new URL(options.view.temporalUiUrl).origin : undefined;
+    mountCodec(app, { codec: options.codec, sessions, adminToken: options.adminToken, uiOrigin });
+  }
 
   // ——— Everything below needs a session; every POST a CSRF token ———
 

@@ -65,6 +65,8 @@ export interface StackOptions {
   heartbeatTimeoutMs?: number;
   batchBudgetMs?: number;
   batchesPerRun?: number;
+  /** Where links to the Temporal Web UI point (and the origin the codec endpoint answers). */
+  temporalUiUrl?: string;
   /** Start an in-process worker (default true). */
   worker?: boolean;
 }
@@ -150,7 +152,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     publicUrl: baseUrl,
     siteName: 'Test Site',
     namespace: env.namespace,
-    temporalUiUrl: undefined,
+    temporalUiUrl: options.temporalUiUrl,
+    payloadCodec,
   });
   handler = (request, env) => app.fetch(request, env);
 
