@@ -11,7 +11,7 @@ import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { closeSqlConnections } from '../plugins/kinds/sql.ts';
-import { createRequestWorker } from './create-worker.ts';
+import { bundleWorkflowsInChild, createRequestWorker } from './create-worker.ts';
 
 const config = loadConfig();
 Runtime.install({ logger: new DefaultLogger(config.logLevel) });
@@ -34,6 +34,7 @@ const worker = await createRequestWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   payloadCodec,
+  workflowBundle: await bundleWorkflowsInChild(),
   activities: createActivities({
     paths,
     mailer,

@@ -1,0 +1,17 @@
+/**
+ * Bundles the workflow code (webpack, via the SDK) into a file. The worker
+ * runs this as a short-lived child process so that webpack's memory never
+ * becomes part of the long-running worker's: run it directly to prebuild a
+ * bundle for production (`node --import tsx worker/bundle.ts out.js`).
+ */
+import { writeFile } from 'node:fs/promises';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from './create-worker.ts';
+
+const [out] = process.argv.slice(2);
+if (!out) {
+  console.error('usage: node --import tsx worker/bundle.ts <output.js>');
+  process.exit(2);
+}
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
+await writeFile(out, code);
