@@ -3,7 +3,7 @@
  * run twice: a retried build returns the finished file's facts, a retried
  * delete finds nothing left to delete.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { heartbeat } from '@temporalio/activity';
 import type { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
@@ -19,6 +19,19 @@ export interface BuiltExport {
   items: number;
   groups: number;
 }
+
+/** What a retry took over from the failed request's staging store. */
+export interface AdoptedStaging {
+  /** False when there was nothing to take over (deleted at the end of its retention): start over. */
+  adopted: boolean;
+  /** The failing exporter's first page not staged yet. */
+  page: number;
+  /** Items staged so far. */
+  items: number;
+}
+
+/** A staging store is one SQLite file plus, after a crash, its journal files. */
+const STAGING_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 
 export function createExportFileActivities(deps: { paths: StoragePaths; secret: Secret; site: Site; clock?: () => Date }) {
   const { paths } = deps;
@@ -54,6 +67,30 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
 
     discardStaging,
 
+    /**
+     * Moves a failed export's staging store to the request that retries it, and says where its
+     * failing exporter stopped: the store knows exactly which pages it holds, a failed batch's
+     * start page (all the workflow knows) may be a few pages earlier. Safe to run twice: a store
+     * already moved is found at its new place. Journal files move first and the database last,
+     * so a crash half-way leaves the database where the next attempt looks for it.
+     */
+    async adoptStaging({ from, to, exporterIndex }: { from: string; to: string; exporterIndex: number }): Promise<AdoptedStaging> {
+      const source = paths.staging(from);
+      const target = paths.staging(to);
+      if (await _exists(source)) {
+        for (const suffix of STAGING_SUFFIXES) await rename(`${source}${suffix}`, `${target}${suffix}`).catch(_ignoreMissing);
+        await rename(source, target);
+      } else if (!(await _exists(target))) {
+        return { adopted: false, page: 1, items: 0 };
+      }
+      const store = openStaging(target, { fileMustExist: true });
+      try {
+        return { adopted: true, page: store.pageCount(exporterIndex) + 1, items: store.itemCount() };
+      } finally {
+        store.close();
+      }
+    },
+
     /** Deletes an export file and leaves a tombstone, so its link answers 410 Gone. */
     async deleteExport({ file }: { file: string }): Promise<void> {
       await writeFile(paths.tombstone(file), JSON.stringify({ deletedAt: clock().toISOString() }), { mode: 0o600 });
@@ -61,4 +98,16 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
       await rm(paths.exportMeta(file), { force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+function _exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+function _ignoreMissing(error: unknown): void {
+  if ((error as { code?: string }).code !== 'ENOENT') throw error;
 }

@@ -37,7 +37,7 @@ export interface MailCatcher {
   waitFor(predicate: (m: CaughtMail) => boolean, timeoutMs?: number): Promise<CaughtMail>;
   /** Forgets every caught message. */
   clear(): void;
-  /** Stops both servers; pending `waitFor` calls reject. */
+  /** Stops both servers (once: later calls return the same promise); pending `waitFor` calls reject. */
   close(): Promise<void>;
 }
 
@@ -51,6 +51,11 @@ export interface MailCatcherOptions {
   host?: string;
   /** For tests: recipients for which this returns true are refused with `550`. @default undefined */
   rejectRecipients?: (rcpt: string) => boolean;
+  /**
+   * For tests: while this returns true, every recipient (RCPT) and message (DATA) is refused
+   * with `421 try again later`, as a relay that is overloaded or greylisting. @default undefined
+   */
+  refuseTemporarily?: () => boolean;
 }
 
 /**
@@ -75,6 +80,10 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
     closeTimeout: 1000,
     size: 50 * 1024 * 1024,
     onRcptTo(address, _session, callback) {
+      if (options.refuseTemporarily?.() === true) {
+        callback(_tryLater());
+        return;
+      }
       if (options.rejectRecipients?.(address.address) === true) {
         const refusal = Object.assign(new Error(`Mailbox unavailable: ${address.address}`), { responseCode: 550 });
         callback(refusal);
@@ -83,6 +92,11 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
       callback();
     },
     onData(stream, session, callback) {
+      if (options.refuseTemporarily?.() === true) {
+        stream.on('end', () => callback(_tryLater()));
+        stream.resume();
+        return;
+      }
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('error', callback);
@@ -126,6 +140,18 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
     httpUrl = `http://${_hostForUrl(host)}:${port}`;
   }
 
+  let closed: Promise<void> | undefined;
+  const stopServers = async (): Promise<void> => {
+    for (const w of waiters) w.reject(new Error('Cannot find caught mail: the catcher was closed'));
+    waiters.clear();
+    const stopping = [new Promise<void>((resolve) => smtp.close(() => resolve()))];
+    if (http !== undefined) {
+      const server = http;
+      stopping.push(new Promise<void>((resolve) => { server.close(() => resolve()); }));
+    }
+    await Promise.all(stopping);
+  };
+
   const catcher: MailCatcher = {
     smtpUrl: `smtp://${_hostForUrl(host)}:${smtpPort}`,
     messages: () => [...caught],
@@ -146,15 +172,9 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
       });
     },
     clear: () => { caught.length = 0; },
-    async close() {
-      for (const w of waiters) w.reject(new Error('Cannot find caught mail: the catcher was closed'));
-      waiters.clear();
-      const closing = [new Promise<void>((resolve) => smtp.close(() => resolve()))];
-      if (http !== undefined) {
-        const server = http;
-        closing.push(new Promise<void>((resolve) => { server.close(() => resolve()); }));
-      }
-      await Promise.all(closing);
+    close() {
+      closed ??= stopServers();
+      return closed;
     },
   };
   if (httpUrl !== undefined) catcher.httpUrl = httpUrl;
@@ -208,6 +228,11 @@ function _linkify(text: string): string {
     last = start + url.length;
   }
   return out + _escape(text.slice(last));
+}
+
+/** The refusal a relay gives when it cannot take mail now: the sender must try again later. */
+function _tryLater(): Error {
+  return Object.assign(new Error('Service not available, try again later'), { responseCode: 421 });
 }
 
 function _hostForUrl(host: string): string {

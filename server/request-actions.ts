@@ -90,13 +90,25 @@ export function createRequestActions(service: RequestService, client: Client, op
       });
     },
 
-    /** Starts a new request like a failed one (same person, action and options). */
+    /**
+     * Starts a new request like a failed one (same person, action and options). A failed export
+     * resumes: the new request takes over its staged pages and skips what its exporters already
+     * answered (see workflows/export-request.ts).
+     */
     async retry(request: FoundRequest): Promise<FoundRequest> {
       const { memo } = request;
       if (memo.status !== 'failed' && request.running) {
         throw new RequestStateError('invalid_status', `Cannot retry: request "${memo.requestId}" is ${memo.status}, not failed`);
       }
-      return service.create({ email: memo.email, action: memo.action, sendAsEmail: memo.sendAsEmail, skipConfirmation: false, dryRun: memo.dryRun });
+      const resumeFromRequest = memo.action === 'export' && memo.resumeFrom ? { requestId: memo.requestId, ...memo.resumeFrom } : undefined;
+      return service.create({
+        email: memo.email,
+        action: memo.action,
+        sendAsEmail: memo.sendAsEmail,
+        skipConfirmation: false,
+        dryRun: memo.dryRun,
+        resumeFromRequest,
+      });
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   DsrSubject,
   type EraseRequestInput,
   type ExportRequestInput,
+  type ExportResumePoint,
   type Progress,
   progressQuery,
   type RequestAction,
@@ -32,6 +33,8 @@ export interface RequestSettings {
   /** Tuning for tests and benchmarks; see ExportRequestInput. */
   batchBudgetMs?: number | undefined;
   batchesPerRun?: number | undefined;
+  /** How long a failed export's staged pages wait for a retry (default 24 h, see workflows/export-request.ts). */
+  failedStagingRetentionMs?: number | undefined;
 }
 
 /** A request and where its workflow is. */
@@ -88,7 +91,15 @@ export function createRequestService(client: Client, settings: RequestSettings) 
 
   return {
     /** Starts a request's workflow; one incomplete request per person and action. */
-    async create(input: { email: string; action: RequestAction; sendAsEmail: boolean; skipConfirmation: boolean; dryRun?: boolean | undefined }) {
+    async create(input: {
+      email: string;
+      action: RequestAction;
+      sendAsEmail: boolean;
+      skipConfirmation: boolean;
+      dryRun?: boolean | undefined;
+      /** Exports: carry on where this failed request stopped (an admin's retry). */
+      resumeFromRequest?: (ExportResumePoint & { requestId: string }) | undefined;
+    }) {
       const subject = subjectHash(settings.secret, input.email);
       const workflowId = requestWorkflowId(input.action, subject);
       const requestId = `${input.action}-${subject}-${randomId()}`;
@@ -115,7 +126,14 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),
       };
       const args: ExportRequestInput | EraseRequestInput =
-        input.action === 'export' ? { ...base, retentionMs: settings.retentionMs } : { ...base, dryRun: input.dryRun === true };
+        input.action === 'export'
+          ? {
+              ...base,
+              retentionMs: settings.retentionMs,
+              ...(settings.failedStagingRetentionMs === undefined ? {} : { failedStagingRetentionMs: settings.failedStagingRetentionMs }),
+              ...(input.resumeFromRequest === undefined ? {} : { resumeFromRequest: input.resumeFromRequest }),
+            }
+          : { ...base, dryRun: input.dryRun === true };
       let runId: string;
       try {
         const handle = await client.workflow.start(WORKFLOW_TYPES[input.action], {

@@ -52,6 +52,13 @@ export interface RequestInputBase {
 
 export interface ExportRequestInput extends RequestInputBase {
   retentionMs: number;
+  /** How long the staged pages of a failed export wait for a retry before they are deleted (default 24 h). */
+  failedStagingRetentionMs?: number;
+  /**
+   * Set by an admin's retry of a failed export: take over that request's staged pages and carry on
+   * where it stopped, if its staging is still there and the manifest is the same (else start over).
+   */
+  resumeFromRequest?: ExportResumePoint & { requestId: string };
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: ResumeState;
 }
@@ -104,6 +111,18 @@ export interface ResumeState {
   manifest: ManifestSnapshot;
 }
 
+/** Where a failed export stopped: its staged pages up to here are kept for a retry. */
+export interface ExportResumePoint {
+  /** The exporter that failed (its position in the manifest snapshot). */
+  exporterIndex: number;
+  /** Its first page not yet staged. */
+  page: number;
+  /** Items staged so far. */
+  items: number;
+  /** The manifest snapshot the pages were staged with; a retry resumes only with the same one. */
+  manifestDigest: string;
+}
+
 /** The request's record, kept in the workflow memo so the API can read it without a worker. */
 export interface RequestMemo {
   requestId: string;
@@ -121,6 +140,10 @@ export interface RequestMemo {
   keyExpiresAt?: string;
   sendAsEmail: boolean;
   manifestDigest?: string;
+  /** A failed export: where it stopped; a retry resumes there (see ExportRequestInput.resumeFromRequest). */
+  resumeFrom?: ExportResumePoint;
+  /** A retry that resumed: the failed request whose staged pages it took over. */
+  resumedFrom?: string;
   items?: number;
   download?: { file: string; bytes: number; sha256: string; expiresAt: string };
   /** Erasures: a plan only, nothing changed. */
@@ -146,4 +169,9 @@ export function requestWorkflowId(action: RequestAction, subject: string): strin
 /** Workflow ID of the child that deletes an export file at the end of its retention. */
 export function cleanupWorkflowId(requestId: string): string {
   return `dsr-export-cleanup-${requestId}`;
+}
+
+/** Workflow ID of the child that deletes the staged pages of a failed export nobody retried. */
+export function stagingCleanupWorkflowId(requestId: string): string {
+  return `dsr-staging-cleanup-${requestId}`;
 }

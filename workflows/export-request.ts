@@ -8,12 +8,30 @@
  *
  * Personal data never passes through here beyond the email address: pages go
  * to a staging store on disk and activities return counts and file names.
+ *
+ * A failed export keeps its staged pages for a retry (`memo.resumeFrom`) and
+ * hands their deletion to a child (`failedStagingRetentionMs`, 24 h). A retry
+ * takes them over and carries on at the failing exporter's first unstaged
+ * page, if the manifest is still the one they were staged with: the request
+ * re-reads the manifest (so a fixed plugins.yaml takes effect) and compares
+ * digests; a changed manifest, or pages already deleted, means starting over.
  */
 import * as wf from '@temporalio/workflow';
 import type { ExporterSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, local, mail, pluginActivities } from './activity-proxies.ts';
-import { cleanupWorkflowId, type ExportRequestInput, type Progress, progressQuery, type RequestMemo } from './definitions.ts';
+import {
+  cleanupWorkflowId,
+  type ExportRequestInput,
+  type Progress,
+  progressQuery,
+  type RequestMemo,
+  stagingCleanupWorkflowId,
+} from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
+import { discardStagingLater } from './discard-staging.ts';
+
+/** How long a failed export's staged pages wait for a retry by default. */
+const FAILED_STAGING_RETENTION_MS = 24 * 60 * 60 * 1000;
 import { requestLifecycle } from './request-lifecycle.ts';
 
 export async function exportRequest(input: ExportRequestInput): Promise<RequestMemo> {
@@ -26,6 +44,10 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   let items = input.resume?.items ?? 0;
   let batchesThisRun = 0;
   const batchBudgetMs = input.batchBudgetMs ?? DEFAULT_BATCH_BUDGET_MS;
+  /** Until the ZIP is built, a failure leaves staged pages worth keeping for a retry (a failed build resumes at the build). */
+  let stage: 'exporting' | 'built' = 'exporting';
+  /** The exporter whose activity gave up, so the reason can name it. */
+  let failedExporter: ExporterSnapshot | undefined;
 
   wf.setHandler(progressQuery, (): Progress => {
     const exporter = manifest?.exporters[exporterIndex];
@@ -41,7 +63,21 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   try {
     if (!(await lifecycle.confirmed())) return memo;
 
-    manifest ??= await local.loadManifest();
+    if (manifest === undefined) {
+      manifest = await local.loadManifest();
+      const failed = input.resumeFromRequest;
+      if (failed !== undefined && failed.manifestDigest === manifest.digest) {
+        const staged = await local.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
+        if (staged.adopted) {
+          ({ exporterIndex } = failed);
+          ({ page, items } = staged);
+          memo.resumedFrom = failed.requestId;
+        }
+      } else if (failed !== undefined) {
+        // Pages staged under another manifest may not line up with this one's exporters.
+        await local.discardStaging({ requestId: failed.requestId });
+      }
+    }
     memo.manifestDigest = manifest.digest;
     if (memo.status !== 'processing') publish('processing');
 
@@ -49,7 +85,12 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       const exporter = manifest.exporters[exporterIndex] as ExporterSnapshot;
       const { exportBatch } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
       for (;;) {
-        const batch = await exportBatch({ requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs });
+        const batch = await exportBatch({ requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs }).catch(
+          (error: unknown) => {
+            failedExporter = exporter;
+            throw error;
+          },
+        );
         items += batch.items;
         page = batch.nextPage;
         batchesThisRun++;
@@ -67,6 +108,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     }
 
     const built = await heavy.buildExport({ requestId, email });
+    stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
     // The deletion timer starts before the mail, so the file goes even if delivery fails.
     await wf.startChild(deleteExportLater, {
@@ -84,8 +126,24 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   } catch (error) {
     if (error instanceof wf.ContinueAsNew) throw error; // not a failure: the next run needs the staged pages
     const cancelled = wf.isCancellation(error);
-    await wf.CancellationScope.nonCancellable(() => local.discardStaging({ requestId }));
-    publish('failed', cancelled ? 'cancelled' : failureReason(error));
+    const keep = !cancelled && manifest !== undefined && memo.status === 'processing' && stage === 'exporting';
+    await wf.CancellationScope.nonCancellable(async () => {
+      if (!keep) return local.discardStaging({ requestId });
+      memo.resumeFrom = { exporterIndex, page, items, manifestDigest: (manifest as ManifestSnapshot).digest };
+      await wf.startChild(discardStagingLater, {
+        workflowId: stagingCleanupWorkflowId(requestId),
+        args: [{ requestId, delayMs: input.failedStagingRetentionMs ?? FAILED_STAGING_RETENTION_MS }],
+        parentClosePolicy: 'ABANDON',
+        staticSummary: 'Deletes the staged pages of a failed export nobody retried',
+      });
+    });
+    publish('failed', cancelled ? 'cancelled' : exporterReason(failedExporter, failureReason(error)));
     throw error;
   }
+}
+
+/** What an admin reads: the exporter's message, prefixed with its key and name unless it names it already. */
+function exporterReason(exporter: ExporterSnapshot | undefined, message: string): string {
+  if (exporter === undefined || message.includes(`"${exporter.key}"`)) return message;
+  return `exporter "${exporter.key}" (${exporter.name}) failed: ${message}`;
 }

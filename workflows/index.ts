@@ -3,3 +3,4 @@ export { exportRequest } from './export-request.ts';
 export { eraseRequest } from './erase-request.ts';
 export { deleteExportLater } from './delete-export.ts';
 export { mailExportLink } from './mail-export-link.ts';
+export { discardStagingLater } from './discard-staging.ts';
