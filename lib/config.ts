@@ -47,6 +47,7 @@ const envSchema = z.object({
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   CONFIRM_TTL: duration('24h'),
   EXPORT_RETENTION: duration('3d'),
+  FAILED_STAGING_RETENTION: duration('24h'),
   HEARTBEAT_TIMEOUT: duration('30s'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
@@ -97,6 +98,8 @@ export interface Config {
   adminLogin: { username: string; password: Secret } | undefined;
   confirmTtlMs: number;
   exportRetentionMs: number;
+  /** How long a failed export's staged pages wait for a retry before they are deleted. */
+  failedStagingRetentionMs: number;
   heartbeatTimeoutMs: number;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -148,6 +151,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       e.ADMIN_USERNAME === undefined || e.ADMIN_PASSWORD === undefined ? undefined : { username: e.ADMIN_USERNAME, password: new Secret(e.ADMIN_PASSWORD) },
     confirmTtlMs: e.CONFIRM_TTL,
     exportRetentionMs: e.EXPORT_RETENTION,
+    failedStagingRetentionMs: e.FAILED_STAGING_RETENTION,
     heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT,
     logLevel: e.LOG_LEVEL,
   };

@@ -35,6 +35,7 @@ const app = createApp({
   taskQueue: config.temporal.taskQueue,
   confirmTtlMs: config.confirmTtlMs,
   retentionMs: config.exportRetentionMs,
+  failedStagingRetentionMs: config.failedStagingRetentionMs,
   heartbeatTimeoutMs: config.heartbeatTimeoutMs,
 });
 
