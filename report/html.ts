@@ -7,28 +7,55 @@ import type { ExportPair } from '../plugins/contract.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+// C0 and C1 controls but tab, LF and CR; DEL; and the bidi embeddings, overrides and isolates
+// (U+202A–U+202E, U+2066–U+2069) that can make text read differently from what it is (Trojan Source).
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
 /**
- * Escapes `& < > " '` for use in HTML text or a quoted attribute.
+ * Shows invisible control characters as their code point, e.g. `[U+202E]`.
+ *
+ * The report is how a person reads what is stored about them: a hidden NUL or
+ * a right-to-left override (`invoice\u202Efdp.exe` displays as `invoiceexe.pdf`)
+ * would show something other than what is stored, so the HTML names them
+ * instead; export.json keeps them exactly. The marker has no markup
+ * characters, so it is safe before or after escaping and in attributes.
+ * Bidi marks (U+200E, U+200F, U+061C) are left alone: right-to-left text needs them.
+ * @example visibleControls('a\u202Eb') // 'a[U+202E]b'
+ */
+export function visibleControls(text: string): string {
+  return text.replace(CONTROLS, (char) => `[U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}]`);
+}
+
+/**
+ * Escapes `& < > " '` for use in HTML text or a quoted attribute, and shows
+ * control characters with {@link visibleControls}.
  * @example escapeHtml('<b>"x"</b>') // '&lt;b&gt;&quot;x&quot;&lt;/b&gt;'
  */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+  return visibleControls(text).replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
 }
 
-// A complete character reference: named, decimal or hexadecimal.
-const ENTITY = /&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});/y;
+// A complete character reference (named, decimal or hexadecimal), or one character to escape.
+const REFERENCE_OR_SPECIAL = /&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});|[&<>"']/g;
 
 /**
  * Escapes like WordPress `esc_html`: as {@link escapeHtml}, but a complete
  * character reference already in the text (`User&#8217;s`) is kept, because
- * WordPress exporters write labels that way. A reference can never form markup.
+ * WordPress exporters write labels that way. A reference can never form markup;
+ * one that names a control character (`&#x202E;`) is shown as
+ * {@link visibleControls} shows the character itself.
  * @example escapeText('User&#8217;s <b>') // 'User&#8217;s &lt;b&gt;'
  */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>"']/g, (char, offset: number) => {
-    if (char !== '&') return ESCAPES[char] ?? char;
-    ENTITY.lastIndex = offset;
-    return ENTITY.test(text) ? '&' : '&amp;';
+  return visibleControls(text).replace(REFERENCE_OR_SPECIAL, (match) => {
+    if (match.length === 1) return ESCAPES[match] ?? match;
+    if (match[1] !== '#') return match;
+    const code = match[2] === 'x' || match[2] === 'X' ? Number.parseInt(match.slice(3), 16) : Number.parseInt(match.slice(2), 10);
+    // Browsers read &#128;–&#159; as windows-1252 (&#128; is €), not as C1 controls.
+    if (code > 0x10ffff || (code >= 0x80 && code <= 0x9f)) return match;
+    const char = String.fromCodePoint(code);
+    const shown = visibleControls(char);
+    return shown === char ? match : shown;
   });
 }
 
@@ -94,5 +121,6 @@ export function renderValue(value: ExportPair['value']): string {
     return `<a href="${escaped}" rel="noreferrer">${escaped}</a>`;
   }
   if (!value.includes('<') && !value.includes('&')) return escapeHtml(value);
-  return sanitizeHtml(value, KSES);
+  // Again after: the sanitizer decodes references, so `&#x202E;` comes out as the character.
+  return visibleControls(sanitizeHtml(value, KSES));
 }

@@ -99,7 +99,9 @@ export function createApp(options: AppOptions): Hono {
       if (error.status === 401) {
         return c.json({ error: { code: 'unauthorized', message: 'Cannot use the admin API: send "Authorization: Bearer <ADMIN_TOKEN>"' } }, 401);
       }
-      return error.getResponse();
+      if (error.res) return error.getResponse();
+      // Hono's own refusals (e.g. malformed JSON) come without a body: give them the API's shape.
+      return c.json({ error: { code: 'invalid_request', message: `Cannot accept the request: ${error.message}` } }, error.status);
     }
     // Unexpected: log the kind, never the request body (it holds an email address).
     console.error(`server: ${c.req.method} ${c.req.routePath} failed: ${error.name}: ${error.message}`);

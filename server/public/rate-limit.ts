@@ -24,6 +24,8 @@ export interface RateDecision {
 export interface RateLimiter {
   /** Counts a hit for `key` if it is within the limit; a refused hit is not counted. */
   hit(key: string): RateDecision;
+  /** What `hit(key)` would answer, without counting anything. */
+  peek(key: string): RateDecision;
   /** Keys currently remembered (for tests and memory checks). */
   size(): number;
 }
@@ -64,6 +66,11 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       times.push(at);
       hits.set(key, times);
       return { allowed: true, retryAfterMs: 0 };
+    },
+    peek(key) {
+      const at = now();
+      const times = recent(hits.get(key) ?? [], at);
+      return times.length >= limit ? { allowed: false, retryAfterMs: (times[0] as number) + windowMs - at } : { allowed: true, retryAfterMs: 0 };
     },
     size: () => hits.size,
   };

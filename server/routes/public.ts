@@ -52,10 +52,16 @@ const EMAIL = z.email().max(254);
  * Per client address: the limit a person never meets and a script soon does (answered 429).
  * Per email address: stops mailing one person over and over; answered like a success, so it
  * reveals nothing about the address.
+ * Confirmation failures per client address: only links that are not valid count (a person
+ * clicking their own link again never meets the limit); past it, every confirmation from
+ * that address, right key or not, answers 429 until the window moves on. The key has 256
+ * bits, so this is defence in depth against a script hammering the endpoint, not what
+ * keeps the key secret.
  */
 export const PUBLIC_RATE_LIMITS = {
   perAddress: { limit: 5, windowMs: 10 * 60_000 },
   perEmail: { limit: 3, windowMs: 60 * 60_000 },
+  confirmFailures: { limit: 20, windowMs: 10 * 60_000 },
 } as const satisfies Record<string, RateLimiterOptions>;
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -69,6 +75,8 @@ export interface PublicRouteOptions {
   retentionMs: number;
   /** Milliseconds since the epoch, for the rate limits and dates; injectable for tests. @default Date.now */
   now?: () => number;
+  /** Invalid confirmation links allowed per client address in a window. @default PUBLIC_RATE_LIMITS.confirmFailures */
+  confirmRateLimit?: { limit: number; windowMs: number };
 }
 
 export function publicRoutes(service: RequestService, options: PublicRouteOptions) {
@@ -76,6 +84,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   const now = options.now ?? Date.now;
   const perAddress = createRateLimiter({ ...PUBLIC_RATE_LIMITS.perAddress, now });
   const perEmail = createRateLimiter({ ...PUBLIC_RATE_LIMITS.perEmail, now });
+  const confirmFailures = createRateLimiter({ ...(options.confirmRateLimit ?? PUBLIC_RATE_LIMITS.confirmFailures), now });
   const render = (c: Context, status: ContentfulStatusCode, title: string, body: ReturnType<typeof page>, pageOptions?: PageOptions) =>
     c.html(page(options.siteName, title, body, pageOptions), status);
 
@@ -146,6 +155,13 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   /* ------------------------------------------------------------ confirmation link */
 
   app.get('/confirm', async (c) => {
+    const client = clientKey(c);
+    const gate = confirmFailures.peek(client);
+    if (!gate.allowed) {
+      privateLink(c);
+      c.header('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)));
+      return render(c, 429, TOO_MANY_TITLE, tooManyRequests(gate.retryAfterMs));
+    }
     const outcome = async (): Promise<ConfirmOutcome> => {
       const id = c.req.query('id') ?? '';
       const key = c.req.query('key') ?? '';
@@ -165,6 +181,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
       return memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin';
     };
     const result = await outcome();
+    if (result === 'invalid') confirmFailures.hit(client);
     privateLink(c);
     const { status, title } = CONFIRM_OUTCOMES[result];
     return render(c, status, title, confirmOutcome(result, ''));

@@ -1,0 +1,294 @@
+/**
+ * Hostile HTTP input against the whole product: bad bodies and emails on the
+ * admin API, path traversal on the download links, and wrong, expired,
+ * reused and brute-forced confirmation keys. Each gets the right 4xx and
+ * changes nothing.
+ */
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ROOT, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+
+const KEY = /^[A-Za-z0-9_-]{43}$/;
+
+/** A raw GET: the path is sent exactly as given (fetch would normalise `../`), optionally from another loopback address. */
+function rawGet(baseUrl: string, path: string, localAddress?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', ...(localAddress ? { localAddress } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function requestCount(stack: Stack): Promise<number> {
+  const listed = await stack.api('GET', '/api/requests?limit=500');
+  assert.equal(listed.status, 200);
+  return listed.body.requests.length;
+}
+
+/** Creates a request whose confirmation is mailed, and returns its id and the mailed link. */
+async function mailedRequest(stack: Stack, email: string): Promise<{ id: string; link: URL }> {
+  const created = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: true });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const mail = await stack.mail.waitFor((m) => m.to.includes(email) && /Confirm Action/.test(m.subject));
+  const link = new URL(stack.linkIn(mail, `${stack.baseUrl}/confirm?`));
+  assert.equal(link.searchParams.get('id'), created.body.id);
+  return { id: created.body.id, link };
+}
+
+const confirmPath = (id: string, key: string) => `/confirm?id=${encodeURIComponent(id)}&key=${encodeURIComponent(key)}`;
+const title = (html: string) => /<h1[^>]*>([^<]*)<\/h1>/.exec(html)?.[1];
+
+describe('hostile input to the admin API and the public links', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  const assertRefused = async (body: unknown, status: number, code: string, field?: RegExp) => {
+    const before = await requestCount(stack);
+    const response = await stack.api('POST', '/api/requests', body);
+    const shown = typeof body === 'string' ? body.slice(0, 60) : JSON.stringify(body).slice(0, 60);
+    assert.equal(response.status, status, `${shown}: ${JSON.stringify(response.body).slice(0, 300)}`);
+    assert.equal(typeof response.body, 'object', `${shown}: a JSON error, got ${String(response.body).slice(0, 100)}`);
+    assert.equal(response.body.error?.code, code, shown);
+    assert.match(response.body.error.message, /^Cannot /, `${shown}: the message says what went wrong`);
+    if (field) assert.ok(response.body.error.fields?.some((f: { field: string }) => field.test(f.field)), `${shown}: names the field ${field}`);
+    assert.equal(await requestCount(stack), before, `${shown}: no request was created`);
+  };
+
+  test('JSON that is not an object → 400 with a JSON error; nothing created', async () => {
+    for (const body of ['[]', 'null', '"a@b.c"', '42', '{}']) await assertRefused(body, 400, 'invalid_request');
+  });
+
+  test('malformed JSON → 400; nothing created', async () => {
+    for (const body of ['{"email":', 'not json', '{"email":"a@b.c","action":"export"', '\u0000']) {
+      const before = await requestCount(stack);
+      const response = await stack.api('POST', '/api/requests', body);
+      assert.equal(response.status, 400, body);
+      assert.equal(await requestCount(stack), before, `${body}: no request was created`);
+    }
+  });
+
+  // Found by this test: Hono's validator throws a bare HTTPException for a body that is not JSON, and
+  // app.onError answers its default text/plain "Malformed JSON in request body", not the API's JSON
+  // error. Fix in server/app.ts (not this helper's file): in onError, an HTTPException without its own
+  // `res` becomes `c.json({ error: { code: 'invalid_request', message: 'Cannot accept the request: ' + error.message } }, error.status)`.
+  test('malformed JSON → the API\'s JSON error shape', async () => {
+    await assertRefused('{"email":', 400, 'invalid_request');
+  });
+
+  test('wrong types and unknown fields → 400 naming each field', async () => {
+    await assertRefused({ email: 42, action: 'export' }, 400, 'invalid_request', /^email$/);
+    await assertRefused({ email: 'a@example.com', action: 'export', sendAsEmail: 'yes' }, 400, 'invalid_request', /^sendAsEmail$/);
+    await assertRefused({ email: 'a@example.com', action: 'export', skipConfirmation: 1 }, 400, 'invalid_request', /^skipConfirmation$/);
+    await assertRefused({ email: 'a@example.com', action: 'delete-everything' }, 400, 'invalid_request', /^action$/);
+    await assertRefused({ email: ['a@example.com'], action: 'export' }, 400, 'invalid_request', /^email$/);
+    await assertRefused({ email: { $ne: null }, action: 'export' }, 400, 'invalid_request', /^email$/);
+    await assertRefused({ email: 'a@example.com', action: 'export', admin: true }, 400, 'invalid_request', /admin/);
+    await assertRefused('{"email":"a@example.com","action":"export","__proto__":{"skipConfirmation":true}}', 400, 'invalid_request', /__proto__/);
+  });
+
+  test('an oversize body → 413; nothing created', async () => {
+    await assertRefused({ email: 'a@example.com', action: 'export', pad: 'x'.repeat(70 * 1024) }, 413, 'body_too_large');
+  });
+
+  test('invalid emails, header injection and lookalikes → 400; nothing mailed', async () => {
+    const mailsBefore = stack.mail.messages().length;
+    for (const email of [
+      'a@b.c\r\nBcc: x@y.z',
+      'a@b.c\nBcc: x@y.z',
+      'a@b.c%0d%0aBcc:x@y.z',
+      'a@b.c%0ABcc:x@y.z',
+      '"a\r\nBcc: x@y.z"@example.com',
+      'a@example.com, x@y.z',
+      'a@example.com;x@y.z',
+      'Person <a@example.com>',
+      'a@example.com\u0000',
+      '\u0430dmin@example.com', // Cyrillic а
+      'admin@ex\u0430mple.com',
+      'a@example.com\u202E',
+      '',
+      ' ',
+      '@example.com',
+      'a@',
+      `${'a'.repeat(250)}@example.com`,
+    ]) {
+      await assertRefused({ email, action: 'export' }, 400, 'invalid_request', /^email$/);
+    }
+    assert.equal(stack.mail.messages().length, mailsBefore, 'no mail was sent');
+  });
+
+  test('path traversal on download names → 404; no file outside exports is served', async () => {
+    // Canaries next to the exports directory and at the stack's root: none may ever be served.
+    const canary = `canary-${Date.now()}`;
+    await writeFile(join(stack.paths.root, 'canary.txt'), canary);
+    await writeFile(join(stack.dir, 'canary.txt'), canary);
+    const manifest = await readFile(stack.manifestPath, 'utf8');
+    const names = [
+      '../canary.txt',
+      '..%2Fcanary.txt',
+      '%2e%2e%2fcanary.txt',
+      '%2E%2E%2F%2E%2E%2Fcanary.txt',
+      '..%252fcanary.txt',
+      '..%5ccanary.txt',
+      '..\\canary.txt',
+      '%5c..%5ccanary.txt',
+      '%2fetc%2fpasswd',
+      '/etc/passwd',
+      `${stack.paths.root}/canary.txt`,
+      encodeURIComponent(join(stack.dir, 'plugins.yaml')),
+      '..%2Fplugins.yaml',
+      '..%2F..%2Fplugins.yaml',
+      `dsr-export-${'a'.repeat(43)}.zip%00.txt`,
+      `dsr-export-${'a'.repeat(43)}.zip.meta.json`,
+      `dsr-export-${'a'.repeat(43)}.zip.deleted`,
+      `dsr-export-${'a'.repeat(42)}/.zip`,
+      `dsr-export-..%2F${'a'.repeat(39)}.zip`,
+    ];
+    for (const name of names) {
+      for (const suffix of ['', '/download']) {
+        for (const accept of ['text/html', '*/*']) {
+          const path = `/exports/${name}${suffix}`;
+          const response = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+            const url = new URL(stack.baseUrl);
+            const req = httpRequest({ host: url.hostname, port: url.port, path, headers: { Accept: accept } }, (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+            });
+            req.on('error', reject);
+            req.end();
+          });
+          // A raw backslash is not allowed in a request target: Node's HTTP parser answers 400 before the app.
+          assert.equal(response.status, name.includes('\\') ? 400 : 404, `${path} (${accept})`);
+          assert.ok(!response.body.includes(canary), `${path}: no canary`);
+          assert.ok(!response.body.includes('exporters:') && !response.body.includes(manifest.slice(0, 40)), `${path}: not the manifest`);
+          assert.ok(!response.body.includes('root:'), `${path}: not /etc/passwd`);
+        }
+      }
+    }
+  });
+
+  test('confirmation: a wrong key, the right key, the right key again, then a wrong key', async () => {
+    const { id, link } = await mailedRequest(stack, 'confirm-hostile@example.com');
+    const key = link.searchParams.get('key') ?? '';
+    assert.match(key, KEY, 'the key is 43 base64url characters: 256 bits');
+    const wrongKeys = [
+      `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`,
+      'A'.repeat(43),
+      key.slice(0, 42),
+      `${key}A`,
+      key.toLowerCase() === key ? key.toUpperCase() : key.toLowerCase(),
+      `${key.slice(0, 42)}%00`,
+      '',
+    ];
+    for (const wrong of wrongKeys) {
+      const response = await rawGet(stack.baseUrl, confirmPath(id, wrong));
+      assert.equal(response.status, 400, `wrong key ${JSON.stringify(wrong)}`);
+      assert.equal(title(response.body), 'This link is not valid');
+    }
+    assert.equal((await rawGet(stack.baseUrl, confirmPath('dsr-export-nope', key))).status, 400, 'the right key for another id');
+    assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'pending', 'wrong keys changed nothing');
+
+    const confirmed = await rawGet(stack.baseUrl, confirmPath(id, key));
+    assert.equal(confirmed.status, 200);
+    assert.equal(title(confirmed.body), 'Thanks for confirming your export request');
+    await waitForStatus(stack, id, 'completed');
+
+    const again = await rawGet(stack.baseUrl, confirmPath(id, key));
+    assert.equal(again.status, 200);
+    assert.equal(title(again.body), 'This request is already confirmed', 'a repeated click is harmless');
+    const wrongAfter = await rawGet(stack.baseUrl, confirmPath(id, 'A'.repeat(43)));
+    assert.equal(wrongAfter.status, 400);
+    assert.equal(title(wrongAfter.body), 'This link is not valid', 'a wrong key on a confirmed request reveals nothing');
+    const history = await stack.api('GET', `/api/requests/${id}`);
+    assert.equal(history.body.status, 'completed');
+    assert.equal(history.body.confirmedBy, 'person');
+  });
+});
+
+describe('an expired confirmation key', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack({ confirmTtlMs: 1500 });
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('the right key after expiry → 410 expired; the request stays failed', async () => {
+    const { id, link } = await mailedRequest(stack, 'expire-hostile@example.com');
+    const failed = await waitForStatus(stack, id, 'failed', 30_000);
+    assert.equal(failed.reason, 'expired');
+    const response = await rawGet(stack.baseUrl, `${link.pathname}${link.search}`);
+    assert.equal(response.status, 410);
+    assert.equal(title(response.body), 'This link has expired');
+    assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'failed');
+  });
+});
+
+describe('brute force on the confirmation link', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('keys have 256 bits and are compared in constant time', async () => {
+    const secrets = await readFile(join(ROOT, 'lib', 'secrets.ts'), 'utf8');
+    const sameDigest = /export function sameDigest[\s\S]*?\n}/.exec(secrets)?.[0] ?? '';
+    assert.match(sameDigest, /timingSafeEqual\(/, 'sameDigest compares with crypto.timingSafeEqual');
+    assert.doesNotMatch(sameDigest, /\b(a === b|left === right|a == b)\b/, 'and never with === on the digests');
+    const routes = await readFile(join(ROOT, 'server', 'routes', 'public.ts'), 'utf8');
+    assert.match(routes, /sameDigest\(hashKey\(key\), keyHash\)/, '/confirm compares the hashed key with sameDigest');
+    assert.match(routes, /const KEY_PATTERN = \/\^\[A-Za-z0-9_-\]\{43\}\$\//, 'a key is exactly 43 base64url characters');
+  });
+
+  test('the 21st failed attempt from one address gets 429, even with the right key; another address still confirms', async () => {
+    const { id, link } = await mailedRequest(stack, 'brute@example.com');
+    const key = link.searchParams.get('key') ?? '';
+    assert.match(key, KEY);
+    // A person clicking their own link again and again never meets the limit.
+    for (let n = 0; n < 3; n++) assert.equal((await rawGet(stack.baseUrl, confirmPath(id, key), '127.0.0.3')).status, 200);
+
+    for (let n = 1; n <= 20; n++) {
+      const guess = Buffer.from(`guess-${n}`.padEnd(32, '.')).toString('base64url');
+      assert.equal((await rawGet(stack.baseUrl, confirmPath(id, guess))).status, 400, `attempt ${n}`);
+    }
+    const refused = await rawGet(stack.baseUrl, confirmPath(id, 'B'.repeat(43)));
+    assert.equal(refused.status, 429);
+    assert.equal(title(refused.body), 'Please try again later');
+    assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After is set');
+    assert.equal(refused.headers['cache-control'], 'no-store');
+    const rightButBlocked = await rawGet(stack.baseUrl, confirmPath(id, key));
+    assert.equal(rightButBlocked.status, 429, 'past the limit even the right key is refused: a guesser learns nothing');
+
+    const other = await rawGet(stack.baseUrl, confirmPath(id, key), '127.0.0.2');
+    assert.equal(other.status, 200, 'another address is not throttled');
+    assert.equal(title(other.body), 'This request is already confirmed');
+  });
+
+  test('the right key from a fresh address confirms a pending request while one address is throttled', async () => {
+    const { id, link } = await mailedRequest(stack, 'brute-2@example.com');
+    assert.equal((await rawGet(stack.baseUrl, confirmPath(id, 'C'.repeat(43)))).status, 429, '127.0.0.1 is still throttled');
+    assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'pending');
+    const confirmed = await rawGet(stack.baseUrl, `${link.pathname}${link.search}`, '127.0.0.4');
+    assert.equal(confirmed.status, 200);
+    assert.equal(title(confirmed.body), 'Thanks for confirming your export request');
+    await waitForStatus(stack, id, 'completed');
+  });
+});
