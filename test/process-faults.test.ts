@@ -51,16 +51,26 @@ after(async () => {
   await stack?.close();
 });
 
-test('kill -9 of the HTTP server mid-export: the request completes and its link works after the restart', async () => {
+test('kill -9 of the HTTP server mid-export and mid-erasure: both complete and the link works after the restart', async () => {
   const email = person('server.kill@example.com');
+  const erased = person('server.kill.erase@example.com');
+  const rows = join(stack.dir, 'rows.sqlite');
+  seedRows(rows, erased, ROWS);
   const id = await createConfirmed(email, 'export');
+  const eraseId = await createConfirmed(erased, 'erase');
   await untilPage(id, 5);
+  await until(() => countRows(rows, erased) < ROWS, 'the eraser never got going');
   await stack.server.kill();
+  assert.ok(countRows(rows, erased) > 0, 'killed in the middle of the erasure');
   assert.equal((await stack.api('GET', `/api/requests/${id}`)).status, 0, 'the server is gone');
   await stack.server.start();
   await stack.waitForStatus(id, 'completed');
   await checkZip(email);
   assert.equal(mailsTo(email, /Personal Data Export$/).length, 1);
+  const erasure = await stack.waitForStatus(eraseId, 'completed', 120_000);
+  assert.equal(countRows(rows, erased), 0);
+  assert.equal(erasure.erasure.totals.removed, ROWS, 'every row counted exactly once');
+  assert.equal(mailsTo(erased, /Erasure Request Fulfilled$/).length, 1);
 });
 
 test('kill -9 of Temporal mid-export and mid-erasure: both complete exactly once on the same SQLite file', async () => {
