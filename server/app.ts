@@ -8,14 +8,13 @@ import type { PayloadCodec } from '@temporalio/common';
 import { type Context, Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
 import { apiError } from './errors.ts';
-import { createRateLimiter, rateKeyForAddress, type RateLimiterOptions } from './public/rate-limit.ts';
+import { clientKey, createRateLimiter, type RateLimiterOptions } from './public/rate-limit.ts';
 import { createRequestActions, RequestStateError } from './request-actions.ts';
 import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -111,12 +110,3 @@ export function createApp(options: AppOptions): Hono {
   return app;
 }
 
-/** The client's address as a rate-limit key (from the socket; 'unknown' without Node bindings). */
-function clientKey(c: Context): string {
-  try {
-    const address = getConnInfo(c).remote.address;
-    return address ? rateKeyForAddress(address) : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}

@@ -4,6 +4,8 @@
  * processes each count on their own), which is enough to stop a script from
  * mailing people through the public form.
  */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
 
 export interface RateLimiterOptions {
   /** Hits allowed per key within the window. */
@@ -92,4 +94,18 @@ export function rateKeyForAddress(address: string): string {
   const zeros = tail === undefined ? [] : Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0');
   const groups = [...headGroups, ...zeros, ...tailGroups].slice(0, 4);
   return `${groups.map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
+}
+
+/**
+ * The client's address as a rate-limit key, from the socket only: behind a
+ * proxy every client shares the proxy's address (configure the proxy's own
+ * limits then); without Node bindings every client shares one key.
+ */
+export function clientKey(c: Context): string {
+  try {
+    const address = getConnInfo(c).remote.address;
+    return address ? rateKeyForAddress(address) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
@@ -42,7 +41,7 @@ import {
   UNAVAILABLE_TITLE,
   unavailable,
 } from '../pages.ts';
-import { createRateLimiter, rateKeyForAddress, type RateLimiterOptions } from '../public/rate-limit.ts';
+import { clientKey, createRateLimiter, type RateLimiterOptions } from '../public/rate-limit.ts';
 import { DuplicateRequestError, type RequestService } from '../requests.ts';
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -257,19 +256,6 @@ function privateLink(c: Context): void {
   c.header('X-Robots-Tag', 'noindex');
 }
 
-/**
- * The client's address, from the socket only: behind a proxy every client
- * shares the proxy's address (configure the proxy's own limits then). When
- * the server was started without Node bindings, every client shares one key.
- */
-function clientKey(c: Context): string {
-  try {
-    const address = getConnInfo(c).remote.address;
-    return address ? rateKeyForAddress(address) : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The limiter never holds an email address, only its hash. */
 function emailKey(email: string): string {
