@@ -1,0 +1,170 @@
+/**
+ * The real stack for a benchmark: an in-process Hono server and one or more
+ * worker processes on a fresh task queue, sharing the caller's Temporal dev
+ * server, SMTP sink and client. Plus reading a request's workflow history.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import type { MailCatcher } from '../dev/mail-catcher.ts';
+import { Secret } from '../lib/config.ts';
+import { ensureStorage, type StoragePaths, storagePaths } from '../lib/storage.ts';
+import { createApp } from '../server/app.ts';
+
+export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+/** What every stack of one bench invocation shares. */
+export interface Shared {
+  temporalAddress: string;
+  temporalPid: number;
+  mail: MailCatcher;
+  client: Client;
+  payloadKey: Buffer;
+}
+
+export interface Stack {
+  baseUrl: string;
+  paths: StoragePaths;
+  workers: ChildProcess[];
+  /** Admin API call; resolves with the status and the parsed JSON body. */
+  api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/** Writes a manifest with the demo comments exporter alone, reading `dbPath`. */
+export async function writeCommentsManifest(dir: string, dbPath: string): Promise<string> {
+  const manifest = join(dir, 'plugins.yaml');
+  await writeFile(
+    manifest,
+    `version: 1\nexporters:\n  - key: comments\n    name: Comments\n    module: ${join(root, 'plugins/demo/comments-exporter.ts')}\n    pageSize: 500\n    permissions: { read: [${JSON.stringify(dir)}] }\n    settings: { database: ${dbPath} }\n`,
+  );
+  return manifest;
+}
+
+export async function startStack(shared: Shared, options: { dir: string; manifest: string; workers: number }): Promise<Stack> {
+  const paths = storagePaths(join(options.dir, 'storage'));
+  await ensureStorage(paths);
+  const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
+  const secret = randomBytes(32).toString('hex');
+  const token = randomBytes(16).toString('hex');
+
+  let handler: (r: Request) => Response | Promise<Response> = () => new Response('', { status: 503 });
+  const server = serve({ fetch: (r) => handler(r), port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((r) => server.once('listening', () => r()));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const app = createApp({
+    client: shared.client,
+    adminToken: new Secret(token),
+    secret: new Secret(secret),
+    paths,
+    publicUrl: baseUrl,
+    siteName: 'Bench',
+    namespace: 'default',
+    temporalUiUrl: undefined,
+    taskQueue,
+    confirmTtlMs: 3_600_000,
+    retentionMs: 3_600_000,
+    heartbeatTimeoutMs: 30_000,
+  });
+  handler = (r) => app.fetch(r);
+
+  const heap = process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : [];
+  const workers = Array.from({ length: options.workers }, () =>
+    spawn(process.execPath, [...heap, '--import', 'tsx', join(root, 'worker/main.ts')], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH,
+        TEMPORAL_ADDRESS: shared.temporalAddress,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        SMTP_URL: shared.mail.smtpUrl,
+        PLUGINS_FILE: options.manifest,
+        STORAGE_DIR: paths.root,
+        APP_SECRET: secret,
+        PAYLOAD_KEYS: `bench:${shared.payloadKey.toString('base64')}`,
+        PUBLIC_URL: baseUrl,
+        LOG_LEVEL: 'WARN',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
+  );
+
+  let closed = false;
+  return {
+    baseUrl,
+    paths,
+    workers,
+    api: async (method, path, body) => {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const worker of workers) worker.kill('SIGTERM');
+      await Promise.all(workers.map((w) => (w.exitCode ?? w.signalCode) !== null ? undefined : new Promise((r) => w.once('exit', r))));
+      server.close();
+    },
+  };
+}
+
+/** Resident set (VmRSS) or its peak (VmHWM, which includes bundling at start) of a live process, from /proc. */
+export async function rssMb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+export interface RequestHistory {
+  runs: number;
+  /** Events of the longest run. */
+  maxEvents: number;
+  /** Activities started, by the identity of the worker that started them (`pid@host`). */
+  activitiesBy: Map<string, number>;
+}
+
+/**
+ * Reads every run of a request's workflow, from its first run along the
+ * continue-as-new chain (each run's last event names the next run).
+ */
+export async function requestHistory(client: Client, workflowId: string, firstRunId: string): Promise<RequestHistory> {
+  const result: RequestHistory = { runs: 0, maxEvents: 0, activitiesBy: new Map() };
+  for (let runId: string | null | undefined = firstRunId; runId; ) {
+    const events: temporal.api.history.v1.IHistoryEvent[] = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+    result.runs += 1;
+    result.maxEvents = Math.max(result.maxEvents, events.length);
+    for (const event of events) {
+      const identity = event.activityTaskStartedEventAttributes?.identity;
+      if (identity) result.activitiesBy.set(identity, (result.activitiesBy.get(identity) ?? 0) + 1);
+    }
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return result;
+}
+
+/** CPU seconds (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of the workers, the Temporal dev server and this process (HTTP server, client, SMTP sink). */
+export async function cpuSplit(shared: Shared, stack: Stack): Promise<{ workers: number; temporal: number; bench: number }> {
+  const workers = await Promise.all(stack.workers.map((w) => cpuSeconds(w.pid)));
+  return { workers: workers.reduce((a, b) => a + b, 0), temporal: await cpuSeconds(shared.temporalPid), bench: await cpuSeconds(process.pid) };
+}
+
+/** `after - before` of {@link cpuSplit}, as `worker / temporal / bench` seconds. */
+export function cpuCell(before: Awaited<ReturnType<typeof cpuSplit>>, after: Awaited<ReturnType<typeof cpuSplit>>): string {
+  return [after.workers - before.workers, after.temporal - before.temporal, after.bench - before.bench].map((s) => s.toFixed(1)).join(' / ');
+}
