@@ -73,14 +73,10 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
         page = batch.nextPage;
         batchesThisRun++;
         if (batch.done) break;
-        if (wf.workflowInfo().continueAsNewSuggested || batchesThisRun === input.batchesPerRun) {
-          await wf.condition(wf.allHandlersFinished);
-          const continueAsNew = wf.makeContinueAsNewFunc<typeof eraseRequest>({
-            memo: { record: memo },
-            typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
-          });
-          await continueAsNew({ ...input, resume: { memo, manifest, eraserIndex, page, outcomes } });
-        }
+        await lifecycle.continueAsNewIfDue<EraseRequestInput>(batchesThisRun, () => ({
+          ...input,
+          resume: { memo, manifest: manifest as ManifestSnapshot, eraserIndex, page, outcomes },
+        }));
       }
       outcome.finishedAt = new Date().toISOString();
     }

@@ -95,15 +95,10 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         page = batch.nextPage;
         batchesThisRun++;
         if (batch.done) break;
-        // A history stays small however many pages: a fresh run carries on where this one stopped.
-        if (wf.workflowInfo().continueAsNewSuggested || batchesThisRun === input.batchesPerRun) {
-          await wf.condition(wf.allHandlersFinished);
-          const continueAsNew = wf.makeContinueAsNewFunc<typeof exportRequest>({
-            memo: { record: memo },
-            typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
-          });
-          await continueAsNew({ ...input, resume: { memo, exporterIndex, page, items, manifest } });
-        }
+        await lifecycle.continueAsNewIfDue<ExportRequestInput>(batchesThisRun, () => ({
+          ...input,
+          resume: { memo, exporterIndex, page, items, manifest: manifest as ManifestSnapshot },
+        }));
       }
     }
 

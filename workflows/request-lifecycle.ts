@@ -27,7 +27,16 @@ export interface Lifecycle {
    *   or an admin marked it completed
    */
   confirmed(): Promise<boolean>;
+  /**
+   * Keeps a history small however many pages: when the server suggests it (or
+   * after `input.batchesPerRun` batches, for tests), waits for message handlers
+   * and continues as new with `next()` as the new run's input. Returns if not due.
+   */
+  continueAsNewIfDue<I>(batchesThisRun: number, next: () => I): Promise<void>;
 }
+
+/** Reasons the engine itself writes; anything else (a plugin's words) stays out of operator-visible details. */
+const SHOWN_REASONS = new Set(['expired', 'cancelled', 'marked completed by an admin']);
 
 /** Registers the confirmation handlers; call before the workflow's first await. */
 export function requestLifecycle(input: RequestInputBase, action: RequestAction, resumed: RequestMemo | undefined): Lifecycle {
@@ -47,7 +56,8 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
     wf.upsertMemo({ record: memo });
     wf.upsertSearchAttributes([{ key: DsrStatus, value: status }]);
     // What operators read in the Temporal UI: the request's state, never the person.
-    wf.setCurrentDetails(`**${action}** request \`${input.requestId}\`: **${status}**${memo.reason ? ` (${memo.reason})` : ''}`);
+    const shown = memo.reason && SHOWN_REASONS.has(memo.reason) ? ` (${memo.reason})` : '';
+    wf.setCurrentDetails(`**${action}** request \`${input.requestId}\`: **${status}**${shown}`);
   };
   const confirm = (by: 'person' | 'admin'): void => {
     memo.confirmedAt = new Date().toISOString();
@@ -73,6 +83,15 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
   return {
     memo,
     publish,
+    async continueAsNewIfDue<I>(batchesThisRun: number, next: () => I) {
+      if (!wf.workflowInfo().continueAsNewSuggested && batchesThisRun !== input.batchesPerRun) return;
+      await wf.condition(wf.allHandlersFinished);
+      const continueAsNew = wf.makeContinueAsNewFunc<(input: I) => Promise<RequestMemo>>({
+        memo: { record: memo },
+        typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
+      });
+      await continueAsNew(next());
+    },
     async confirmed() {
       if (resumed) {
         publish(memo.status); // continue-as-new starts with a fresh memo
