@@ -9,6 +9,7 @@ import { PluginContractError } from '../lib/errors.ts';
 import type { EraserSnapshot } from '../manifest/snapshot.ts';
 import { callPage, loadPlugin } from './plugin-call.ts';
 import { validateErasePage } from './plugin-response.ts';
+import type { EraseCounts } from '../workflows/definitions.ts';
 
 export interface EraseBatchInput {
   requestId: string;
@@ -21,18 +22,12 @@ export interface EraseBatchInput {
   dryRun: boolean;
 }
 
-export interface EraseBatchResult {
+export interface EraseBatchResult extends EraseCounts {
   nextPage: number;
   done: boolean;
-  pages: number;
-  itemsRemoved: boolean;
-  itemsRetained: boolean;
-  removed: number;
-  retained: number;
-  messages: string[];
 }
 
-type Cursor = Omit<EraseBatchResult, 'done' | 'nextPage'> & { page: number };
+type Cursor = EraseCounts & { page: number };
 
 export function createEraseActivities() {
   return {

@@ -78,10 +78,8 @@ export interface EraseResumeState {
   outcomes: EraserOutcome[];
 }
 
-/** What one eraser did (or, in a dry run, would do). */
-export interface EraserOutcome {
-  key: string;
-  name: string;
+/** What pages of an eraser added up to: one batch's, or a whole eraser's. */
+export interface EraseCounts {
   pages: number;
   itemsRemoved: boolean;
   itemsRetained: boolean;
@@ -90,6 +88,12 @@ export interface EraserOutcome {
   retained: number;
   /** Its messages in order, e.g. what was kept and why. */
   messages: string[];
+}
+
+/** What one eraser did (or, in a dry run, would do). */
+export interface EraserOutcome extends EraseCounts {
+  key: string;
+  name: string;
   /** Messages beyond the first few hundred, counted rather than kept. */
   messagesOmitted?: number;
   startedAt: string;

@@ -9,10 +9,10 @@
  * plan mode what they would do, and changes nothing.
  */
 import * as wf from '@temporalio/workflow';
-import type { EraseBatchResult } from '../activities/erase-batch.ts';
 import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, local, mail, pluginActivities } from './activity-proxies.ts';
 import {
+  type EraseCounts,
   type EraseRequestInput,
   type EraserOutcome,
   type ErasureReport,
@@ -134,9 +134,7 @@ function keepMessages(outcome: EraserOutcome, messages: string[]): void {
   }
 }
 
-type BatchCounts = Omit<EraseBatchResult, 'nextPage' | 'done'>;
-
-function addBatch(outcome: EraserOutcome, batch: BatchCounts): void {
+function addBatch(outcome: EraserOutcome, batch: EraseCounts): void {
   outcome.pages += batch.pages;
   outcome.itemsRemoved ||= batch.itemsRemoved;
   outcome.itemsRetained ||= batch.itemsRetained;
@@ -146,8 +144,8 @@ function addBatch(outcome: EraserOutcome, batch: BatchCounts): void {
 }
 
 /** The counts a failed erase batch attached to its failure: the pages it did before failing. */
-function partialBatch(error: unknown): BatchCounts | undefined {
+function partialBatch(error: unknown): EraseCounts | undefined {
   if (!(error instanceof wf.ActivityFailure) || !(error.cause instanceof wf.ApplicationFailure)) return undefined;
   const [details] = error.cause.details ?? [];
-  return details && typeof details === 'object' && 'removed' in details ? (details as BatchCounts) : undefined;
+  return details && typeof details === 'object' && 'removed' in details ? (details as EraseCounts) : undefined;
 }
