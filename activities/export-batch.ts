@@ -1,6 +1,6 @@
 /**
  * Runs one exporter page after page into the request's staging store, for
- * up to a time budget, heartbeating its cursor. A retry after a crash resumes
+ * up to a time budget, heartbeating its position. A retry after a crash resumes
  * at the last heartbeated page; pages are written idempotently (a page
  * written twice replaces itself), so every item lands exactly once.
  */
@@ -29,7 +29,7 @@ export interface ExportBatchResult {
   pages: number;
 }
 
-interface Cursor {
+interface Position {
   page: number;
   items: number;
   pages: number;
@@ -39,33 +39,37 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
   return {
     async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
       const { exporter } = input;
-      const resumed = activityInfo().heartbeatDetails as Cursor | undefined;
-      const cursor: Cursor = resumed && resumed.page >= input.page ? resumed : { page: input.page, items: 0, pages: 0 };
+      const resumed = activityInfo().heartbeatDetails as Position | undefined;
+      const position: Position = resumed && resumed.page >= input.page ? resumed : { page: input.page, items: 0, pages: 0 };
       const exporterFn = await loadPlugin(exporter, 'exporter');
       const store = openStaging(paths.staging(input.requestId));
       const started = Date.now();
       try {
+        // The previous page's next_cursor comes from staging, so a new batch or a resumed one has it too.
+        let pageCursor = position.page > 1 ? store.cursorAfter(exporter.index, position.page - 1) : undefined;
         for (;;) {
-          heartbeat(cursor);
+          heartbeat(position);
           const answer = await callPage(exporterFn, {
             plugin: exporter,
             kind: 'exporter',
             requestId: input.requestId,
             email: input.email,
             manifestDir: input.manifestDir,
-            page: cursor.page,
+            page: position.page,
+            cursor: pageCursor,
             dryRun: false,
             cancellation: Context.current().cancellationSignal,
-            heartbeat: () => heartbeat(cursor),
+            heartbeat: () => heartbeat(position),
           });
-          const page = validateExportPage(answer, exporter, cursor.page);
-          store.writePage(exporter.index, cursor.page, page.data);
-          cursor.items += page.data.length;
-          cursor.pages += 1;
-          cursor.page += 1;
-          heartbeat(cursor);
+          const page = validateExportPage(answer, exporter, position.page);
+          store.writePage(exporter.index, position.page, page.data, page.next_cursor);
+          pageCursor = page.next_cursor;
+          position.items += page.data.length;
+          position.pages += 1;
+          position.page += 1;
+          heartbeat(position);
           if (page.done || Date.now() - started >= input.budgetMs) {
-            return { nextPage: cursor.page, done: page.done, items: cursor.items, pages: cursor.pages };
+            return { nextPage: position.page, done: page.done, items: position.items, pages: position.pages };
           }
         }
       } finally {

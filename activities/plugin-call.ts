@@ -24,6 +24,8 @@ export interface PageCall {
   email: string;
   manifestDir: string;
   page: number;
+  /** Exporters: the previous page's `next_cursor`, if it gave one. */
+  cursor?: string | undefined;
   dryRun: boolean;
 }
 
@@ -56,6 +58,7 @@ export async function callPage(fn: PluginFunction, call: PageCall): Promise<unkn
     settings: plugin.settings,
     pageSize: plugin.pageSize,
     manifestDir: call.manifestDir,
+    cursor: call.cursor,
     signal: controller.signal,
     dryRun: call.dryRun,
     ...pluginCapabilities(plugin, call.kind, call.manifestDir, controller.signal),

@@ -3,7 +3,7 @@
  * every item, and says which exporter, which page and what was wrong.
  */
 import { PluginContractError } from '../lib/errors.ts';
-import { type ErasePage, exportItemSchema, type ExportPage } from '../plugins/contract.ts';
+import { type ErasePage, exportItemSchema, type ExportPage, MAX_CURSOR_LENGTH } from '../plugins/contract.ts';
 
 /**
  * @throws {PluginContractError} naming the exporter, the page and the problem
@@ -30,7 +30,12 @@ export function validateExportPage(response: unknown, exporter: { key: string; n
       fail(`data[${index}]${path}: ${issue?.message ?? 'invalid item'}`);
     }
   }
-  return { data: items as ExportPage['data'], done: record.done as boolean };
+  const cursor = record.next_cursor;
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH)) {
+    fail(`expected "next_cursor" to be a string of at most ${MAX_CURSOR_LENGTH} characters, got ${typeof cursor === 'string' ? `${cursor.length} characters` : describe(cursor)}`);
+  }
+  const answer: ExportPage = { data: items as ExportPage['data'], done: record.done as boolean };
+  return cursor === undefined ? answer : { ...answer, next_cursor: cursor as string };
 }
 
 /**

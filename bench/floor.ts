@@ -43,17 +43,19 @@ export async function runFloor(manifestFile: string, email: string, dir: string)
   let stagingS = 0;
   let items = 0;
   let pages = 0;
+  let cursor: string | undefined;
   try {
     for (let page = 1; ; page++) {
       let t = performance.now();
       const answer = await callPage(fn, {
         plugin: exporter, kind: 'exporter', requestId: 'floor', email, manifestDir: manifest.dir,
-        page, dryRun: false, cancellation: never, heartbeat: () => {},
+        page, cursor, dryRun: false, cancellation: never, heartbeat: () => {},
       });
       const data = validateExportPage(answer, exporter, page);
       exporterS += secondsSince(t);
       t = performance.now();
-      store.writePage(exporter.index, page, data.data);
+      store.writePage(exporter.index, page, data.data, data.next_cursor);
+      cursor = data.next_cursor;
       stagingS += secondsSince(t);
       items += data.data.length;
       pages += 1;

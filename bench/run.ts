@@ -10,8 +10,13 @@
  * `npm run bench -- --concurrency 200 [--workers 2]`: throughput and latency
  * of many small exports at once instead (bench/concurrency.ts).
  *
- * Exits non-zero when a ZIP does not hold exactly the N comments or a
- * concurrent request failed. The worker runs as its own process so its
+ * `npm run bench -- --erase 1000,50000`: an erasure of one person's N comments
+ * instead, with the demo comments eraser alone, timed from the click to
+ * `completed`, then checked against the database (bench/erase.ts).
+ *
+ * Exits non-zero when a ZIP does not hold exactly the N comments, a
+ * concurrent request failed, or an erasure left a row with the email or
+ * reported other than N removed. The worker runs as its own process so its
  * RSS (VmRSS / VmHWM in /proc) is the worker's alone.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,14 +27,15 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
-import { EncryptionCodec } from '../lib/payload-codec.ts';
+import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
 import { openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { unzip } from '../test/helpers/unzip.ts';
 import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
+import { ERASE_HEADER, runErase } from './erase.ts';
 import { type FloorResult, runFloor } from './floor.ts';
-import { cpuCell, cpuSplit, requestHistory, rssMb, type Shared, startStack, writeCommentsManifest } from './stack.ts';
-import { printTable, secondsSince } from './table.ts';
+import { confirmAndFollow, requestHistory, type Shared, startStack, writeCommentsManifest } from './stack.ts';
+import { printTable } from './table.ts';
 
 const { values } = parseArgs({
   allowNegative: true,
@@ -37,10 +43,12 @@ const { values } = parseArgs({
     items: { type: 'string', default: '1000,10000,100000' },
     floor: { type: 'boolean', default: true },
     concurrency: { type: 'string' },
+    erase: { type: 'string' },
     workers: { type: 'string', default: '1' },
   },
 });
-const sizes = values.items.split(',').map((n) => Number(n.replace(/_/g, '')));
+const sizesOf = (list: string) => list.split(',').map((n) => Number(n.replace(/_/g, '')));
+const sizes = sizesOf(values.items);
 const PERSON = 'bench.person@example.com';
 
 const temporal = await startTemporalDevServer({
@@ -51,7 +59,7 @@ const temporal = await startTemporalDevServer({
 const mail = await startMailCatcher({ smtpPort: 0 });
 const connection = await Connection.connect({ address: temporal.address });
 const payloadKey = randomBytes(32);
-const client = new Client({ connection, dataConverter: { payloadCodecs: [new EncryptionCodec([{ id: 'bench', key: payloadKey }])] } });
+const client = new Client({ connection, dataConverter: dataConverter(new EncryptionCodec([{ id: 'bench', key: payloadKey }])) });
 const shared: Shared = { temporalAddress: temporal.address, temporalPid: temporal.pid, mail, client, payloadKey };
 let wrong = false;
 
@@ -62,6 +70,16 @@ try {
     for (const failure of result.failures.slice(0, 20)) console.error(`FAILED ${failure}`);
     wrong = result.failures.length > 0;
     console.log(`\nnode ${process.version}; latency = just before the POST (skipConfirmation) → download mail accepted by the SMTP sink;\nrequests/s = completed requests / (first POST → last mail); activities per worker from ActivityTaskStarted identities;\nCPU s = user+system CPU (/proc/PID/stat) from the first POST to the last mail; bench = this process: load generator, HTTP server, client, SMTP sink`);
+  } else if (values.erase) {
+    const rows: string[][] = [];
+    for (const size of sizesOf(values.erase)) {
+      const result = await runErase(shared, PERSON, size);
+      rows.push(result.row);
+      for (const problem of result.problems) console.error(`WRONG: ${problem}`);
+      wrong ||= result.problems.length > 0;
+    }
+    printTable(ERASE_HEADER, rows);
+    console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; wall = confirmation click → request completed (receipt written, mail sent);\nthe demo comments eraser alone, pages of 500, anonymising each comment (text kept);\nitems removed = erasure.totals.removed of GET /api/requests/:id (the receipt must say the same);\nrows left = rows of any table of the demo DB with the email in any column, counted after the worker stopped;\nRSS during erasure = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`);
   } else {
     const rows: string[][] = [];
     const floorRows: string[][] = [];
@@ -93,27 +111,9 @@ async function measure(size: number): Promise<{ row: string[]; floor: FloorResul
   db.close();
   const manifest = await writeCommentsManifest(dir, dbPath);
   const stack = await startStack(shared, { dir, manifest, workers: 1 });
-  const worker = stack.workers[0]!;
   try {
     const created = (await stack.api('POST', '/api/requests', { email: PERSON, action: 'export' })).body;
-    const confirmation = await mail.waitFor((m) => m.text.includes(created.id), 120_000);
-    const link = confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string;
-    const cpuBefore = await cpuSplit(shared, stack);
-    const started = performance.now();
-    await fetch(link);
-    let view: any;
-    let exportRss = 0;
-    for (;;) {
-      exportRss = Math.max(exportRss, await rssMb(worker, 'VmRSS'));
-      view = (await stack.api('GET', `/api/requests/${created.id}`)).body;
-      if (view.status === 'completed' || view.status === 'failed') break;
-      if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker died (${worker.exitCode ?? worker.signalCode}) during the export`);
-      if (performance.now() - started > 30 * 60_000) throw new Error('the export did not finish within 30 minutes');
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const seconds = secondsSince(started);
-    const cpu = cpuCell(cpuBefore, await cpuSplit(shared, stack));
-    const peakRss = await rssMb(worker, 'VmHWM');
+    const { view, seconds, rssDuringMb: exportRss, peakRssMb: peakRss, cpu } = await confirmAndFollow(shared, stack, created.id);
     if (view.status !== 'completed') throw new Error(`bench request failed: ${view.reason}`);
     await stack.close(); // the worker is idle now; stop it before the floor runs
     const history = await requestHistory(client, created.workflow.id, created.workflow.runId);

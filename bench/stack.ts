@@ -47,6 +47,16 @@ export async function writeCommentsManifest(dir: string, dbPath: string): Promis
   return manifest;
 }
 
+/** Writes a manifest with the demo comments eraser alone, changing `dbPath` (erasers need `write`). */
+export async function writeCommentsEraserManifest(dir: string, dbPath: string): Promise<string> {
+  const manifest = join(dir, 'plugins.yaml');
+  await writeFile(
+    manifest,
+    `version: 1\nexporters: []\nerasers:\n  - key: comments\n    name: Comments\n    module: ${join(root, 'plugins/demo/comments-eraser.ts')}\n    pageSize: 500\n    permissions: { write: [${JSON.stringify(dir)}] }\n    settings: { database: ${dbPath} }\n`,
+  );
+  return manifest;
+}
+
 export async function startStack(shared: Shared, options: { dir: string; manifest: string; workers: number }): Promise<Stack> {
   const paths = storagePaths(join(options.dir, 'storage'));
   await ensureStorage(paths);
@@ -115,6 +125,48 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
       server.close();
     },
   };
+}
+
+/** What {@link confirmAndFollow} saw of one request. */
+export interface Followed {
+  /** The request's final view (admin API). */
+  view: any;
+  /** Confirmation click → `completed` or `failed`. */
+  seconds: number;
+  /** Highest VmRSS of the (first) worker sampled meanwhile. */
+  rssDuringMb: number;
+  /** VmHWM of the worker at the end, which includes bundling at start. */
+  peakRssMb: number;
+  /** {@link cpuCell} over the same span. */
+  cpu: string;
+}
+
+/**
+ * Clicks the confirmation link mailed for request `id`, then polls the admin
+ * API every 25 ms until the request is `completed` or `failed`, sampling the
+ * worker's RSS.
+ * @throws {Error} when the worker dies or nothing ends within 30 minutes
+ */
+export async function confirmAndFollow(shared: Shared, stack: Stack, id: string): Promise<Followed> {
+  const worker = stack.workers[0]!;
+  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
+  const link = confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string;
+  const cpuBefore = await cpuSplit(shared, stack);
+  const started = performance.now();
+  await fetch(link);
+  let view: any;
+  let rssDuringMb = 0;
+  for (;;) {
+    rssDuringMb = Math.max(rssDuringMb, await rssMb(worker, 'VmRSS'));
+    view = (await stack.api('GET', `/api/requests/${id}`)).body;
+    if (view.status === 'completed' || view.status === 'failed') break;
+    if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker died (${worker.exitCode ?? worker.signalCode})`);
+    if (performance.now() - started > 30 * 60_000) throw new Error('the request did not finish within 30 minutes');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuCell(cpuBefore, await cpuSplit(shared, stack));
+  return { view, seconds, rssDuringMb, peakRssMb: await rssMb(worker, 'VmHWM'), cpu };
 }
 
 /** Resident set (VmRSS) or its peak (VmHWM, which includes bundling at start) of a live process, from /proc. */

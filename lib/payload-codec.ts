@@ -5,15 +5,39 @@
  * PAYLOAD_KEYS encrypts, every listed key decrypts, so a key is rotated by
  * putting a new one first and dropping the old one once no history needs it.
  * Search attributes are never encoded (they hold only hashes and statuses).
+ * Failure messages and stack traces are plain text unless the failure
+ * converter moves them into a payload: `dataConverter()` pairs the two, and
+ * every worker, bundle and client takes its converter from there.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import { fileURLToPath } from 'node:url';
+import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { ConfigError } from './errors.ts';
 
 const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
+
+/**
+ * The module whose `failureConverter` export encodes failure messages and
+ * stack traces (lib/failure-converter.ts). A path, because the SDK loads it by
+ * path: give it to `bundleWorkflowCode({ failureConverterPath })` too, or the
+ * workflow sandbox writes failures in clear text and cannot read encoded ones.
+ */
+export const FAILURE_CONVERTER_PATH = fileURLToPath(new URL('./failure-converter.ts', import.meta.url));
+
+/**
+ * The data converter of every worker and client of this engine: payloads
+ * encrypted by `codec`, failure messages and stack traces moved into an
+ * encrypted payload. A client without it reads failures as "Encoded failure".
+ * @param codec usually an {@link EncryptionCodec}
+ * @returns options for `Worker.create({ dataConverter })` and `new Client({ dataConverter })`
+ * @example new Client({ connection, dataConverter: dataConverter(new EncryptionCodec(keys)) })
+ */
+export function dataConverter(codec: PayloadCodec): DataConverter {
+  return { payloadCodecs: [codec], failureConverterPath: FAILURE_CONVERTER_PATH };
+}
 
 export interface PayloadKey {
   id: string;

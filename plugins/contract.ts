@@ -23,10 +23,20 @@ export const exportItemSchema = z.object({
   data: z.array(exportPairSchema),
 });
 
+/** Longest `next_cursor` an exporter may answer; it is a position, not data. */
+export const MAX_CURSOR_LENGTH = 1024;
+
 /** What an exporter returns for one page. */
 export const exportPageSchema = z.object({
   data: z.array(exportItemSchema),
   done: z.boolean(),
+  /**
+   * Optional, beyond WordPress: where the next page starts (e.g. the last id
+   * of this page), handed back as `ctx.cursor` with the next page. It lets an
+   * exporter page by key (`WHERE id > ?`) instead of OFFSET, whose cost grows
+   * with every page. Stored with the page, so a resumed export gets it too.
+   */
+  next_cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
 });
 
 export type ExportPair = z.output<typeof exportPairSchema>;
@@ -43,6 +53,12 @@ export interface PluginContext {
   readonly pageSize: number | undefined;
   /** Directory of plugins.yaml, to resolve relative paths in settings. */
   readonly manifestDir: string;
+  /**
+   * Exporters: the `next_cursor` the previous page answered; `undefined` on page 1,
+   * when that page answered none, and always for erasers. The page number still
+   * counts up, so an exporter that ignores cursors works unchanged.
+   */
+  readonly cursor: string | undefined;
   /** Aborted when the request is cancelled or the page times out. */
   readonly signal: AbortSignal;
   /**

@@ -28,9 +28,12 @@ export interface StagingStore {
    * Stores one exporter page, replacing whatever that page held before.
    * @param exporterIndex 0-based exporter position; -1 is the built-in About group
    * @param page the exporter's page number
+   * @param cursor the page's `next_cursor`, kept for the call of the page after it
    * @throws {RangeError} when `exporterIndex` or `page` is not an integer in range
    */
-  writePage(exporterIndex: number, page: number, items: readonly ExportItem[]): void;
+  writePage(exporterIndex: number, page: number, items: readonly ExportItem[], cursor?: string): void;
+  /** @returns the `next_cursor` stored with that page; `undefined` when it gave none or is not staged */
+  cursorAfter(exporterIndex: number, page: number): string | undefined;
   /** @returns how many distinct pages (empty ones included) the exporter has written */
   pageCount(exporterIndex: number): number;
   /** @returns how many items are staged, before merging repeated `item_id`s */
@@ -46,6 +49,7 @@ CREATE TABLE IF NOT EXISTS page (
   exporter INTEGER NOT NULL,
   page INTEGER NOT NULL,
   items INTEGER NOT NULL,
+  cursor TEXT, -- the page's next_cursor, handed to the next page
   PRIMARY KEY (exporter, page)
 );
 CREATE TABLE IF NOT EXISTS item (
@@ -81,6 +85,9 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
+    // Staging files written before cursors existed (a request in flight across an upgrade).
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(page)').all();
+    if (!columns.some((column) => column.name === 'cursor')) db.exec('ALTER TABLE page ADD COLUMN cursor TEXT');
   } catch (error) {
     db.close();
     throw error;
@@ -90,30 +97,32 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
   const insertItem = db.prepare(
     'INSERT INTO item (exporter, page, pos, group_id, group_label, group_description, item_id, pairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  const recordPage = db.prepare('INSERT OR REPLACE INTO page (exporter, page, items) VALUES (?, ?, ?)');
+  const recordPage = db.prepare('INSERT OR REPLACE INTO page (exporter, page, items, cursor) VALUES (?, ?, ?, ?)');
+  const readCursor = db.prepare<[number, number], string | null>('SELECT cursor FROM page WHERE exporter = ? AND page = ?').pluck();
   const countPages = db.prepare<[number], number>('SELECT COUNT(*) FROM page WHERE exporter = ?').pluck();
   const countItems = db.prepare<[], number>('SELECT COUNT(*) FROM item').pluck();
 
-  const replacePage = db.transaction((exporter: number, page: number, items: readonly ExportItem[]) => {
+  const replacePage = db.transaction((exporter: number, page: number, items: readonly ExportItem[], cursor: string | null) => {
     deletePage.run(exporter, page);
     items.forEach((item, pos) => {
       // Copy only name/value so that stray properties never reach export.json.
       const pairs = JSON.stringify(item.data.map(({ name, value }) => ({ name, value })));
       insertItem.run(exporter, page, pos, item.group_id, item.group_label, item.group_description ?? '', item.item_id, pairs);
     });
-    recordPage.run(exporter, page, items.length);
+    recordPage.run(exporter, page, items.length, cursor);
   });
 
   return {
-    writePage(exporterIndex, page, items) {
+    writePage(exporterIndex, page, items, cursor) {
       if (!Number.isSafeInteger(exporterIndex) || exporterIndex < -1) {
         throw new RangeError(`Cannot write staging page: exporterIndex must be an integer >= -1, got '${exporterIndex}'`);
       }
       if (!Number.isSafeInteger(page) || page < 0) {
         throw new RangeError(`Cannot write staging page: page must be an integer >= 0, got '${page}'`);
       }
-      replacePage(exporterIndex, page, items);
+      replacePage(exporterIndex, page, items, cursor ?? null);
     },
+    cursorAfter: (exporterIndex, page) => readCursor.get(exporterIndex, page) ?? undefined,
     pageCount: (exporterIndex) => countPages.get(exporterIndex) ?? 0,
     itemCount: () => countItems.get() ?? 0,
     merge: () => mergeStaged(db),

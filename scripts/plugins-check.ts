@@ -120,6 +120,7 @@ async function drain(
   base: Base,
   take: (answer: unknown, page: number) => Promise<boolean>,
 ): Promise<Omit<Row, 'items' | 'removed' | 'retained'>> {
+  let cursor: string | undefined; // an exporter's next_cursor, handed to its next page as the engine does
   const row = { kind, key: plugin.key, name: plugin.name, pages: 0, slowestMs: 0, totalMs: 0, status: 'ok' };
   const started = performance.now();
   try {
@@ -130,7 +131,7 @@ async function drain(
       let answer: unknown;
       try {
         answer = await callPage(fn, {
-          plugin, kind, page, email: base.email, requestId: base.requestId, manifestDir: base.manifestDir,
+          plugin, kind, page, cursor, email: base.email, requestId: base.requestId, manifestDir: base.manifestDir,
           dryRun: kind === 'eraser', cancellation: NEVER_ABORTED, heartbeat: () => {},
         });
       } finally {
@@ -138,6 +139,8 @@ async function drain(
       }
       row.pages = page;
       if (await take(answer, page)) break;
+      const next = (answer as { next_cursor?: unknown }).next_cursor; // take() has validated the answer
+      cursor = kind === 'exporter' && typeof next === 'string' ? next : undefined;
     }
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));

@@ -5,7 +5,7 @@
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
 import { loadConfig, required } from '../lib/config.ts';
-import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
+import { dataConverter, EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
 import { createApp } from './app.ts';
@@ -19,7 +19,7 @@ if (warning) console.warn(`server: ${warning}`);
 const payloadCodec = new EncryptionCodec(
   parsePayloadKeys(required(config.payloadKeys, 'PAYLOAD_KEYS', 'decrypts workflow histories; the worker must have the same keys').reveal()),
 );
-const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
+const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(payloadCodec) });
 
 const app = createApp({
   client,

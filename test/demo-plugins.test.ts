@@ -26,12 +26,17 @@ function context(overrides: Partial<PluginContext> = {}): PluginContext {
   return { ...ctx, ...overrides };
 }
 
-/** Calls `exporter` for pages 1, 2, … until done, validating every page. */
-async function exportAll(exporter: Exporter, email: string, c: PluginContext = ctx): Promise<{ items: ExportItem[]; pages: number }> {
+/**
+ * Calls `exporter` for pages 1, 2, … until done, validating every page and
+ * handing each the previous page's `next_cursor` as the engine does (unless `cursors` is false).
+ */
+async function exportAll(exporter: Exporter, email: string, c: PluginContext = ctx, cursors = true): Promise<{ items: ExportItem[]; pages: number }> {
   const items: ExportItem[] = [];
+  let cursor: string | undefined;
   for (let page = 1; page <= 1000; page++) {
-    const result = exportPageSchema.parse(await exporter(email, page, c));
+    const result = exportPageSchema.parse(await exporter(email, page, { ...c, cursor: cursors ? cursor : undefined }));
     items.push(...result.data);
+    cursor = result.next_cursor;
     if (result.done) return { items, pages: page };
   }
   throw new Error('exporter never answered done');
@@ -141,6 +146,30 @@ describe('comments exporter', () => {
     const ids = paged.items.map((i) => i.item_id);
     assert.equal(new Set(ids).size, ids.length);
     assert.deepEqual(ids, all.items.map((i) => i.item_id));
+  });
+
+  test('pages by cursor (id > last id) and by page number alike, with other people\'s comments in between', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'demo-keyset-'));
+    try {
+      const big = openDemoDb(join(dir2, 'keyset.db'));
+      for (let round = 0; round < 4; round++) {
+        seedManyComments(big, 'keyset@example.com', 7);
+        seedManyComments(big, 'someone.else@example.com', 3); // interleaved ids
+      }
+      big.close();
+      const c = testContext({ manifestDir: dir2, settings: { database: 'keyset.db' }, pageSize: 5 });
+      const byCursor = await exportAll(commentsExporter, 'keyset@example.com', c);
+      const byOffset = await exportAll(commentsExporter, 'keyset@example.com', c, false);
+      assert.equal(byCursor.items.length, 28);
+      assert.equal(byCursor.pages, 6);
+      assert.deepEqual(byCursor.items, byOffset.items);
+      const second = await commentsExporter('keyset@example.com', 2, c);
+      assert.equal(second.next_cursor, byCursor.items[9]?.item_id.replace('comment-', ''), 'next_cursor is the last id of the page');
+      await assert.rejects(commentsExporter('keyset@example.com', 2, { ...c, cursor: 'not-an-id' }), /cursor must be a comment id, got 'not-an-id'/);
+    } finally {
+      closeDemoConnections();
+      rmSync(dir2, { recursive: true, force: true });
+    }
   });
 
   test('a full last page is done without a trailing empty page', async () => {

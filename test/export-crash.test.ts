@@ -1,7 +1,7 @@
 /**
  * A worker process killed with SIGKILL in the middle of an export: another
- * worker takes over from the heartbeated page and every item ends up in the
- * ZIP exactly once.
+ * worker takes over from the heartbeated page, with that page's cursor, and
+ * every item ends up in the ZIP exactly once.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -24,7 +24,7 @@ exporters:
     name: Slow numbers
     module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
     pageSize: ${PAGE_SIZE}
-    settings: { total: ${TOTAL}, delayMs: 60, log: '{db}.pages' }
+    settings: { total: ${TOTAL}, delayMs: 60, log: '{db}.pages', cursors: true }
 `,
   });
 });

@@ -1,6 +1,7 @@
 /**
  * A history stays bounded however many pages an exporter has: the workflow
- * continues as new and the request carries on, same id, every item once.
+ * continues as new and the request carries on, same id, every item once;
+ * each page gets the previous page's next_cursor across batches and runs.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ exporters:
     name: Many pages
     module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
     pageSize: 5
-    settings: { total: 60 }
+    settings: { total: 60, cursors: true }
 `,
   });
 });
@@ -44,4 +45,10 @@ test('an exporter with many pages continues as new and still delivers every item
   const items = JSON.parse(zip.get('export.json') as string)['Personal Data Export for pages@example.com'].numbers.items;
   assert.deepEqual(Object.keys(items), Array.from({ length: 60 }, (_, n) => `n-${n}`));
   assert.equal(done.items, 61);
+});
+
+test('the worker runs workflows in its main thread and keeps the 5 s limit on one activation', () => {
+  // Without the explicit limit, the SDK's debugMode (which puts workflows on the main thread) would lift it.
+  assert.equal(stack.worker?.options.debugMode, true);
+  assert.equal(stack.worker?.options.isolateExecutionTimeoutMs, 5000);
 });

@@ -99,6 +99,7 @@ exporters:
     'item-without-group': /data\[0\]\.group_id/,
     'item-without-id': /data\[0\]\.item_id/,
     'bad-pair': /data\[0\]\.data\[0\]\.value/,
+    'bad-cursor': /expected "next_cursor" to be a string of at most 1024 characters, got number/,
   };
 
   test('each kind fails the request naming the exporter, the page and the problem, without retrying', async () => {

@@ -91,6 +91,23 @@ test('writePage() survives reopening the file', () => {
   second.close();
 });
 
+test('writePage() keeps each page\'s next_cursor for the page after it, per exporter, across reopening', () => {
+  const path = join(dir, 'cursor.sqlite');
+  const first = openStaging(path);
+  first.writePage(0, 1, [item('g', 'a', [])], 'after-a');
+  first.writePage(1, 1, [item('g', 'b', [])], 'other-exporter');
+  first.writePage(0, 2, [item('g', 'c', [])]);
+  first.close();
+  const second = openStaging(path, { fileMustExist: true });
+  assert.equal(second.cursorAfter(0, 1), 'after-a');
+  assert.equal(second.cursorAfter(1, 1), 'other-exporter');
+  assert.equal(second.cursorAfter(0, 2), undefined, 'a page without next_cursor');
+  assert.equal(second.cursorAfter(0, 3), undefined, 'a page not staged');
+  second.writePage(0, 1, [item('g', 'a', [])], 'rewritten');
+  assert.equal(second.cursorAfter(0, 1), 'rewritten', 'rewriting a page replaces its cursor');
+  second.close();
+});
+
 test('writePage() rejects an invalid exporterIndex or page', () => {
   const store = freshStore();
   assert.throws(() => store.writePage(-2, 1, []), RangeError);

@@ -2,16 +2,18 @@
  * Bundles the workflow code (webpack, via the SDK) into a file. The worker
  * runs this as a short-lived child process so that webpack's memory never
  * becomes part of the long-running worker's: run it directly to prebuild a
- * bundle for production (`node --import tsx worker/bundle.ts out.js`).
+ * bundle for production (`node --import tsx worker/bundle.ts out.js`). The
+ * bundle carries the failure converter (lib/failure-converter.ts), so a
+ * prebuilt bundle must be rebuilt when that changes.
  */
 import { writeFile } from 'node:fs/promises';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './create-worker.ts';
+import { WORKFLOW_BUNDLE_OPTIONS } from './create-worker.ts';
 
 const [out] = process.argv.slice(2);
 if (!out) {
   console.error('usage: node --import tsx worker/bundle.ts <output.js>');
   process.exit(2);
 }
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
+const { code } = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: undefined as never });
 await writeFile(out, code);

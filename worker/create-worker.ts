@@ -10,19 +10,36 @@ import { fileURLToPath } from 'node:url';
 import type { PayloadCodec } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { createActivities } from '../activities/index.ts';
+import { dataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-codec.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * What `bundleWorkflowCode` needs to bundle the workflows as the worker runs them: the
+ * sandbox gets the same failure converter as the worker, so workflow failures are encoded too.
+ */
+export const WORKFLOW_BUNDLE_OPTIONS = { workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH };
 
 export interface RequestWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   activities: ReturnType<typeof createActivities>;
-  /** A bundle made once by `bundleWorkflowCode`, so tests don't re-bundle per worker. */
+  /**
+   * A bundle made once by `bundleWorkflowCode`, so tests don't re-bundle per worker. It must be
+   * bundled with {@link WORKFLOW_BUNDLE_OPTIONS}, as worker/bundle.ts does.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Encrypts what Temporal stores (lib/payload-codec.ts); the server's client must use the same keys. */
   payloadCodec: PayloadCodec;
 }
+
+/**
+ * Read by `Worker.create` (it spreads the options it is given over its defaults) though the
+ * SDK's type leaves it out ("not exposed at the moment"); `worker.options.isolateExecutionTimeoutMs`
+ * shows it took effect.
+ */
+const ACTIVATION_LIMIT = { isolateExecutionTimeout: '5s' } as Pick<WorkerOptions, never>;
 
 export function createRequestWorker(options: RequestWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -30,8 +47,17 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: options.activities,
-    dataConverter: { payloadCodecs: [options.payloadCodec] },
+    // Also encodes failure messages and stack traces, so the codec encrypts them (lib/failure-converter.ts).
+    dataConverter: dataConverter(options.payloadCodec),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Workflow code runs in the main thread's V8 context instead of a worker thread's own
+    // isolate, which would load the SDK and its protobufs a second time (~60-90 MB resident).
+    // The SDK names this `debugMode`; it changes nothing else but that default, so the 5 s
+    // limit on one activation (a workflow stuck in a loop) is set back explicitly. Our
+    // workflows only orchestrate, and activities yield between pages, so sharing the
+    // event loop delays an activation by milliseconds at most.
+    debugMode: true,
+    ...ACTIVATION_LIMIT,
     // Long exports heartbeat often; a short throttle keeps the cursor fresh for a resume.
     maxHeartbeatThrottleInterval: '2s',
   });

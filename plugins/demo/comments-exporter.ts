@@ -5,6 +5,11 @@
  * with `Latitude`/`Longitude` when the comment has them. Pages of
  * `ctx.pageSize ?? 500` by ascending id; `done` once no rows follow the page.
  * `Comment URL` is the plain comment link (`<post>#comment-<id>`), not HTML.
+ *
+ * Each page answers `next_cursor` = its last comment id, and the next page reads
+ * `id > cursor` from the (author_email, id) index: every page costs the same,
+ * where OFFSET re-reads all earlier rows (page 2000 of 500 would skip a million).
+ * Without a cursor (a caller that pages by number alone) it falls back to OFFSET.
  */
 import type { ExportPage, PluginContext } from '../contract.ts';
 import { demoDbFor, nonEmptyPairs, pageWindow } from './db.ts';
@@ -25,11 +30,16 @@ export default async function commentsExporter(email: string, page: number, ctx:
   const { size, limit, offset } = pageWindow(page, ctx.pageSize ?? 500);
   const address = email.trim();
   if (address === '') return { data: [], done: true }; // anonymized comments have an empty email
-  const rows = demoDbFor(ctx, 'read')
-    .prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id LIMIT ? OFFSET ?')
-    .all(address, limit, offset);
+  const db = demoDbFor(ctx, 'read');
+  const after = ctx.cursor === undefined ? undefined : Number(ctx.cursor);
+  if (after !== undefined && !Number.isSafeInteger(after)) throw new RangeError(`Cannot read page ${page}: cursor must be a comment id, got '${ctx.cursor}'`);
+  const rows = after === undefined
+    ? db.prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id LIMIT ? OFFSET ?').all(address, limit, offset)
+    : db.prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? AND id > ? ORDER BY id LIMIT ?').all(address, after, limit);
+  const shown = rows.slice(0, size);
+  const last = shown.at(-1);
   return {
-    data: rows.slice(0, size).map((c) => ({
+    data: shown.map((c) => ({
       group_id: 'comments',
       group_label: 'Comments',
       group_description: 'User\u2019s comment data.',
@@ -48,5 +58,6 @@ export default async function commentsExporter(email: string, page: number, ctx:
       ]),
     })),
     done: rows.length <= size,
+    ...(last ? { next_cursor: String(last.id) } : {}),
   };
 }

@@ -14,8 +14,10 @@
  * ```
  *
  * `role` is `exporter` or `eraser`; erasers also get `"dryRun": true|false`;
- * `pageSize` is there only when the entry sets it. The endpoint answers 200
- * with the WordPress contract as JSON: `{ data, done }` for an exporter,
+ * `pageSize` is there only when the entry sets it, `cursor` only when the
+ * previous page answered a `next_cursor`. The endpoint answers 200
+ * with the WordPress contract as JSON: `{ data, done }` (and optionally
+ * `next_cursor`, see plugins/contract.ts) for an exporter,
  * `{ items_removed, items_retained, messages, done }` for an eraser (the
  * engine checks it). 5xx, 429 and network errors are retried with the entry's
  * `retry:`; any other 4xx, a redirect and invalid JSON fail the request
@@ -106,6 +108,7 @@ export function createHttpPlugin(plugin: ExporterSnapshot, source: Extract<Plugi
       email, page, requestId: ctx.requestId, role,
       ...(role === 'eraser' ? { dryRun: ctx.dryRun } : {}),
       ...(ctx.pageSize !== undefined ? { pageSize: ctx.pageSize } : {}),
+      ...(ctx.cursor !== undefined ? { cursor: ctx.cursor } : {}),
     });
     const headers: Record<string, string> = { 'User-Agent': 'dsr-engine', ...source.headers, 'Content-Type': 'application/json' };
     if (source.secret !== undefined) {

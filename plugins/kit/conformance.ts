@@ -18,7 +18,7 @@ import { beforeEach, describe, test } from 'node:test';
 import { validateErasePage, validateExportPage } from '../../activities/plugin-response.ts';
 import { resolve } from 'node:path';
 import type { Permissions } from '../../manifest/snapshot.ts';
-import type { ErasePage, ExportItem, PluginContext } from '../contract.ts';
+import type { ErasePage, ExportItem, ExportPage, PluginContext } from '../contract.ts';
 import { pluginCapabilities } from '../permissions.ts';
 
 /** Any exporter or eraser, including plain JavaScript ones whose answers may be malformed. */
@@ -81,7 +81,7 @@ export function testExporter(options: ExporterSuiteOptions): void {
   const { exporter, email, unknownEmail = 'nobody@example.invalid', maxPages = 1000 } = options;
   const ctx = _contextMaker(options, 'exporter');
   const who = { key: options.name, name: options.name };
-  const run = (address: string) => _drain(maxPages, async (page) => validateExportPage(await exporter(address, page, ctx()), who, page));
+  const run = (address: string) => _drainExporter(maxPages, (page, cursor) => exporter(address, page, { ...ctx(), cursor }), who);
   describe(options.name, () => {
     test(`exportPage() answers well formed pages and is done within ${maxPages} pages`, async () => {
       const pages = await run(email);
@@ -90,7 +90,8 @@ export function testExporter(options: ExporterSuiteOptions): void {
     test('exportPage() answers the same page twice the same', async () => {
       const pages = await run(email);
       for (const [index, first] of pages.entries()) {
-        assert.deepEqual(validateExportPage(await exporter(email, index + 1, ctx()), who, index + 1), first, `page ${index + 1}`);
+        const cursor = pages[index - 1]?.next_cursor;
+        assert.deepEqual(validateExportPage(await exporter(email, index + 1, { ...ctx(), cursor }), who, index + 1), first, `page ${index + 1}`);
       }
     });
     test('exportPage() never repeats an item id within a group', async () => {
@@ -146,7 +147,7 @@ export function testEraser(options: EraserSuiteOptions): void {
     });
     test('erasePage() in a dry run changes nothing an export would see', { skip: !options.supportsDryRun && 'no dry run' }, async () => {
       const { exporter } = options;
-      const exported = () => exporter === undefined ? Promise.resolve([]) : _drain(maxPages, async (page) => validateExportPage(await exporter(email, page, ctx()), who, page));
+      const exported = () => exporter === undefined ? Promise.resolve([]) : _drainExporter(maxPages, (page, cursor) => exporter(email, page, { ...ctx(), cursor }), who);
       const before = await exported();
       const plan = await run('conformance-dry-run', true);
       if (reset) assert.ok(found(plan), `expected the plan to find something for "${email}"`);
@@ -170,11 +171,21 @@ function _contextMaker(options: SuiteOptions, role: 'exporter' | 'eraser'): (cal
     const declared = { net: [], env: [], read: [], write: [], ...options.permissions };
     const permissions = { ...declared, read: declared.read.map((p) => resolve(manifestDir, p)), write: declared.write.map((p) => resolve(manifestDir, p)) };
     const base: PluginContext = {
-      requestId, dryRun, settings: {}, pageSize: options.pageSize, manifestDir, signal,
+      requestId, dryRun, settings: {}, pageSize: options.pageSize, manifestDir, signal, cursor: undefined,
       ...pluginCapabilities({ key: options.name, permissions }, role, manifestDir, signal),
     };
     return { ...base, ...own, requestId, dryRun };
   };
+}
+
+/** As {@link _drain}, handing each page the previous page's `next_cursor` as the engine does. */
+async function _drainExporter(maxPages: number, call: (page: number, cursor: string | undefined) => unknown, who: { key: string; name: string }): Promise<ExportPage[]> {
+  let cursor: string | undefined;
+  return _drain(maxPages, async (page) => {
+    const answer = validateExportPage(await call(page, cursor), who, page);
+    cursor = answer.next_cursor;
+    return answer;
+  });
 }
 
 /** Calls pages 1, 2, … until one is `done`, failing after `maxPages`. */

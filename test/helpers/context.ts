@@ -15,6 +15,8 @@ export interface TestContextOptions {
   settings?: Record<string, unknown>;
   /** @default undefined */
   pageSize?: number | undefined;
+  /** The previous page's `next_cursor`. */
+  cursor?: string | undefined;
   /** @default 'req-test' */
   requestId?: string;
   /** @default false */
@@ -45,6 +47,7 @@ export function testContext(options: TestContextOptions): PluginContext {
     manifestDir,
     signal,
     dryRun: options.dryRun ?? false,
+    cursor: options.cursor,
     ...pluginCapabilities({ key, permissions }, role, manifestDir, signal),
   };
 }

@@ -30,7 +30,7 @@ import { Client, Connection } from '@temporalio/client';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../../dev/temporal-server.ts';
 import { freePort } from '../../dev/free-port.ts';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.ts';
-import { EncryptionCodec } from '../../lib/payload-codec.ts';
+import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
 import { ROOT } from './stack.ts';
@@ -172,7 +172,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
       const connection = await Connection.connect({ address: temporalAddress });
       connections.push(connection);
       const codec = new EncryptionCodec([{ id: 'proc', key: PAYLOAD_KEY }]);
-      return new Client({ connection, namespace: 'default', ...(raw ? {} : { dataConverter: { payloadCodecs: [codec] } }) });
+      return new Client({ connection, namespace: 'default', ...(raw ? {} : { dataConverter: dataConverter(codec) }) });
     },
     async api(method, path, body) {
       const response = await fetch(`${baseUrl}${path}`, {

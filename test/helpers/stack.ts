@@ -17,13 +17,13 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } fro
 import { createActivities } from '../../activities/index.ts';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../dev/mail-catcher.ts';
 import { Secret } from '../../lib/config.ts';
-import { EncryptionCodec } from '../../lib/payload-codec.ts';
+import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
 import { ensureSearchAttributes } from '../../lib/temporal.ts';
 import { openDemoDb, seedDemoData } from '../../plugins/demo/db.ts';
 import { createApp } from '../../server/app.ts';
-import { createRequestWorker, WORKFLOWS_PATH } from '../../worker/create-worker.ts';
+import { createRequestWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
 import { testEnv, uniqueTaskQueue } from './temporal.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -91,6 +91,8 @@ export interface Stack {
   /** The first link in a mail that starts with `prefix`. */
   linkIn(mail: CaughtMail, prefix: string): string;
   startWorker(): Promise<void>;
+  /** The in-process worker started by {@link startWorker}, while it runs. */
+  readonly worker: Worker | undefined;
   /** The worker as its own process (`worker/main.ts`), configured by environment as in production. */
   spawnWorker(): ChildProcess;
   stopWorker(): Promise<void>;
@@ -104,7 +106,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** Bundled once per test process: every worker of the file reuses it. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH });
+  bundle ??= bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS);
   return bundle;
 }
 
@@ -127,7 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // One key for every stack of the run: they share a namespace, and a list decodes them all.
   const payloadKey = TEST_PAYLOAD_KEY;
   const payloadCodec = new EncryptionCodec([{ id: 'test', key: payloadKey }]);
-  const client = new Client({ connection: env.client.connection, namespace: env.namespace, dataConverter: { payloadCodecs: [payloadCodec] } });
+  const client = new Client({ connection: env.client.connection, namespace: env.namespace, dataConverter: dataConverter(payloadCodec) });
 
   // Listen first: mailed links need the real port.
   // The Node bindings (`env`) carry the socket, from which the server reads the client's address.
@@ -161,6 +163,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let running: Promise<void> | undefined;
   let mailer: Mailer | undefined;
   const stack: Stack = {
+    get worker() {
+      return worker;
+    },
     baseUrl,
     adminToken,
     appSecret,

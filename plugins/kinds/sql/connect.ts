@@ -21,9 +21,8 @@ import type { PluginRole } from '../index.ts';
 import type { PluginContext } from '../../contract.ts';
 import { type SqlDatabase, type SqlTransaction, StatementError, type TransactionOptions } from './database.ts';
 import { classifySqlError } from './errors.ts';
-import { type MysqlTarget, openMysql } from './mysql.ts';
+import type { MysqlTarget } from './mysql.ts';
 import type { Dialect } from './params.ts';
-import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 
 export type SqlTarget = { where: string } & (
@@ -114,11 +113,11 @@ export function openDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: 
     }
     case 'postgres':
       id = target.url;
-      opener = () => openPostgres(target.url, plugin.timeoutMs);
+      opener = () => whenLoaded(import('./postgres.ts').then((driver) => driver.openPostgres(target.url, plugin.timeoutMs)));
       break;
     case 'mysql':
       id = target.url;
-      opener = () => openMysql(target.mysql, plugin.timeoutMs);
+      opener = () => whenLoaded(import('./mysql.ts').then((driver) => driver.openMysql(target.mysql, plugin.timeoutMs)));
       break;
   }
   const key = `${role}\0${plugin.key}\0${id}`;
@@ -133,6 +132,19 @@ export function openDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: 
     }
   }
   return database;
+}
+
+/**
+ * A database whose driver module is still loading. `pg` and `mysql2` are
+ * imported only by a worker whose manifest uses them: each costs ~15 MB of
+ * resident memory that a worker without such a plugin should not carry.
+ */
+function whenLoaded(loading: Promise<SqlDatabase>): SqlDatabase {
+  loading.catch(() => {}); // surfaced by the first transaction()
+  return {
+    transaction: async (options, work) => (await loading).transaction(options, work),
+    close: async () => (await loading.catch(() => undefined))?.close(),
+  };
 }
 
 /**
