@@ -20,7 +20,7 @@
  * RSS (VmRSS / VmHWM in /proc) is the worker's alone.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -30,7 +30,7 @@ import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.
 import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
 import { openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
-import { unzip } from '../test/helpers/unzip.ts';
+import { countExportItems } from './count-items.ts';
 import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
 import { ERASE_HEADER, runErase } from './erase.ts';
 import { type FloorResult, runFloor } from './floor.ts';
@@ -91,7 +91,7 @@ try {
         floorRows.push([String(size), String(floor.pages), f(floor.exporterS), f(floor.stagingS), f(floor.buildS), f(floor.totalS)]);
       }
     }
-    printTable(['items', 'stack s', 'items/s', 'floor s', 'stack/floor', 'worker RSS during export MB', 'worker peak RSS MB', 'ZIP MB', 'export.json MB', 'max history events (runs)', 'CPU s worker / temporal / bench'], rows);
+    printTable(['items', 'stack s', 'items/s', 'floor s', 'stack/floor', 'worker RSS during export MB', 'worker peak RSS MB', 'ZIP MB', 'export.json MB', 'HTML files', 'max history events (runs)', 'CPU s worker / temporal / bench'], rows);
     if (floorRows.length) printTable(['items', 'pages', 'floor: exporter s', 'floor: staging writes s', 'floor: merge+render+zip s', 'floor total s'], floorRows);
     console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; stack time = confirmation click → request completed (ZIP written);\nfloor = same exporter → staging → ZIP in-process, no Temporal (bench/floor.ts);\nRSS during export = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`);
   }
@@ -117,14 +117,14 @@ async function measure(size: number): Promise<{ row: string[]; floor: FloorResul
     if (view.status !== 'completed') throw new Error(`bench request failed: ${view.reason}`);
     await stack.close(); // the worker is idle now; stop it before the floor runs
     const history = await requestHistory(client, created.workflow.id, created.workflow.runId);
-    const zip = await readFile(stack.paths.exportFile((view.download.url as string).split('/').pop() as string));
-    const entries = await unzip(zip);
-    const json = entries.get('export.json') ?? '';
-    const comments = Object.keys(JSON.parse(json)[`Personal Data Export for ${PERSON}`]?.comments?.items ?? {}).length;
-    if (comments !== size) {
+    const zipPath = stack.paths.exportFile((view.download.url as string).split('/').pop() as string);
+    const zipBytes = (await stat(zipPath)).size;
+    const counted = await countExportItems(zipPath);
+    if (counted.keys !== size || counted.distinct !== size) {
       wrong = true;
-      console.error(`WRONG: ${size} comments seeded, ${comments} in the ZIP`);
+      console.error(`WRONG: ${size} comments seeded, ${counted.keys} items (${counted.distinct} distinct) in the ZIP's export.json`);
     }
+    const htmlPages = counted.entries.filter((name) => name.endsWith('.html')).length;
     const floor = values.floor ? await runFloor(manifest, PERSON, dir) : undefined;
     if (floor && (floor.items !== size || floor.zipItems !== size + 1)) {
       wrong = true;
@@ -140,8 +140,9 @@ async function measure(size: number): Promise<{ row: string[]; floor: FloorResul
         floor ? (seconds / floor.totalS).toFixed(1) : '-',
         exportRss.toFixed(0),
         peakRss.toFixed(0),
-        (zip.length / 1e6).toFixed(2),
-        (Buffer.byteLength(json) / 1e6).toFixed(1),
+        (zipBytes / 1e6).toFixed(2),
+        (counted.jsonBytes / 1e6).toFixed(1),
+        String(htmlPages),
         `${history.maxEvents} (${history.runs})`,
         cpu,
       ],

@@ -16,6 +16,7 @@ import type { MailCatcher } from '../dev/mail-catcher.ts';
 import { Secret } from '../lib/config.ts';
 import { ensureStorage, type StoragePaths, storagePaths } from '../lib/storage.ts';
 import { createApp } from '../server/app.ts';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/process-options.ts';
 
 export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -86,9 +87,10 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
 
   const heap = process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : [];
   const workers = Array.from({ length: options.workers }, () =>
-    spawn(process.execPath, [...heap, '--import', 'tsx', join(root, 'worker/main.ts')], {
+    spawn(process.execPath, [...WORKER_NODE_ARGS, ...heap, '--import', 'tsx', join(root, 'worker/main.ts')], {
       cwd: root,
       env: {
+        ...WORKER_ENV,
         PATH: process.env.PATH,
         TEMPORAL_ADDRESS: shared.temporalAddress,
         TEMPORAL_TASK_QUEUE: taskQueue,

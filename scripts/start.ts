@@ -18,6 +18,7 @@ import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { openDemoDb, seedDemoData, DEMO_PERSON } from '../plugins/demo/db.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/process-options.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const varDir = resolve(process.env.VAR_DIR ?? join(root, 'var'));
@@ -100,8 +101,8 @@ try {
   seedDemoData(db);
   db.close();
 
-  const run = (name: string, script: string) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { cwd: root, env, stdio: 'inherit' });
+  const run = (name: string, script: string, nodeArgs: readonly string[] = [], extraEnv: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, script)], { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
     child.once('exit', (code) => {
       if (!stopping) {
         console.error(`[start] the ${name} exited (code ${code}); stopping everything`);
@@ -110,7 +111,7 @@ try {
     });
     children.push(child);
   };
-  run('worker', 'worker/main.ts');
+  run('worker', 'worker/main.ts', WORKER_NODE_ARGS, WORKER_ENV);
   run('server', 'server/main.ts');
 
   await waitForHealth(`http://127.0.0.1:${port}/healthz`);

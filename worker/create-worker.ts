@@ -57,6 +57,10 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     // workflows only orchestrate, and activities yield between pages, so sharing the
     // event loop delays an activation by milliseconds at most.
     debugMode: true,
+    // The SDK sizes this cache from the heap limit: 10 workflows under the worker's 160 MB cap
+    // (worker/process-options.ts). Ours hold a few KB of state each, and one evicted from the
+    // cache replays its whole history on its next task, so keep many.
+    maxCachedWorkflows: 1000,
     ...ACTIVATION_LIMIT,
     // Long exports heartbeat often; a short throttle keeps the cursor fresh for a resume.
     maxHeartbeatThrottleInterval: '2s',

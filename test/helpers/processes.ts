@@ -34,6 +34,7 @@ import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
 import { ROOT } from './stack.ts';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/process-options.ts';
 
 export interface ProcessStackOptions {
   /** plugins.yaml text; `{dir}` is replaced by the stack's temporary directory. */
@@ -148,7 +149,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     LOG_LEVEL: options.logLevel ?? 'DEBUG',
   };
 
-  const worker = _managedNode('worker', join(ROOT, 'worker', 'main.ts'), env, logDir, async (log) => {
+  const worker = _managedNode('worker', join(ROOT, 'worker', 'main.ts'), { ...env, ...WORKER_ENV }, logDir, async (log) => {
     await _until(() => log().includes('worker: task queue'), 60_000, 'the worker did not start', log);
   });
   const server = _managedNode('server', join(ROOT, 'server', 'main.ts'), env, logDir, async (log) => {
@@ -259,7 +260,8 @@ function _managedNode(
     async start() {
       if (child) throw new Error(`${name} is running already`);
       const fd = openSync(logFile, 'a');
-      const started = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+      const nodeArgs = name === 'worker' ? WORKER_NODE_ARGS : [];
+      const started = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
       closeSync(fd);
       child = started;
       exited = new Promise((resolve) => started.once('exit', () => resolve()));

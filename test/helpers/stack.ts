@@ -24,6 +24,7 @@ import { ensureSearchAttributes } from '../../lib/temporal.ts';
 import { openDemoDb, seedDemoData } from '../../plugins/demo/db.ts';
 import { createApp } from '../../server/app.ts';
 import { createRequestWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/process-options.ts';
 import { testEnv, uniqueTaskQueue } from './temporal.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -214,9 +215,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       running = worker.run();
     },
     spawnWorker() {
-      return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
+      return spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
         cwd: ROOT,
         env: {
+          ...WORKER_ENV,
           PATH: process.env.PATH,
           TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
           TEMPORAL_NAMESPACE: env.namespace,
