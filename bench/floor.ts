@@ -5,14 +5,23 @@
  * (`loadPlugin`, `callPage`, `validateExportPage`), each page goes to
  * `openStaging(...).writePage`, then `buildExportZip` writes the ZIP. Each
  * stage is timed on its own.
+ *
+ * {@link runFloorProcess} runs it in a process of its own started like the
+ * worker (worker/process-options.ts: same heap cap), so the ratio stack/floor
+ * measures what Temporal costs, not a difference in V8 settings, and the
+ * floor's peak RSS can stand beside the worker's.
  */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { callPage, loadPlugin } from '../activities/plugin-call.ts';
 import { validateExportPage } from '../activities/plugin-response.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { closeDemoConnections } from '../plugins/demo/db.ts';
 import { buildExportZip } from '../report/build.ts';
 import { openStaging } from '../report/staging.ts';
+import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/process-options.ts';
 import { secondsSince } from './table.ts';
 
 export interface FloorResult {
@@ -28,6 +37,22 @@ export interface FloorResult {
   buildS: number;
   /** Wall time of the whole floor, loading the plugin included. */
   totalS: number;
+  /** Peak RSS (VmHWM) of the process that ran it, when run by {@link runFloorProcess}. */
+  peakRssMb?: number;
+}
+
+/** Runs {@link runFloor} in a child process started with the worker's Node flags and environment. */
+export async function runFloorProcess(manifestFile: string, email: string, dir: string): Promise<FloorResult> {
+  const script = fileURLToPath(import.meta.url);
+  const child = spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', script, manifestFile, email, dir], {
+    env: { ...process.env, ...WORKER_ENV },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`the floor process exited with ${code}`);
+  return JSON.parse(out) as FloorResult;
 }
 
 export async function runFloor(manifestFile: string, email: string, dir: string): Promise<FloorResult> {
@@ -71,4 +96,12 @@ export async function runFloor(manifestFile: string, email: string, dir: string)
   });
   const buildS = secondsSince(t);
   return { items, zipItems: zip.items, pages, exporterS, stagingS, buildS, totalS: secondsSince(started) };
+}
+
+// As a child of runFloorProcess: run, then print the result with this process's peak RSS.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [manifestFile, email, dir] = process.argv.slice(2) as [string, string, string];
+  const result = await runFloor(manifestFile, email, dir);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8'));
+  process.stdout.write(JSON.stringify({ ...result, peakRssMb: hwm ? Number(hwm[1]) / 1024 : undefined }));
 }

@@ -33,7 +33,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { countExportItems } from './count-items.ts';
 import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
 import { ERASE_HEADER, runErase } from './erase.ts';
-import { type FloorResult, runFloor } from './floor.ts';
+import { type FloorResult, runFloorProcess } from './floor.ts';
 import { confirmAndFollow, requestHistory, type Shared, startStack, writeCommentsManifest } from './stack.ts';
 import { printTable } from './table.ts';
 
@@ -88,12 +88,12 @@ try {
       rows.push(row);
       if (floor) {
         const f = (s: number) => s.toFixed(2);
-        floorRows.push([String(size), String(floor.pages), f(floor.exporterS), f(floor.stagingS), f(floor.buildS), f(floor.totalS)]);
+        floorRows.push([String(size), String(floor.pages), f(floor.exporterS), f(floor.stagingS), f(floor.buildS), f(floor.totalS), floor.peakRssMb?.toFixed(0) ?? '-']);
       }
     }
     printTable(['items', 'stack s', 'items/s', 'floor s', 'stack/floor', 'worker RSS during export MB', 'worker peak RSS MB', 'ZIP MB', 'export.json MB', 'HTML files', 'max history events (runs)', 'CPU s worker / temporal / bench'], rows);
-    if (floorRows.length) printTable(['items', 'pages', 'floor: exporter s', 'floor: staging writes s', 'floor: merge+render+zip s', 'floor total s'], floorRows);
-    console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; stack time = confirmation click → request completed (ZIP written);\nfloor = same exporter → staging → ZIP in-process, no Temporal (bench/floor.ts);\nRSS during export = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`);
+    if (floorRows.length) printTable(['items', 'pages', 'floor: exporter s', 'floor: staging writes s', 'floor: merge+render+zip s', 'floor total s', 'floor peak RSS MB'], floorRows);
+    console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; stack time = confirmation click → request completed (ZIP written);\nfloor = same exporter → staging → ZIP in one process started like the worker (same heap cap), no Temporal (bench/floor.ts);\nRSS during export = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`);
   }
 } finally {
   await connection.close();
@@ -125,7 +125,7 @@ async function measure(size: number): Promise<{ row: string[]; floor: FloorResul
       console.error(`WRONG: ${size} comments seeded, ${counted.keys} items (${counted.distinct} distinct) in the ZIP's export.json`);
     }
     const htmlPages = counted.entries.filter((name) => name.endsWith('.html')).length;
-    const floor = values.floor ? await runFloor(manifest, PERSON, dir) : undefined;
+    const floor = values.floor ? await runFloorProcess(manifest, PERSON, dir) : undefined;
     if (floor && (floor.items !== size || floor.zipItems !== size + 1)) {
       wrong = true;
       console.error(`WRONG floor: ${size} comments seeded, ${floor.items} exported, ${floor.zipItems} items in its ZIP (About included)`);

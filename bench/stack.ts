@@ -91,6 +91,8 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
       cwd: root,
       env: {
         ...WORKER_ENV,
+        // `WORKFLOW_THREAD=own npm run bench …` compares the worker with workflows in a thread of their own.
+        ...(process.env.WORKFLOW_THREAD ? { WORKFLOW_THREAD: process.env.WORKFLOW_THREAD } : {}),
         PATH: process.env.PATH,
         TEMPORAL_ADDRESS: shared.temporalAddress,
         TEMPORAL_TASK_QUEUE: taskQueue,

@@ -11,17 +11,20 @@ test('loadConfig() fills defaults: 24 h keys, 3-day retention, port 3000', () =>
   assert.equal(config.port, 3000);
   assert.equal(config.publicUrl, 'http://localhost:3000');
   assert.equal(config.pluginsFile, 'plugins.yaml');
+  assert.equal(config.workflowThread, 'main');
+  assert.equal(loadConfig({ WORKFLOW_THREAD: 'own' }).workflowThread, 'own');
 });
 
 test('loadConfig() reports every invalid variable at once, with what would be valid', () => {
   assert.throws(
-    () => loadConfig({ PORT: 'abc', CONFIRM_TTL: 'soon', APP_SECRET: 'short', SMTP_URL: 'mail.example.com' }),
+    () => loadConfig({ PORT: 'abc', CONFIRM_TTL: 'soon', APP_SECRET: 'short', SMTP_URL: 'mail.example.com', WORKFLOW_THREAD: 'thread' }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.match(error.message, /PORT: /);
       assert.match(error.message, /CONFIRM_TTL: expected a duration such as "24h"/);
       assert.match(error.message, /APP_SECRET: must be at least 32 characters/);
       assert.match(error.message, /SMTP_URL: expected smtp:\/\//);
+      assert.match(error.message, /WORKFLOW_THREAD: .*"main".*"own"/);
       return true;
     },
   );

@@ -30,6 +30,8 @@ export interface RequestWorkerOptions {
    * bundled with {@link WORKFLOW_BUNDLE_OPTIONS}, as worker/bundle.ts does.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Where workflow code runs (`WORKFLOW_THREAD`, lib/config.ts). @default 'main' */
+  workflowThread?: 'main' | 'own';
   /** Encrypts what Temporal stores (lib/payload-codec.ts); the server's client must use the same keys. */
   payloadCodec: PayloadCodec;
 }
@@ -50,13 +52,13 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     // Also encodes failure messages and stack traces, so the codec encrypts them (lib/failure-converter.ts).
     dataConverter: dataConverter(options.payloadCodec),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    // Workflow code runs in the main thread's V8 context instead of a worker thread's own
-    // isolate, which would load the SDK and its protobufs a second time (~60-90 MB resident).
-    // The SDK names this `debugMode`; it changes nothing else but that default, so the 5 s
-    // limit on one activation (a workflow stuck in a loop) is set back explicitly. Our
-    // workflows only orchestrate, and activities yield between pages, so sharing the
-    // event loop delays an activation by milliseconds at most.
-    debugMode: true,
+    // `main`: workflow code runs in the main thread's V8 context instead of a worker thread's
+    // own isolate, which would load the SDK and its protobufs a second time (~30 MB resident
+    // at 50k items, bench/RESULTS.md). The SDK names this `debugMode`; it changes nothing else
+    // but that default, so the 5 s limit on one activation (a workflow stuck in a loop) is set
+    // back explicitly. Our workflows only orchestrate and activities yield between pages, so
+    // sharing the event loop costs latency only with hundreds of requests in flight.
+    debugMode: (options.workflowThread ?? 'main') === 'main',
     // The SDK sizes this cache from the heap limit: 10 workflows under the worker's 160 MB cap
     // (worker/process-options.ts). Ours hold a few KB of state each, and one evicted from the
     // cache replays its whole history on its next task, so keep many.

@@ -34,6 +34,7 @@ const worker = await createRequestWorker({
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   payloadCodec,
+  workflowThread: config.workflowThread,
   workflowBundle: await bundleWorkflowsInChild(),
   activities: createActivities({
     paths,
