@@ -105,7 +105,7 @@ export interface Config {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /**
    * Where the worker runs workflow code: `main` (its main thread: one V8 isolate fewer,
-   * ~30 MB less resident) or `own` (a worker thread: ~15% more throughput with hundreds of
+   * ~30 MB less resident) or `own` (a worker thread: ~25% more throughput with hundreds of
    * requests in flight at once). bench/RESULTS.md has the numbers.
    */
   workflowThread: 'main' | 'own';
