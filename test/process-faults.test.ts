@@ -38,6 +38,10 @@ exporters:
   - key: picky
     name: Picky exporter
     module: ${join(FIXTURE_PLUGINS, 'malformed.ts')}
+  - key: careless
+    name: Careless CRM
+    module: ${join(FIXTURE_PLUGINS, 'faulty.ts')}
+    settings: { total: 1, failTimes: 1, quoteEmail: true, log: '{dir}/careless-calls' }
 erasers:
   - key: rows
     name: Rows
@@ -202,6 +206,8 @@ test('no personal data in any log at DEBUG, nor in the workflow IDs, search attr
   const logs = stack.logs();
   assert.deepEqual([...logs.keys()].sort(), ['server.log', 'temporal.log', 'worker.log']);
   assert.ok((logs.get('worker.log') ?? '').length > 1000, 'the worker logged at DEBUG');
+  // The careless exporter's first call threw an error naming the person; the worker logged the failure without its words.
+  assert.match(logs.get('worker.log') ?? '', /Activity failed[\s\S]*?message withheld from the log/);
   const needles = [...EMAILS, ...EMAILS.map((email) => email.split('@')[0] as string), EXPORTED, 'lucky-number', stack.adminToken];
   for (const [name, text] of logs) {
     for (const needle of needles) assert.ok(!text.includes(needle), `${name} holds "${needle}"`);

@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { loadConfig, required } from '../lib/config.ts';
 import { createMailer } from '../lib/mailer.ts';
+import { RedactingLogger } from '../lib/redacting-logger.ts';
 import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { ensureStorage, storagePaths } from '../lib/storage.ts';
 import { connectWorker } from '../lib/temporal.ts';
@@ -14,7 +15,8 @@ import { closeSqlConnections } from '../plugins/kinds/sql.ts';
 import { bundleWorkflowsInChild, createRequestWorker } from './create-worker.ts';
 
 const config = loadConfig();
-Runtime.install({ logger: new DefaultLogger(config.logLevel) });
+// Errors are logged without their messages, which may quote personal data (lib/redacting-logger.ts).
+Runtime.install({ logger: new RedactingLogger(new DefaultLogger(config.logLevel)) });
 
 const paths = storagePaths(config.storageDir);
 await ensureStorage(paths);
