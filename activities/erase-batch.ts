@@ -82,10 +82,11 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
     cursor.itemsRetained ||= page.items_retained;
     cursor.removed += page.removed_count ?? 0;
     cursor.retained += page.retained_count ?? 0;
-    cursor.messages.push(...page.messages);
-    if (page.items_retained && page.messages.length === 0 && eraser.retentionReason) {
-      cursor.messages.push(`Some data was kept: ${eraser.retentionReason}`);
-    }
+    // A line every page repeats is said once (the workflow does the same across batches).
+    const said = page.items_retained && page.messages.length === 0 && eraser.retentionReason
+      ? [`Some data was kept: ${eraser.retentionReason}`]
+      : page.messages;
+    for (const message of said) if (!cursor.messages.includes(message)) cursor.messages.push(message);
     cursor.pages += 1;
     cursor.page += 1;
     heartbeat(cursor);

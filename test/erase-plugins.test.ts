@@ -129,6 +129,7 @@ describe('a worker killed mid-erasure', () => {
       assert.equal(countRows(rows, 'kill@example.com'), 0);
       assert.equal(done.erasure.totals.removed, 300, 'every row counted exactly once');
       assert.equal(done.erasure.erasers[0].removed, 300);
+      assert.deepEqual(done.erasure.erasers[0].messages, ['Erased 10 rows.'], 'a line every page repeats is said once');
       const mails = stack.mail.messages().filter((m) => m.to.includes('kill@example.com') && /Erasure Request Fulfilled/.test(m.subject));
       assert.equal(mails.length, 1, 'one fulfilment mail');
     } finally {

@@ -124,11 +124,16 @@ function summarise(outcomes: EraserOutcome[]): ErasureReport {
   };
 }
 
-/** Messages stay in order; past a few hundred (one per page, say) they are counted, to keep the memo small. */
+/**
+ * Messages stay in order, each said once: an eraser that writes the same line on every page
+ * (a 50,000-item erasure has 100 pages) shows it once. Past a few hundred distinct ones they
+ * are counted, to keep the memo small.
+ */
 const MAX_MESSAGES = 200;
 
 function keepMessages(outcome: EraserOutcome, messages: string[]): void {
   for (const message of messages) {
+    if (outcome.messages.includes(message)) continue;
     if (outcome.messages.length < MAX_MESSAGES) outcome.messages.push(message);
     else outcome.messagesOmitted = (outcome.messagesOmitted ?? 0) + 1;
   }

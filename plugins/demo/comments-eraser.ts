@@ -15,7 +15,7 @@ import type { ErasePage, PluginContext } from '../contract.ts';
 import { ManifestError } from '../../lib/errors.ts';
 import { anonymizeIp } from './anonymize.ts';
 import { demoDbFor, type Database } from './db.ts';
-import { counted, erasedPage, erasePageOnce, nothingFound } from './journal.ts';
+import { erasedPage, erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
 export const PLUGIN_NAME = 'demo-comments';
@@ -32,7 +32,7 @@ export interface CommentsEraserOptions {
  * @throws {ManifestError} If `settings.deleteOnPosts` is not a list of strings.
  * @throws {RangeError} If `page` or the page size is not a positive integer.
  * @example await commentsEraser('alex.doe@example.com', 1, ctx);
- *   // → { items_removed: true, messages: ['Anonymised 13 comments: …'], done: true, removed_count: 13, … }
+ *   // → { items_removed: true, messages: ['Anonymised your comments: …'], done: true, removed_count: 13, … }
  */
 export default async function commentsEraser(email: string, page: number, ctx: PluginContext): Promise<ErasePage> {
   ctx.signal.throwIfAborted();
@@ -81,18 +81,22 @@ function _queries(db: Database) {
   };
 }
 
-/** The page's result and its plain-language messages, in the past tense or as a plan. */
+/**
+ * The page's result and its plain-language messages, in the past tense or as a plan.
+ * The messages name no count: every page says the same, so the engine shows the line
+ * once however many pages there were, and the counts go in removed_count.
+ */
 function _report(anonymised: number, deleted: number, mood: 'did' | 'would'): ErasePage {
   const messages: string[] = [];
   if (anonymised > 0) {
     messages.push(mood === 'did'
-      ? `Anonymised ${counted(anonymised, 'comment')}: author name, email, IP address, website and location removed; the text was kept.`
-      : `Would anonymise ${counted(anonymised, 'comment')}: author name, email, IP address, website and location would be removed; the text would be kept.`);
+      ? 'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.'
+      : 'Would anonymise your comments: author name, email, IP address, website and location would be removed; the text would be kept.');
   }
   if (deleted > 0) {
     messages.push(mood === 'did'
-      ? `Deleted ${counted(deleted, 'comment')} in full, on posts whose comments are deleted on request.`
-      : `Would delete ${counted(deleted, 'comment')} in full, on posts whose comments are deleted on request.`);
+      ? 'Deleted your comments in full on posts whose comments are deleted on request.'
+      : 'Would delete your comments in full on posts whose comments are deleted on request.');
   }
   return erasedPage(anonymised + deleted, messages, true);
 }
