@@ -124,6 +124,22 @@ export const erasePageSchema = z.object({
 export type ErasePage = z.output<typeof erasePageSchema>;
 
 /**
+ * A page result with exact counts; `items_removed`/`items_retained` follow from them.
+ *
+ * @example erasedPage(2, ['Deleted 2 session tokens.'], true); // → { items_removed: true, …, removed_count: 2, retained_count: 0 }
+ */
+export function erasedPage(removed: number, messages: string[], done: boolean, retained = 0): ErasePage {
+  return {
+    items_removed: removed > 0,
+    items_retained: retained > 0,
+    messages,
+    done,
+    removed_count: removed,
+    retained_count: retained,
+  };
+}
+
+/**
  * An eraser: called with page 1, 2, … until it answers `done: true`. It must be
  * idempotent: a page called again (a retry, a re-run) erases nothing twice and
  * never fails because the data is already gone.

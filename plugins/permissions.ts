@@ -25,7 +25,7 @@ type Plugin = Pick<ExporterSnapshot, 'key' | 'permissions'>;
 export type PluginCapabilities = Pick<PluginContext, 'fetch' | 'env' | 'readFile' | 'resolvePath'>;
 
 /** Default ports, so `host` in permissions.net covers `https://host/` and `host:443` alike. */
-const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'postgres:': '5432', 'postgresql:': '5432', 'mysql:': '3306' };
+export const DEFAULT_PORTS: Readonly<Record<string, string>> = { 'http:': '80', 'https:': '443', 'postgres:': '5432', 'postgresql:': '5432', 'mysql:': '3306' };
 
 /** Redirects `ctx.fetch` follows itself, checking each `Location` against permissions.net. */
 const MAX_REDIRECTS = 5;

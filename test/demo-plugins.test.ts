@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import Sqlite from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportPageSchema, type ExportItem, type Exporter, type PluginContext } from '../plugins/contract.ts';
 import commentsExporter from '../plugins/demo/comments-exporter.ts';
 import {
-  closeDemoConnections, DEMO_PERSON, openDemoDb, seedDemoData, seedManyComments, type Database,
+  closeDemoConnections, DEMO_PERSON, demoDbFor, openDemoDb, seedDemoData, seedManyComments, type Database,
 } from '../plugins/demo/db.ts';
 import mediaExporter from '../plugins/demo/media-exporter.ts';
 import sessionsExporter from '../plugins/demo/sessions-exporter.ts';
@@ -258,4 +259,35 @@ describe('every exporter', () => {
       assert.ok(!existsSync(join(dir, 'missing.db')));
     });
   }
+});
+
+describe('demoDbFor()', () => {
+  test('an exporter\'s connection is read-only and not the erasers\' one', async () => {
+    await userExporter(DEMO_PERSON, 1, ctx);
+    const reader = demoDbFor(ctx, 'read'); // the connection the exporter just used
+    assert.equal(reader.readonly, true);
+    assert.throws(() => reader.prepare(`INSERT INTO demo_meta (key, value) VALUES ('exporter', 'wrote')`).run(), { code: 'SQLITE_READONLY' });
+    const writer = demoDbFor(testContext({ manifestDir: dir, settings: { database: 'data/demo.db' }, role: 'eraser' }), 'write');
+    assert.notEqual(writer, reader);
+    assert.equal(writer.readonly, false);
+  });
+
+  test('an exporter opens the file as it is: no schema step, no new tables', async () => {
+    const dir2 = mkdtempSync(join(tmpdir(), 'demo-readonly-'));
+    try {
+      const users = new Sqlite(join(dir2, 'users-only.db'));
+      users.exec(`CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT NOT NULL, email TEXT NOT NULL COLLATE NOCASE,
+        display_name TEXT NOT NULL DEFAULT '', first_name TEXT NOT NULL DEFAULT '', last_name TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL DEFAULT '', registered_at TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO users (login, email, registered_at) VALUES ('a', 'a@example.com', '2020-01-01 00:00:00');`);
+      const tables = () => users.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table'`).pluck().all();
+      const c = testContext({ manifestDir: dir2, settings: { database: 'users-only.db' } });
+      assert.equal((await userExporter('a@example.com', 1, c)).data.length, 1);
+      assert.deepEqual(tables(), ['users']);
+      users.close();
+    } finally {
+      closeDemoConnections();
+      rmSync(dir2, { recursive: true, force: true });
+    }
+  });
 });

@@ -16,6 +16,8 @@ import type { EraserSnapshot, Permissions, PluginSource } from '../manifest/snap
 import type { ErasePage, ExportPage } from '../plugins/contract.ts';
 import { resolvePlugin } from '../plugins/kinds/index.ts';
 import { closeSqlConnections } from '../plugins/kinds/sql.ts';
+import { readTarget } from '../plugins/kinds/sql/connect.ts';
+import { postgresConfig } from '../plugins/kinds/sql/postgres.ts';
 import { testContext } from './helpers/context.ts';
 import { startPostgres, type TestPostgres } from './helpers/postgres.ts';
 import { startStack, waitForStatus } from './helpers/stack.ts';
@@ -330,6 +332,59 @@ describe('sql kind: PostgreSQL specifics', () => {
       assert.doesNotMatch(error.message, /postgres:\/\//, 'the URL (which may hold a password) is not shown');
       return true;
     });
+  });
+});
+
+describe('sql kind: a PostgreSQL URL is all pg gets, never PG* variables or ~/.pgpass', () => {
+  const PG_ENV = { PGHOST: 'evil.example', PGPORT: '1', PGUSER: 'intruder', PGDATABASE: 'other', PGPASSWORD: 'not-declared', PGSSLMODE: 'require' };
+  /** Runs `work` with the PG* variables pg would fall back on set, then restores them. */
+  async function withPgEnv<T>(work: () => Promise<T> | T): Promise<T> {
+    const saved = Object.fromEntries(Object.keys(PG_ENV).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, PG_ENV);
+    try {
+      return await work();
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  }
+  const pgBackend = () => backends.find((b) => b.name === 'PostgreSQL') as Backend;
+  const target = (url: string) => {
+    process.env.DSR_TEST_PG_BARE = url;
+    const plugin = snapshot(pgBackend(), exporterSource, { env: ['DSR_TEST_PG_BARE'], net: ['db.example.com:5432'] });
+    return readTarget(plugin, 'DSR_TEST_PG_BARE', 'exporter');
+  };
+
+  test('a URL without port, password or database: 5432, none, the user\'s name; no TLS unless it asks', async () => {
+    await withPgEnv(async () => {
+      const bare = target('postgres://alice@db.example.com');
+      assert.ok(bare.dialect === 'postgres');
+      const client = new pg.Client(postgresConfig(bare.postgres));
+      assert.deepEqual([client.host, client.port, client.user, client.database, client.ssl], ['db.example.com', 5432, 'alice', 'alice', false]);
+      assert.equal(typeof client.password, 'function', 'a function: pg then reads neither PGPASSWORD nor ~/.pgpass');
+      assert.equal(await (client.password as unknown as () => Promise<string> | string)(), '');
+      const full = target('postgres://bob:s%40cret@db.example.com/crm?sslmode=no-verify&application_name=crm');
+      assert.ok(full.dialect === 'postgres');
+      const config = postgresConfig(full.postgres);
+      assert.deepEqual([config.user, config.database, config.ssl, config.application_name], ['bob', 'crm', { rejectUnauthorized: false }, 'crm']);
+      assert.equal(await (config.password as () => Promise<string> | string)(), 's@cret');
+    });
+  });
+
+  test('a URL without a user, or with options pg would take a user, password or host from, is refused', () => {
+    assert.throws(() => target('postgres://db.example.com/crm'), (error: Error) => error instanceof ManifestError && /names no user/.test(error.message));
+    for (const option of ['user=postgres', 'password=x', 'dbname=other', 'service=crm']) {
+      assert.throws(() => target(`postgres://alice@db.example.com/crm?${option}`), (error: Error) => error instanceof ManifestError && /the options supported are/.test(error.message), option);
+    }
+  });
+
+  test('a plugin connects where its URL says with PG* variables set (PGSSLMODE=require would fail: the server has no TLS)', async () => {
+    const plugin = { ...snapshot(pgBackend(), exporterSource), key: 'crm-pg-env' }; // a pool of its own, opened now
+    await pgBackend().exec(seedSql());
+    const page = await withPgEnv(() => exportPage(plugin, ALEX, 1));
+    assert.equal(page.data.length, 10);
   });
 });
 

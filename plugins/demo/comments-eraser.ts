@@ -11,11 +11,11 @@
  * of comments that still carry the email (no offset, so none is skipped);
  * journaled per request and page, so a retried page erases nothing twice.
  */
-import type { ErasePage, PluginContext } from '../contract.ts';
+import { erasedPage, type ErasePage, type PluginContext } from '../contract.ts';
 import { ManifestError } from '../../lib/errors.ts';
 import { anonymizeIp } from './anonymize.ts';
-import { demoDbFor, type Database } from './db.ts';
-import { erasedPage, erasePageOnce, nothingFound } from './journal.ts';
+import { demoDbFor, perConnection } from './db.ts';
+import { erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
 export const PLUGIN_NAME = 'demo-comments';
@@ -66,20 +66,19 @@ export default async function commentsEraser(email: string, page: number, ctx: P
 // Helpers
 // ---------------------------------------------------------------------------
 
-function _queries(db: Database) {
-  return {
-    /** How many comments match, and how many of them are on a listed post (a JSON array of URLs). */
-    count: db.prepare<[string, string], { total: number; listed: number | null }>(
-      `SELECT count(*) AS total, sum(post_url IN (SELECT value FROM json_each(?))) AS listed
-       FROM comments WHERE author_email = ?`),
-    next: db.prepare<[string, number], { id: number; author_ip: string; post_url: string }>(
-      'SELECT id, author_ip, post_url FROM comments WHERE author_email = ? ORDER BY id LIMIT ?'),
-    anonymise: db.prepare<[string, number]>(
-      `UPDATE comments SET author_name = 'Anonymous', author_email = '', author_ip = ?, author_url = '',
-       user_agent = '', user_id = NULL, latitude = NULL, longitude = NULL WHERE id = ?`),
-    remove: db.prepare<[number]>('DELETE FROM comments WHERE id = ?'),
-  };
-}
+/** The eraser's statements, prepared once per connection. */
+const _queries = perConnection((db) => ({
+  /** How many comments match, and how many of them are on a listed post (a JSON array of URLs). */
+  count: db.prepare<[string, string], { total: number; listed: number | null }>(
+    `SELECT count(*) AS total, sum(post_url IN (SELECT value FROM json_each(?))) AS listed
+     FROM comments WHERE author_email = ?`),
+  next: db.prepare<[string, number], { id: number; author_ip: string; post_url: string }>(
+    'SELECT id, author_ip, post_url FROM comments WHERE author_email = ? ORDER BY id LIMIT ?'),
+  anonymise: db.prepare<[string, number]>(
+    `UPDATE comments SET author_name = 'Anonymous', author_email = '', author_ip = ?, author_url = '',
+     user_agent = '', user_id = NULL, latitude = NULL, longitude = NULL WHERE id = ?`),
+  remove: db.prepare<[number]>('DELETE FROM comments WHERE id = ?'),
+}));
 
 /**
  * The page's result and its plain-language messages, in the past tense or as a plan.

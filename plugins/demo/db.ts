@@ -2,7 +2,8 @@
  * The demo data store: a real SQLite file shaped like a small WordPress site
  * (users, comments with location meta, session tokens, media, orders), a
  * deterministic seed with one demo person and two bystanders, a bulk seeder for
- * benchmarks, and the connection cache the demo exporters and erasers share.
+ * benchmarks, and the connection cache of the demo exporters (read-only
+ * connections) and erasers (read-write).
  * WAL mode and a busy timeout let the seeder, the worker and an eraser use one
  * file at once. `erasure_journal` records each eraser page's result per
  * request, so retried pages erase nothing twice (see `journal.ts`).
@@ -203,7 +204,9 @@ const connections = new Map<string, Database>();
 /**
  * The demo database named by `ctx.settings.database` (relative to the manifest's
  * directory), resolved through `ctx.resolvePath` so that it must lie under the
- * entry's declared paths, opened once per resolved path and cached for the process.
+ * entry's declared paths, opened once per mode and resolved path and cached for the process.
+ * `'read'` opens the file read-only, as it is: no schema step, so an exporter cannot change it
+ * (a file from before a column existed gets it from {@link openDemoDb}, when seeded or first erased).
  *
  * @param mode `'read'` for exporters (`permissions.read` or `write`), `'write'` for erasers (`permissions.write`)
  * @throws {ManifestError} If the setting is missing or the file does not exist:
@@ -217,15 +220,34 @@ export function demoDbFor(ctx: Pick<PluginContext, 'settings' | 'resolvePath'>, 
     throw new ManifestError(`Cannot open demo database: settings.database must be a file path, got ${JSON.stringify(setting)}`);
   }
   const path = ctx.resolvePath(setting, mode);
-  let db = connections.get(path);
+  const key = `${mode}\0${path}`;
+  let db = connections.get(key);
   if (db === undefined) {
     if (!existsSync(path)) {
       throw new ManifestError(`Cannot open demo database "${path}": file does not exist (seed it first or fix settings.database)`);
     }
-    db = openDemoDb(path);
-    connections.set(path, db);
+    db = mode === 'read' ? new Sqlite(path, { readonly: true, fileMustExist: true, timeout: 5000 }) : openDemoDb(path);
+    connections.set(key, db);
   }
   return db;
+}
+
+/**
+ * `make(db)` once per connection, for the statements a plugin would otherwise prepare on every page.
+ *
+ * @example const queries = perConnection((db) => ({ count: db.prepare('SELECT count(*) AS n FROM users') }));
+ *   queries(db).count.get();
+ */
+export function perConnection<T>(make: (db: Database) => T): (db: Database) => T {
+  const made = new WeakMap<Database, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) {
+      value = make(db);
+      made.set(db, value);
+    }
+    return value;
+  };
 }
 
 /**

@@ -11,8 +11,8 @@
  * still match the email. Erased rows no longer match, so nothing is skipped
  * (the WordPress comment eraser's offset skips rows, reference §5.4).
  */
-import { erasePageSchema, type ErasePage, type PluginContext } from '../contract.ts';
-import type { Database } from './db.ts';
+import { erasedPage, erasePageSchema, type ErasePage, type PluginContext } from '../contract.ts';
+import { perConnection, type Database } from './db.ts';
 
 /** The two things an eraser knows how to do; {@link erasePageOnce} decides which and when. */
 export interface ErasureSteps {
@@ -44,10 +44,7 @@ export function erasePageOnce(db: Database, eraser: string, page: number, ctx: P
     // One read transaction, so the counts of all tables come from one snapshot.
     return page === 1 ? { ...db.transaction(() => steps.plan())(), done: true } : nothingFound();
   }
-  const find = db.prepare<[string, string, number], { result: string }>(
-    'SELECT result FROM erasure_journal WHERE request_id = ? AND eraser = ? AND page = ?');
-  const record = db.prepare<[string, string, number, string, string]>(
-    'INSERT INTO erasure_journal (request_id, eraser, page, result, created_at) VALUES (?, ?, ?, ?, ?)');
+  const { find, record } = _journal(db);
   const run = db.transaction((): ErasePage => {
     const done = find.get(ctx.requestId, eraser, page);
     if (done !== undefined) return erasePageSchema.parse(JSON.parse(done.result));
@@ -56,22 +53,6 @@ export function erasePageOnce(db: Database, eraser: string, page: number, ctx: P
     return result;
   });
   return run.immediate(); // IMMEDIATE: a retry racing the first attempt waits, then finds its journal entry
-}
-
-/**
- * A page result with exact counts; `items_removed`/`items_retained` follow from them.
- *
- * @example erasedPage(2, ['Deleted 2 session tokens.'], true); // → { items_removed: true, …, removed_count: 2, retained_count: 0 }
- */
-export function erasedPage(removed: number, messages: string[], done: boolean, retained = 0): ErasePage {
-  return {
-    items_removed: removed > 0,
-    items_retained: retained > 0,
-    messages,
-    done,
-    removed_count: removed,
-    retained_count: retained,
-  };
 }
 
 /** The answer when there is nothing (left) to erase: no error, as the contract requires. */
@@ -94,7 +75,7 @@ export function counted(n: number, noun: string, plural = `${noun}s`): string {
  *
  * @throws {RangeError} If `page` or the page size is not a positive integer.
  */
-export function erasePageSize(page: number, ctx: Pick<PluginContext, 'pageSize'>): number {
+function erasePageSize(page: number, ctx: Pick<PluginContext, 'pageSize'>): number {
   const size = ctx.pageSize ?? 500;
   if (!Number.isSafeInteger(page) || page < 1) throw new RangeError(`Cannot erase page ${page}: page must be an integer >= 1`);
   if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`Cannot erase page ${page}: page size must be an integer >= 1, got ${size}`);
@@ -104,6 +85,14 @@ export function erasePageSize(page: number, ctx: Pick<PluginContext, 'pageSize'>
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
+
+/** The journal's two statements, prepared once per connection. */
+const _journal = perConnection((db) => ({
+  find: db.prepare<[string, string, number], { result: string }>(
+    'SELECT result FROM erasure_journal WHERE request_id = ? AND eraser = ? AND page = ?'),
+  record: db.prepare<[string, string, number, string, string]>(
+    'INSERT INTO erasure_journal (request_id, eraser, page, result, created_at) VALUES (?, ?, ?, ?, ?)'),
+}));
 
 /** Now as `YYYY-MM-DD HH:MM:SS` UTC, the format of every date in the demo database. */
 function _utcNow(): string {

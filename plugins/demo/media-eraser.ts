@@ -12,10 +12,10 @@
  */
 import { unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ErasePage, PluginContext } from '../contract.ts';
+import { erasedPage, type ErasePage, type PluginContext } from '../contract.ts';
 import { PluginUnavailableError } from '../../lib/errors.ts';
 import { demoDbFor, findDemoUser, type Database } from './db.ts';
-import { counted, erasedPage, erasePageOnce, nothingFound } from './journal.ts';
+import { counted, erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
 export const PLUGIN_NAME = 'demo-media';

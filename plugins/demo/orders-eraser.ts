@@ -6,16 +6,16 @@
  * (case-insensitive), so they are still found after the account is cleared.
  * One page; journaled per request, so a retry reports the same count.
  */
-import type { ErasePage, PluginContext } from '../contract.ts';
+import { erasedPage, type ErasePage, type PluginContext } from '../contract.ts';
 import { ManifestError } from '../../lib/errors.ts';
 import { demoDbFor } from './db.ts';
-import { counted, erasedPage, erasePageOnce, nothingFound } from './journal.ts';
+import { counted, erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
 export const PLUGIN_NAME = 'demo-orders';
 
 /** Why the orders are kept, when `settings.reason` does not say. */
-export const DEFAULT_REASON = 'tax law requires us to keep invoices for 10 years (GDPR Art. 17(3)(b))';
+const DEFAULT_REASON = 'tax law requires us to keep invoices for 10 years (GDPR Art. 17(3)(b))';
 
 /** The `settings` this eraser reads from its manifest entry (besides `database`). */
 export interface OrdersEraserOptions {

@@ -5,9 +5,9 @@
  * the next batch of the account's tokens; journaled per request and page. An
  * email without an account has no sessions.
  */
-import type { ErasePage, PluginContext } from '../contract.ts';
+import { erasedPage, type ErasePage, type PluginContext } from '../contract.ts';
 import { demoDbFor, findDemoUser } from './db.ts';
-import { counted, erasedPage, erasePageOnce, nothingFound } from './journal.ts';
+import { counted, erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
 export const PLUGIN_NAME = 'demo-sessions';

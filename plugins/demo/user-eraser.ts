@@ -7,9 +7,9 @@
  *
  * Run it last: the session and media erasers find the account by its email.
  */
-import type { ErasePage, PluginContext } from '../contract.ts';
+import { erasedPage, type ErasePage, type PluginContext } from '../contract.ts';
 import { demoDbFor, findDemoUser } from './db.ts';
-import { erasedPage, erasePageOnce, nothingFound } from './journal.ts';
+import { erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
 export const PLUGIN_NAME = 'demo-user';

@@ -5,7 +5,10 @@
  * the life of the process.
  *
  * Connection URLs:
- * - `postgres://user:password@host:5432/db` (or `postgresql://`), with libpq options such as `?sslmode=require`
+ * - `postgres://user:password@host:5432/db` (or `postgresql://`), with the user always named; the options
+ *   `sslmode`, `sslcert`, `sslkey`, `sslrootcert`, `ssl`, `application_name` and `options`, e.g. `?sslmode=require`.
+ *   Where and as whom to connect is never taken from PG* variables or ~/.pgpass: the port defaults to 5432,
+ *   the database to the user, the password to none.
  * - `mysql://user:password@host:3306/db`, `?ssl=true` for TLS
  * - `sqlite:/abs/path.sqlite`, `sqlite:///abs/path.sqlite`, or `sqlite:./rel/path.sqlite`, relative to the
  *   directory of plugins.yaml, like the paths in `permissions` (not to the worker's working directory)
@@ -16,23 +19,26 @@
 import { resolve } from 'node:path';
 import { ManifestError } from '../../../lib/errors.ts';
 import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
-import { assertEnvAllowed, assertNetAllowed, assertPathAllowed } from '../../permissions.ts';
+import { DEFAULT_PORTS, assertEnvAllowed, assertNetAllowed, assertPathAllowed } from '../../permissions.ts';
 import type { PluginRole } from '../index.ts';
 import type { PluginContext } from '../../contract.ts';
 import { type SqlDatabase, type SqlTransaction, StatementError, type TransactionOptions } from './database.ts';
 import { classifySqlError } from './errors.ts';
 import type { MysqlTarget } from './mysql.ts';
 import type { Dialect } from './params.ts';
+import type { PostgresParam, PostgresTarget } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
 
 export type SqlTarget = { where: string } & (
-  | { dialect: 'postgres'; url: string }
+  | { dialect: 'postgres'; url: string; postgres: PostgresTarget }
   | { dialect: 'mysql'; url: string; mysql: MysqlTarget }
   | { dialect: 'sqlite'; path: string }
 );
 
 /** libpq options that make pg read a file: held to `permissions.read`. */
-const PG_FILE_OPTIONS = ['sslcert', 'sslkey', 'sslrootcert'];
+const PG_FILE_OPTIONS = ['sslcert', 'sslkey', 'sslrootcert'] as const;
+/** Every option a postgres URL may set (see postgres.ts `postgresConfig`). */
+const PG_OPTIONS: readonly PostgresParam[] = ['sslmode', 'ssl', ...PG_FILE_OPTIONS, 'application_name', 'options'];
 /** libpq options that would connect somewhere other than the URL's host, past `permissions.net`. */
 const PG_HOST_OPTIONS = ['host', 'hostaddr', 'port'];
 
@@ -69,16 +75,31 @@ export function readTarget(plugin: ExporterSnapshot, connection: string, role: P
   }
   if (!url.hostname) bad('names no host (Unix sockets are not supported: connect over TCP)');
   const dialect: Dialect = scheme === 'mysql' ? 'mysql' : 'postgres';
-  const port = url.port || (dialect === 'mysql' ? '3306' : '5432');
+  const port = url.port || (DEFAULT_PORTS[url.protocol] as string);
   const where = `${dialect} ${url.hostname}:${port}${url.pathname}`;
   assertNetAllowed(plugin, role, url);
   if (dialect === 'postgres') {
     for (const option of PG_HOST_OPTIONS) if (url.searchParams.has(option)) bad(`sets "${option}": put the host and port in the URL itself`);
+    const unknown = [...url.searchParams.keys()].filter((key) => !(PG_OPTIONS as readonly string[]).includes(key));
+    if (unknown.length > 0) bad(`sets ${unknown.map((key) => `"${key}"`).join(', ')}; the options supported are ${PG_OPTIONS.map((key) => `"${key}"`).join(', ')}`);
+    // pg would take a missing user from PGUSER or $USER, a port 0 as none (PGPORT): name them.
+    if (!url.username) bad('names no user: write postgres://user:password@host/database');
+    if (port === '0') bad('names port 0');
+    const params: Partial<Record<PostgresParam, string>> = Object.fromEntries(url.searchParams);
     for (const option of PG_FILE_OPTIONS) {
-      const file = url.searchParams.get(option);
-      if (file) assertPathAllowed(plugin, role, file, 'read');
+      const file = params[option];
+      if (file) params[option] = assertPathAllowed(plugin, role, file, 'read');
     }
-    return { dialect, url: raw, where };
+    const user = decodeURIComponent(url.username);
+    const postgres: PostgresTarget = {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: Number(port),
+      user,
+      password: decodeURIComponent(url.password),
+      database: decodeURIComponent(url.pathname.slice(1)) || user,
+      params,
+    };
+    return { dialect, url: raw, postgres, where };
   }
   const unknown = [...url.searchParams.keys()].filter((key) => key !== 'ssl');
   if (unknown.length > 0) bad(`sets ${unknown.map((key) => `"${key}"`).join(', ')}; only "ssl=true" is supported`);
@@ -96,12 +117,48 @@ export function readTarget(plugin: ExporterSnapshot, connection: string, role: P
 const open = new Map<string, SqlDatabase>();
 let closingOnExit = false;
 
+/** How one plugin reaches its database, page after page: made once per plugin function. */
+export interface SqlConnection {
+  plugin: ExporterSnapshot;
+  target: SqlTarget;
+  role: PluginRole;
+  /** The plugin's database: checked and found on the first page, only looked up on later ones. */
+  database(manifestDir: string): SqlDatabase;
+}
+
 /**
- * The plugin's database, opened on first use and kept. A SQLite file must be under the plugin's
- * `permissions.read` (exporters) or `permissions.write` (erasers: even a dry run writes, then rolls back).
- * @throws {PermissionError}
+ * The plugin's connection. Its database is opened on first use and kept. A SQLite file must be under the
+ * plugin's `permissions.read` (exporters) or `permissions.write` (erasers: even a dry run writes, then rolls
+ * back); that check (and the real path it resolves) is done on the first page, not on every one.
  */
-export function openDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: PluginRole, manifestDir: string): SqlDatabase {
+export function sqlConnection(plugin: ExporterSnapshot, target: SqlTarget, role: PluginRole): SqlConnection {
+  let found: { manifestDir: string; key: string; opener: () => SqlDatabase } | undefined;
+  return {
+    plugin,
+    target,
+    role,
+    database(manifestDir) {
+      if (found?.manifestDir !== manifestDir) found = { manifestDir, ...findDatabase(plugin, target, role, manifestDir) };
+      let database = open.get(found.key);
+      if (!database) {
+        database = found.opener();
+        open.set(found.key, database);
+        if (!closingOnExit) {
+          closingOnExit = true;
+          // Runs when nothing else is left to do; pools also let the process exit while idle.
+          process.on('beforeExit', () => void closeSqlConnections());
+        }
+      }
+      return database;
+    },
+  };
+}
+
+/**
+ * The key of the plugin's database in the cache, and how to open it.
+ * @throws {PermissionError} when a SQLite file is not under the permissions its role needs
+ */
+function findDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: PluginRole, manifestDir: string): { key: string; opener: () => SqlDatabase } {
   let id: string;
   let opener: () => SqlDatabase;
   switch (target.dialect) {
@@ -113,25 +170,14 @@ export function openDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: 
     }
     case 'postgres':
       id = target.url;
-      opener = () => whenLoaded(import('./postgres.ts').then((driver) => driver.openPostgres(target.url, plugin.timeoutMs)));
+      opener = () => whenLoaded(import('./postgres.ts').then((driver) => driver.openPostgres(target.postgres, plugin.timeoutMs)));
       break;
     case 'mysql':
       id = target.url;
       opener = () => whenLoaded(import('./mysql.ts').then((driver) => driver.openMysql(target.mysql, plugin.timeoutMs)));
       break;
   }
-  const key = `${role}\0${plugin.key}\0${id}`;
-  let database = open.get(key);
-  if (!database) {
-    database = opener();
-    open.set(key, database);
-    if (!closingOnExit) {
-      closingOnExit = true;
-      // Runs when nothing else is left to do; pools also let the process exit while idle.
-      process.on('beforeExit', () => void closeSqlConnections());
-    }
-  }
-  return database;
+  return { key: `${role}\0${plugin.key}\0${id}`, opener };
 }
 
 /**
@@ -153,16 +199,15 @@ function whenLoaded(loading: Promise<SqlDatabase>): SqlDatabase {
  * @throws {PluginUnavailableError} when the database cannot be reached or is busy (retryable)
  */
 export async function inTransaction<T>(
-  plugin: ExporterSnapshot,
-  target: SqlTarget,
-  role: PluginRole,
+  connection: SqlConnection,
   ctx: PluginContext,
   options: Pick<TransactionOptions, 'readOnly' | 'rollback'>,
   work: (tx: SqlTransaction) => Promise<T>,
 ): Promise<T> {
+  const { plugin, target, role } = connection;
   ctx.signal.throwIfAborted();
   try {
-    const database = openDatabase(plugin, target, role, ctx.manifestDir);
+    const database = connection.database(ctx.manifestDir);
     return await database.transaction({ ...options, signal: ctx.signal, timeoutMs: plugin.timeoutMs }, work);
   } catch (error) {
     if (ctx.signal.aborted && error === ctx.signal.reason) throw error;

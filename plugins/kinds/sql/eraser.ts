@@ -14,8 +14,8 @@
  */
 import { PluginContractError } from '../../../lib/errors.ts';
 import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
-import type { ErasePage, PluginContext } from '../../contract.ts';
-import { type SqlTarget, inTransaction } from './connect.ts';
+import { type ErasePage, erasedPage, type PluginContext } from '../../contract.ts';
+import { type SqlTarget, inTransaction, sqlConnection } from './connect.ts';
 import type { SqlTransaction } from './database.ts';
 import { DEFAULT_PAGE_SIZE } from './exporter.ts';
 import type { CompiledSql } from './params.ts';
@@ -28,16 +28,17 @@ export interface SqlEraserSpec {
 }
 
 export function sqlEraser(plugin: ExporterSnapshot, target: SqlTarget, spec: SqlEraserSpec) {
+  const connection = sqlConnection(plugin, target, 'eraser');
   return async (email: string, page: number, ctx: PluginContext): Promise<ErasePage> => {
     // A dry run plans everything on page 1 (below); later pages have nothing left to say.
-    if (ctx.dryRun && page > 1) return result(0, 0, [], true);
+    if (ctx.dryRun && page > 1) return erasedPage(0, [], true);
     const limit = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
     // A dry run really runs the statements, inside a transaction that is rolled back, so the counts are
     // the database's own answer (triggers, cascades and constraints included) and nothing changes. It runs
     // every page's round in that one transaction, each round seeing the previous ones' effect as a real
     // run would, and so answers the whole plan on page 1 with `done: true`: a second page, in a new
     // transaction, would find all the rows again.
-    return inTransaction(plugin, target, 'eraser', ctx, { readOnly: false, rollback: ctx.dryRun }, async (tx) => {
+    return inTransaction(connection, ctx, { readOnly: false, rollback: ctx.dryRun }, async (tx) => {
       let removed = 0;
       let done = false;
       for (let round = 0; !done && round < (ctx.dryRun ? spec.maxRounds : 1); round++) {
@@ -52,17 +53,13 @@ export function sqlEraser(plugin: ExporterSnapshot, target: SqlTarget, spec: Sql
       const messages: string[] = [];
       if (removed > 0) messages.push(ctx.dryRun ? `Would erase ${removed} item(s).` : `Erased ${removed} item(s).`);
       if (retained > 0 && spec.retain) messages.push(`${ctx.dryRun ? 'Would keep' : 'Kept'} ${retained} item(s): ${spec.retain.reason}`);
-      return result(removed, retained, messages, done || ctx.dryRun);
+      return erasedPage(removed, messages, done || ctx.dryRun, retained);
     });
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // _helpers
-
-function result(removed: number, retained: number, messages: string[], done: boolean): ErasePage {
-  return { items_removed: removed > 0, items_retained: retained > 0, messages, done, removed_count: removed, retained_count: retained };
-}
 
 /** The `count` of the one row the retain query answers. */
 async function countRetained(key: string, tx: SqlTransaction, query: CompiledSql, email: string): Promise<number> {

@@ -7,7 +7,7 @@
 import { PluginContractError } from '../../../lib/errors.ts';
 import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
 import type { ExportItem, ExportPage, ExportPair, PluginContext } from '../../contract.ts';
-import { type SqlTarget, inTransaction } from './connect.ts';
+import { type SqlTarget, inTransaction, sqlConnection } from './connect.ts';
 import { type Row, safeNumber } from './database.ts';
 import type { CompiledSql } from './params.ts';
 
@@ -25,10 +25,11 @@ export const DEFAULT_PAGE_SIZE = 100;
 
 export function sqlExporter(plugin: ExporterSnapshot, target: SqlTarget, spec: SqlExporterSpec) {
   const paged = spec.query.uses.has('limit');
+  const connection = sqlConnection(plugin, target, 'exporter');
   return async (email: string, page: number, ctx: PluginContext): Promise<ExportPage> => {
     if (!paged && page > 1) return { data: [], done: true };
     const limit = ctx.pageSize ?? DEFAULT_PAGE_SIZE;
-    const rows = await inTransaction(plugin, target, 'exporter', ctx, { readOnly: true, rollback: false }, (tx) =>
+    const rows = await inTransaction(connection, ctx, { readOnly: true, rollback: false }, (tx) =>
       tx.rows(spec.query, { email, limit, offset: (page - 1) * limit }),
     );
     return { data: rows.map((row) => toItem(plugin.key, spec, row)), done: !paged || rows.length < limit };
@@ -39,7 +40,7 @@ export function sqlExporter(plugin: ExporterSnapshot, target: SqlTarget, spec: S
  * A value as an export pair holds it: text, number, boolean or null. Dates become ISO 8601, integers
  * beyond 2^53 text, bytes base64, anything structured (JSON columns, arrays) its JSON text.
  */
-export function scalar(value: unknown): ExportPair['value'] {
+function scalar(value: unknown): ExportPair['value'] {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);

@@ -1,17 +1,27 @@
 /**
  * SQLite through `better-sqlite3`: one connection per plugin, opened
- * read-only for exporters, never creating a missing file. Its calls are
- * synchronous, but a page's transaction spans awaits, so transactions on one
- * connection take turns.
+ * read-only for exporters, never creating a missing file, each statement
+ * prepared once. Its calls are synchronous, but a page's transaction spans
+ * awaits, so transactions on one connection take turns.
  * @module
  */
-import Database from 'better-sqlite3';
+import Database, { type Statement } from 'better-sqlite3';
 import { type SqlDatabase, labelled } from './database.ts';
-import { bindValues } from './params.ts';
+import { type CompiledSql, bindValues } from './params.ts';
 
 export function openSqlite(path: string, readOnly: boolean): SqlDatabase {
   const db = new Database(path, { readonly: readOnly, fileMustExist: true, timeout: 5_000 });
   let turn: Promise<unknown> = Promise.resolve();
+  // A manifest's SQL is a handful of texts; a dry run runs each up to maxPages times.
+  const statements = new Map<string, Statement>();
+  const prepared = (sql: CompiledSql): Statement => {
+    let statement = statements.get(sql.text);
+    if (statement === undefined) {
+      statement = db.prepare(sql.text);
+      statements.set(sql.text, statement);
+    }
+    return statement;
+  };
   return {
     transaction(options, work) {
       const mine = turn.then(async () => {
@@ -19,8 +29,8 @@ export function openSqlite(path: string, readOnly: boolean): SqlDatabase {
         db.exec(options.readOnly ? 'BEGIN' : 'BEGIN IMMEDIATE');
         try {
           const result = await work({
-            rows: (sql, values) => labelled(sql, options.signal, () => db.prepare(sql.text).all(...bindValues(sql, values)) as Record<string, unknown>[]),
-            run: (sql, values) => labelled(sql, options.signal, () => db.prepare(sql.text).run(...bindValues(sql, values)).changes),
+            rows: (sql, values) => labelled(sql, options.signal, () => prepared(sql).all(...bindValues(sql, values)) as Record<string, unknown>[]),
+            run: (sql, values) => labelled(sql, options.signal, () => prepared(sql).run(...bindValues(sql, values)).changes),
           });
           db.exec(options.rollback ? 'ROLLBACK' : 'COMMIT');
           return result;
