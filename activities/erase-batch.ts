@@ -10,6 +10,7 @@ import type { EraserSnapshot } from '../manifest/snapshot.ts';
 import { callPage, loadPlugin } from './plugin-call.ts';
 import { validateErasePage } from './plugin-response.ts';
 import type { EraseCounts } from '../workflows/definitions.ts';
+import { keepMessages, type KeptMessages } from '../workflows/erase-messages.ts';
 
 export interface EraseBatchInput {
   requestId: string;
@@ -22,12 +23,13 @@ export interface EraseBatchInput {
   dryRun: boolean;
 }
 
-export interface EraseBatchResult extends EraseCounts {
+/** A batch's counts; its messages capped as the workflow caps them (workflows/erase-messages.ts). */
+export interface EraseBatchResult extends EraseCounts, KeptMessages {
   nextPage: number;
   done: boolean;
 }
 
-type Cursor = EraseCounts & { page: number };
+type Cursor = EraseCounts & KeptMessages & { page: number };
 
 export function createEraseActivities() {
   return {
@@ -41,14 +43,10 @@ export function createEraseActivities() {
         return await drainPages(input, cursor);
       } catch (error) {
         // What the pages before the failure erased must still be reported: it travels with the failure.
+        // Its type is the error's name, so the retry policy's nonRetryableErrorTypes decide (activity-proxies.ts).
         const { page: _next, ...partial } = cursor;
         const failure = error as Error;
-        throw ApplicationFailure.create({
-          type: failure.name,
-          message: failure.message,
-          nonRetryable: failure instanceof PluginContractError,
-          details: [partial],
-        });
+        throw ApplicationFailure.create({ type: failure.name, message: failure.message, details: [partial] });
       }
     },
   };
@@ -59,13 +57,14 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
   const { eraser } = input;
   const eraserFn = await loadPlugin(eraser, 'eraser');
   const started = Date.now();
+  // Once here, then after each page: the bottom of one page is the top of the next.
+  heartbeat(cursor);
   for (;;) {
     if (cursor.page > eraser.maxPages) {
       throw new PluginContractError(
         `Cannot finish eraser "${eraser.key}" (${eraser.name}): it answered "done: false" for ${eraser.maxPages} pages (maxPages); it must answer "done: true" once nothing is left`,
       );
     }
-    heartbeat(cursor);
     const answer = await callPage(eraserFn, {
       plugin: eraser,
       kind: 'eraser',
@@ -82,11 +81,11 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
     cursor.itemsRetained ||= page.items_retained;
     cursor.removed += page.removed_count ?? 0;
     cursor.retained += page.retained_count ?? 0;
-    // A line every page repeats is said once (the workflow does the same across batches).
+    // A line every page repeats is said once, and past MAX_MESSAGES counted (the workflow does the same across batches).
     const said = page.items_retained && page.messages.length === 0 && eraser.retentionReason
       ? [`Some data was kept: ${eraser.retentionReason}`]
       : page.messages;
-    for (const message of said) if (!cursor.messages.includes(message)) cursor.messages.push(message);
+    keepMessages(cursor, said);
     cursor.pages += 1;
     cursor.page += 1;
     heartbeat(cursor);

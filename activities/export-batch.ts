@@ -47,8 +47,9 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
       try {
         // The previous page's next_cursor comes from staging, so a new batch or a resumed one has it too.
         let pageCursor = position.page > 1 ? store.cursorAfter(exporter.index, position.page - 1) : undefined;
+        // Once here, then after each page: the bottom of one page is the top of the next.
+        heartbeat(position);
         for (;;) {
-          heartbeat(position);
           const answer = await callPage(exporterFn, {
             plugin: exporter,
             kind: 'exporter',

@@ -39,7 +39,7 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
 
   const discardStaging = async ({ requestId }: { requestId: string }): Promise<void> => {
     const base = paths.staging(requestId);
-    await Promise.all(['', '-wal', '-shm', '-journal'].map((suffix) => rm(`${base}${suffix}`, { force: true })));
+    await Promise.all(['', ...STAGING_SUFFIXES].map((suffix) => rm(`${base}${suffix}`, { force: true })));
   };
 
   return {

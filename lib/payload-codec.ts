@@ -53,16 +53,17 @@ export function parsePayloadKeys(text: string): PayloadKey[] {
   const keys = text
     .split(',')
     .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
+    .flatMap((part, index) => {
+      if (!part) return [];
       const colon = part.indexOf(':');
       const id = part.slice(0, colon);
       const key = Buffer.from(part.slice(colon + 1), 'base64');
+      // Named by position, never quoted: without a valid id, the entry's text may be the key itself.
       if (colon < 1 || !/^[A-Za-z0-9._-]+$/.test(id)) {
-        throw new ConfigError(`Cannot use PAYLOAD_KEYS: expected "id:base64key" entries, got "${part.slice(0, 12)}…"`);
+        throw new ConfigError(`Cannot use PAYLOAD_KEYS: entry ${index + 1} is not "id:base64key" (an id of letters, digits, ".", "_" or "-", a colon, then the key)`);
       }
       if (key.length !== 32) throw new ConfigError(`Cannot use PAYLOAD_KEYS: key "${id}" must be 32 bytes (base64 of \`openssl rand -base64 32\`), got ${key.length}`);
-      return { id, key };
+      return [{ id, key }];
     });
   if (keys.length === 0) throw new ConfigError('Cannot use PAYLOAD_KEYS: no key given');
   return keys;

@@ -12,9 +12,11 @@
  *
  * @example Runtime.install({ logger: new RedactingLogger(new DefaultLogger('INFO')) });
  */
+import { types } from 'node:util';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 
-export const WITHHELD = 'message withheld from the log: it may quote personal data; the encrypted workflow history keeps it';
+/** What stands in a log for an error's message. Workers: the encrypted workflow history keeps the message. */
+export const WITHHELD = 'message withheld from the log: it may quote personal data';
 
 /** A logger that passes everything to `inner`, with every `Error` in the metadata reduced by {@link summarizeError}. */
 export class RedactingLogger implements Logger {
@@ -47,8 +49,17 @@ export class RedactingLogger implements Logger {
 /** `meta` with each `Error` value replaced by its {@link summarizeError}; other values as they are. */
 export function redactErrors(meta: LogMetadata): LogMetadata {
   const out: LogMetadata = {};
-  for (const [key, value] of Object.entries(meta)) out[key] = value instanceof Error ? summarizeError(value) : value;
+  for (const [key, value] of Object.entries(meta)) out[key] = isError(value) ? summarizeError(value) : value;
   return out;
+}
+
+/**
+ * Whether `value` is an error, from this realm or another: workflow code runs
+ * in a `vm` context whose `Error` is not ours, and the SDK logs its failures
+ * (`Workflow failed { error }`) with that context's errors.
+ */
+function isError(value: unknown): value is Error {
+  return types.isNativeError(value) || value instanceof Error;
 }
 
 /**
@@ -64,6 +75,6 @@ export function summarizeError(error: Error, depth = 0): Record<string, unknown>
     name: error.name,
     ...(typeof type === 'string' ? { type } : {}),
     message: WITHHELD,
-    ...(cause instanceof Error && depth < 5 ? { cause: summarizeError(cause, depth + 1) } : {}),
+    ...(isError(cause) && depth < 5 ? { cause: summarizeError(cause, depth + 1) } : {}),
   };
 }

@@ -44,3 +44,17 @@ test('parsePayloadKeys() says what is wrong', () => {
   assert.throws(() => parsePayloadKeys(`a:${randomBytes(16).toString('base64')}`), /must be 32 bytes/);
   assert.throws(() => parsePayloadKeys(''), /no key given/);
 });
+
+test('parsePayloadKeys() names a malformed entry by position, never quoting it (it may be the key)', () => {
+  const good = randomBytes(32).toString('base64');
+  const bare = randomBytes(32).toString('base64');
+  assert.throws(
+    () => parsePayloadKeys(`a:${good}, ${bare}`),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /entry 2 is not "id:base64key"/);
+      assert.ok(!error.message.includes(bare.slice(0, 8)), error.message);
+      return true;
+    },
+  );
+});

@@ -1,6 +1,7 @@
 /** The worker's log keeps what failed and where, never an error's words (lib/redacting-logger.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import vm from 'node:vm';
 import { ApplicationFailure } from '@temporalio/common';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { RedactingLogger, WITHHELD } from '../lib/redacting-logger.ts';
@@ -42,4 +43,23 @@ test('every level goes through, and lines without errors are unchanged', () => {
   assert.deepEqual(lines.map((l) => l.level), ['TRACE', 'DEBUG', 'INFO', 'ERROR']);
   assert.deepEqual(lines[1]?.meta, { requestId: 'export-abc' });
   assert.deepEqual(lines[3]?.meta, { error: { name: 'TypeError', message: WITHHELD } });
+});
+
+test('an error from another realm (workflow code runs in a vm context) is redacted too, and so is its cause', () => {
+  const { logger, lines } = recorder();
+  const error = vm.runInNewContext('new Error("workflow failed for alex@example.com", { cause: new RangeError("alex@example.com") })') as unknown;
+  assert.equal(error instanceof Error, false, 'the test needs an error that is not an instance of this realm\'s Error');
+  new RedactingLogger(logger).warn('Workflow failed', { error, sdkComponent: 'worker' });
+  assert.deepEqual(lines[0]?.meta, {
+    error: { name: 'Error', message: WITHHELD, cause: { name: 'RangeError', message: WITHHELD } },
+    sdkComponent: 'worker',
+  });
+  assert.doesNotMatch(JSON.stringify(lines), /alex|example\.com/);
+});
+
+test('a cause from another realm under an error of this one is redacted', () => {
+  const { logger, lines } = recorder();
+  const cause = vm.runInNewContext('new Error("alex@example.com")') as unknown;
+  new RedactingLogger(logger).error('Activity failed', { error: new Error('outer alex@example.com', { cause }) });
+  assert.deepEqual(lines[0]?.meta, { error: { name: 'Error', message: WITHHELD, cause: { name: 'Error', message: WITHHELD } } });
 });

@@ -25,6 +25,15 @@ export const local = wf.proxyActivities<Activities>({
   retry: { maximumAttempts: 10, nonRetryableErrorTypes },
 });
 
+/**
+ * Deleting files at the end of a retention (delete-export.ts, discard-staging.ts): a full disk
+ * or a locked file is waited out for as long as it takes, a configuration error fails at once.
+ */
+export const cleanup = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { initialInterval: '5s', maximumInterval: '10m', nonRetryableErrorTypes },
+});
+
 /** Building a ZIP of a million items takes minutes; a dead worker is noticed by its heartbeat. */
 export const heavy = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2h',

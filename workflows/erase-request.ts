@@ -20,7 +20,11 @@ import {
   progressQuery,
   type RequestMemo,
 } from './definitions.ts';
+import { keepMessages, type KeptMessages } from './erase-messages.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
+
+/** What one erase batch reports, or attaches to its failure: counts, and the messages it kept and omitted. */
+type EraseBatchCounts = EraseCounts & KeptMessages;
 
 export async function eraseRequest(input: EraseRequestInput): Promise<RequestMemo> {
   const { requestId, email, dryRun } = input;
@@ -124,33 +128,19 @@ function summarise(outcomes: EraserOutcome[]): ErasureReport {
   };
 }
 
-/**
- * Messages stay in order, each said once: an eraser that writes the same line on every page
- * (a 50,000-item erasure has 100 pages) shows it once. Past a few hundred distinct ones they
- * are counted, to keep the memo small.
- */
-const MAX_MESSAGES = 200;
-
-function keepMessages(outcome: EraserOutcome, messages: string[]): void {
-  for (const message of messages) {
-    if (outcome.messages.includes(message)) continue;
-    if (outcome.messages.length < MAX_MESSAGES) outcome.messages.push(message);
-    else outcome.messagesOmitted = (outcome.messagesOmitted ?? 0) + 1;
-  }
-}
-
-function addBatch(outcome: EraserOutcome, batch: EraseCounts): void {
+function addBatch(outcome: EraserOutcome, batch: EraseBatchCounts): void {
   outcome.pages += batch.pages;
   outcome.itemsRemoved ||= batch.itemsRemoved;
   outcome.itemsRetained ||= batch.itemsRetained;
   outcome.removed += batch.removed;
   outcome.retained += batch.retained;
   keepMessages(outcome, batch.messages);
+  if (batch.messagesOmitted) outcome.messagesOmitted = (outcome.messagesOmitted ?? 0) + batch.messagesOmitted;
 }
 
 /** The counts a failed erase batch attached to its failure: the pages it did before failing. */
-function partialBatch(error: unknown): EraseCounts | undefined {
+function partialBatch(error: unknown): EraseBatchCounts | undefined {
   if (!(error instanceof wf.ActivityFailure) || !(error.cause instanceof wf.ApplicationFailure)) return undefined;
   const [details] = error.cause.details ?? [];
-  return details && typeof details === 'object' && 'removed' in details ? (details as EraseCounts) : undefined;
+  return details && typeof details === 'object' && 'removed' in details ? (details as EraseBatchCounts) : undefined;
 }

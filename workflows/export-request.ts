@@ -29,10 +29,10 @@ import {
 } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
 import { discardStagingLater } from './discard-staging.ts';
+import { requestLifecycle } from './request-lifecycle.ts';
 
 /** How long a failed export's staged pages wait for a retry by default. */
 const FAILED_STAGING_RETENTION_MS = 24 * 60 * 60 * 1000;
-import { requestLifecycle } from './request-lifecycle.ts';
 
 export async function exportRequest(input: ExportRequestInput): Promise<RequestMemo> {
   const { requestId, email } = input;
