@@ -29,7 +29,7 @@ import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
 import { openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { countExportItems } from './count-items.ts';
 import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
 import { ERASE_HEADER, runErase } from './erase.ts';
@@ -54,7 +54,7 @@ const PERSON = 'bench.person@example.com';
 const temporal = await startTemporalDevServer({
   cliPath: findTemporalCli(),
   uiPort: false,
-  searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const])),
+  searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
 });
 const mail = await startMailCatcher({ smtpPort: 0 });
 const connection = await Connection.connect({ address: temporal.address });

@@ -16,9 +16,9 @@ import type { MailCatcher } from '../dev/mail-catcher.ts';
 import { Secret } from '../lib/config.ts';
 import { ensureStorage, type StoragePaths, storagePaths } from '../lib/storage.ts';
 import { createApp } from '../server/app.ts';
-import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/process-options.ts';
+import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 
-export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /** What every stack of one bench invocation shares. */
 export interface Shared {
@@ -85,9 +85,8 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
   });
   handler = (r) => app.fetch(r);
 
-  const heap = process.env.BENCH_WORKER_HEAP_MB ? [`--max-old-space-size=${process.env.BENCH_WORKER_HEAP_MB}`] : [];
   const workers = Array.from({ length: options.workers }, () =>
-    spawn(process.execPath, [...WORKER_NODE_ARGS, ...heap, '--import', 'tsx', join(root, 'worker/main.ts')], {
+    spawn(process.execPath, WORKER_ARGS, {
       cwd: root,
       env: {
         ...WORKER_ENV,
@@ -174,7 +173,7 @@ export async function confirmAndFollow(shared: Shared, stack: Stack, id: string)
 }
 
 /** Resident set (VmRSS) or its peak (VmHWM, which includes bundling at start) of a live process, from /proc. */
-export async function rssMb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+async function rssMb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
   const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
@@ -208,7 +207,7 @@ export async function requestHistory(client: Client, workflowId: string, firstRu
 }
 
 /** CPU seconds (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
-export async function cpuSeconds(pid: number | undefined): Promise<number> {
+async function cpuSeconds(pid: number | undefined): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;

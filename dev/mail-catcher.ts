@@ -11,6 +11,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { escapeHtml } from '../report/html.ts';
 
 /** A message the catcher accepted. `to` is the SMTP envelope (so Bcc recipients appear). */
 export interface CaughtMail {
@@ -196,8 +197,8 @@ function _viewerApp(list: () => CaughtMail[], clear: () => void): Hono {
   app.delete('/api/messages', (c) => { clear(); return c.body(null, 204); });
   app.get('/', (c) => {
     const items = [...list()].reverse().map((m) => `<article>
-<h2>${_escape(m.subject || '(no subject)')}</h2>
-<p>To: ${_escape(m.to.join(', '))} · From: ${_escape(m.from)} · ${_escape(m.date.toISOString())}</p>
+<h2>${escapeHtml(m.subject || '(no subject)')}</h2>
+<p>To: ${escapeHtml(m.to.join(', '))} · From: ${escapeHtml(m.from)} · ${escapeHtml(m.date.toISOString())}</p>
 <pre>${_linkify(m.text)}</pre>
 </article>`);
     return c.html(`<!doctype html>
@@ -211,12 +212,6 @@ ${items.join('\n') || '<p>No mail yet.</p>'}
   return app;
 }
 
-const _HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function _escape(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => _HTML_ESCAPES[ch] ?? ch);
-}
-
 /** Escapes `text`, turning each http(s) URL into a link (trailing punctuation stays outside). */
 function _linkify(text: string): string {
   let out = '';
@@ -224,10 +219,10 @@ function _linkify(text: string): string {
   for (const match of text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
     const url = match[0].replace(/[.,;:!?)\]]+$/, '');
     const start = match.index;
-    out += _escape(text.slice(last, start)) + `<a href="${_escape(url)}" rel="noreferrer">${_escape(url)}</a>`;
+    out += escapeHtml(text.slice(last, start)) + `<a href="${escapeHtml(url)}" rel="noreferrer">${escapeHtml(url)}</a>`;
     last = start + url.length;
   }
-  return out + _escape(text.slice(last));
+  return out + escapeHtml(text.slice(last));
 }
 
 /** The refusal a relay gives when it cannot take mail now: the sender must try again later. */

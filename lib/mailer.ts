@@ -5,10 +5,10 @@
  * derived from the key lets receiving servers drop the rare duplicate left
  * by a crash between the two.
  */
-import { createHash } from 'node:crypto';
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { PermanentMailError } from './errors.ts';
+import { hashKey } from './secrets.ts';
 import type { StoragePaths } from './storage.ts';
 
 export interface OutgoingMail {
@@ -29,7 +29,7 @@ export function createMailer(options: { smtpUrl: string; from: string; paths: St
   const transport = nodemailer.createTransport(options.smtpUrl);
   return {
     async send(mail) {
-      const hash = createHash('sha256').update(mail.idempotencyKey).digest('hex');
+      const hash = hashKey(mail.idempotencyKey);
       const ledger = options.paths.mailLedger(hash);
       const previous = await readFile(ledger, 'utf8').catch(() => undefined);
       if (previous !== undefined) return { messageId: JSON.parse(previous).messageId as string, sent: false };

@@ -32,7 +32,10 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** SHA-256 hex of a confirmation key: only this is stored. */
+/**
+ * SHA-256 hex of a key, where only the hash is kept: a confirmation key, a
+ * mail's idempotency key (its ledger name), an email address as a rate-limit key.
+ */
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
@@ -42,4 +45,10 @@ export function sameDigest(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');
   const right = Buffer.from(b, 'hex');
   return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+}
+
+/** Constant-time equality of two strings of any length (compares their SHA-256), e.g. a token against the configured one. */
+export function sameText(a: string, b: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Keep in sync with `dev/temporal-server.ts` (`TEMPORAL_CLI_VERSION`). v1.6+ cannot be `go install`ed. */
+/** Keep in sync with `dev/temporal-server.ts` (`TEMPORAL_CLI_VERSION`; test/temporal-server.test.ts checks). v1.6+ cannot be `go install`ed. */
 const TEMPORAL_CLI_VERSION = '1.5.1';
 const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 
@@ -79,8 +79,12 @@ function ensureNodeModules() {
     log(installed < 0 ? 'node_modules missing: running npm ci' : 'node_modules older than package-lock.json: running npm ci');
     /** @type {NodeJS.ProcessEnv} */
     const env = { ...process.env };
-    // better-sqlite3 builds from source with node-gyp; use the local headers instead of downloading them.
-    if (!env.npm_config_nodedir && fs.existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
+    // better-sqlite3 builds from source with node-gyp (its prebuilt binaries come from GitHub, which
+    // this machine cannot reach): it needs a compiler, make and python3, and this Node's headers,
+    // which sit beside the binary (/usr/include/node for /usr/bin/node) instead of being downloaded.
+    ensureBuildTools();
+    const prefix = path.dirname(path.dirname(process.execPath));
+    if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node.h'))) env.npm_config_nodedir = prefix;
     const started = Date.now();
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const result = spawnSync(npm, ['ci'], { cwd: root, env, stdio: 'inherit' });
@@ -97,6 +101,21 @@ function ensureNodeModules() {
         '  (npm_config_nodedir=/usr when /usr/include/node exists), and npm must be allowed to run its install\n' +
         '  script ("allowScripts" in package.json). Fix that, then `rm -rf node_modules` and run again.',
     );
+  }
+}
+
+/** Installs a C++ compiler, make and python3 with apt-get (Debian/Ubuntu) when one is missing. */
+function ensureBuildTools() {
+  const missing = ['g++', 'make', 'python3'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+  if (missing.length === 0) return;
+  if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) {
+    fail(`${missing.join(', ')} missing, needed to build better-sqlite3: install them, then run again.`);
+  }
+  log(`${missing.join(', ')} missing: apt-get install build-essential python3 (once)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'build-essential', 'python3'], { env, stdio: 'inherit' }).status === 0;
+  if (!install() && !(spawnSync('apt-get', ['update'], { env, stdio: 'inherit' }).status === 0 && install())) {
+    fail('apt-get could not install build-essential and python3, needed to build better-sqlite3.');
   }
 }
 

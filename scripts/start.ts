@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { openDemoDb, seedDemoData, DEMO_PERSON } from '../plugins/demo/db.ts';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
-import { WORKER_ENV, WORKER_NODE_ARGS } from '../worker/process-options.ts';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
+import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const varDir = resolve(process.env.VAR_DIR ?? join(root, 'var'));
@@ -77,7 +77,7 @@ try {
       dbFile: join(varDir, 'temporal.sqlite'),
       port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
       uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
-      searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const])),
+      searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
       logFile: join(varDir, 'temporal.log'),
       // Histories are encrypted: the UI decodes them through the admin's codec endpoint.
       uiCodecEndpoint: `${publicUrl}/admin/codec`,
@@ -101,8 +101,8 @@ try {
   seedDemoData(db);
   db.close();
 
-  const run = (name: string, script: string, nodeArgs: readonly string[] = [], extraEnv: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, script)], { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
+  const run = (name: string, args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
     child.once('exit', (code) => {
       if (!stopping) {
         console.error(`[start] the ${name} exited (code ${code}); stopping everything`);
@@ -111,8 +111,8 @@ try {
     });
     children.push(child);
   };
-  run('worker', 'worker/main.ts', WORKER_NODE_ARGS, WORKER_ENV);
-  run('server', 'server/main.ts');
+  run('worker', WORKER_ARGS, WORKER_ENV);
+  run('server', ['--import', 'tsx', join(root, 'server/main.ts')]);
 
   await waitForHealth(`http://127.0.0.1:${port}/healthz`);
   const token = env.ADMIN_TOKEN as string;

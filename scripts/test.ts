@@ -20,10 +20,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../dev/temporal-server.ts';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NAMESPACE = 'default';
-const SEARCH_ATTRIBUTES = { DsrAction: 'Keyword', DsrStatus: 'Keyword', DsrSubject: 'Keyword' } as const;
 
 function log(message: string): void {
   process.stderr.write(`[test] ${message}\n`);
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
       cliPath: findTemporalCli(),
       uiPort: false,
       namespace: NAMESPACE,
-      searchAttributes: SEARCH_ATTRIBUTES,
+      searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
       logFile: path.join(root, '.tmp', 'temporal-test-server.log'),
     });
     log(`Temporal dev server ready at ${server.address} in ${since(started)} (pid ${server.pid})`);

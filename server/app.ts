@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -13,12 +13,13 @@ import type { Secret } from '../lib/config.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
-import { apiError } from './errors.ts';
+import { apiError, loggableError } from './errors.ts';
 import { clientKey, createRateLimiter, type RateLimiterOptions } from './public/rate-limit.ts';
 import { createRequestActions, RequestStateError } from './request-actions.ts';
 import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
 import { apiRoutes } from './routes/api.ts';
 import { publicRoutes } from './routes/public.ts';
+import type { ViewContext } from './views.ts';
 
 export interface AppOptions extends RequestSettings {
   client: Client;
@@ -34,20 +35,26 @@ export interface AppOptions extends RequestSettings {
   payloadCodec?: PayloadCodec | undefined;
 }
 
-/** Wrong admin tokens allowed per client address before /api answers 429. */
-export const API_AUTH_FAILURE_LIMIT: Pick<RateLimiterOptions, 'limit' | 'windowMs'> = { limit: 10, windowMs: 10 * 60_000 };
+/**
+ * Wrong admin credentials allowed per client address (IPv6 by /64) before 429: one count for
+ * the admin API's token, the codec endpoint's token and admin sign-in, so switching between
+ * them gives a guesser no more tries.
+ */
+const AUTH_FAILURE_LIMIT: Pick<RateLimiterOptions, 'limit' | 'windowMs'> = { limit: 10, windowMs: 10 * 60_000 };
 
 export function createApp(options: AppOptions): Hono {
   const service = createRequestService(options.client, options);
   const actions = createRequestActions(service, options.client, options);
   const app = new Hono();
 
-  // Wrong bearer tokens are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.
-  const apiAuthFailures = createRateLimiter(API_AUTH_FAILURE_LIMIT);
+  const view: ViewContext = { publicUrl: options.publicUrl, paths: options.paths, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace };
+
+  // Wrong credentials are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.
+  const authFailures = createRateLimiter(AUTH_FAILURE_LIMIT);
   const checkBearer = bearerAuth({ token: options.adminToken.reveal() });
   app.use('/api/*', async (c, next) => {
     const key = clientKey(c);
-    const blocked = apiAuthFailures.peek(key);
+    const blocked = authFailures.peek(key);
     if (!blocked.allowed) {
       c.header('Retry-After', String(Math.ceil(blocked.retryAfterMs / 1000)));
       return c.json({ error: { code: 'too_many_requests', message: 'Cannot use the admin API: too many wrong tokens from this address; try again later' } }, 429);
@@ -55,25 +62,21 @@ export function createApp(options: AppOptions): Hono {
     try {
       await checkBearer(c, next);
     } catch (error) {
-      if (error instanceof HTTPException && error.status === 401) apiAuthFailures.hit(key);
+      if (error instanceof HTTPException && error.status === 401) authFailures.hit(key);
       throw error;
     }
   });
   app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB'); } }));
-  app.route('/api', apiRoutes(service, actions, {
-    publicUrl: options.publicUrl,
-    paths: options.paths,
-    temporalUiUrl: options.temporalUiUrl,
-    namespace: options.namespace,
-  }));
+  app.route('/api', apiRoutes(service, actions, view));
   app.route('/admin', adminRoutes(service, actions, {
     secret: options.secret,
     adminToken: options.adminToken,
     adminLogin: options.adminLogin,
     siteName: options.siteName,
     publicUrl: options.publicUrl,
-    view: { publicUrl: options.publicUrl, paths: options.paths, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace },
+    view,
     codec: options.payloadCodec,
+    authFailures,
   }));
   app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
 
@@ -102,8 +105,8 @@ export function createApp(options: AppOptions): Hono {
       // Hono's own refusals (e.g. malformed JSON) come without a body: give them the API's shape.
       return c.json({ error: { code: 'invalid_request', message: `Cannot accept the request: ${error.message}` } }, error.status);
     }
-    // Unexpected: log the kind, never the request body (it holds an email address).
-    console.error(`server: ${c.req.method} ${c.req.routePath} failed: ${error.name}: ${error.message}`);
+    // Unexpected: log the kind, never the message or the request body (either may hold an email address).
+    console.error(`server: ${c.req.method} ${c.req.routePath} failed: ${loggableError(error)}`);
     return c.json({ error: { code: 'internal', message: 'Cannot complete the request: an internal error occurred; see the server log' } }, 500);
   });
 

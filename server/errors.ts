@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { core } from 'zod';
+import { summarizeError } from '../lib/redacting-logger.ts';
 
 export function apiError(status: ContentfulStatusCode, code: string, message: string, extra: Record<string, unknown> = {}): HTTPException {
   return new HTTPException(status, {
@@ -25,4 +26,9 @@ export function validationHook(result: { success: true } | { success: false; err
   }));
   const summary = fields.map((f) => `${f.field}: ${f.message}`).join('; ');
   return c.json({ error: { code: 'invalid_request', message: `Cannot accept the request: ${summary}`, fields } }, 400);
+}
+
+/** An unexpected error as the server log may hold it: name and type, never the message (it may quote personal data). */
+export function loggableError(error: unknown): string {
+  return error instanceof Error ? JSON.stringify(summarizeError(error)) : typeof error;
 }

@@ -233,7 +233,7 @@ function askAgainLink(toRoot: string, text = 'Send a new request'): Markup {
 }
 
 /** "24 hours", "3 days", "10 minutes": the largest unit that reads naturally. */
-export function describeDuration(ms: number): string {
+function describeDuration(ms: number): string {
   const units: [string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]];
   for (const [unit, size] of units) {
     const amount = ms / size;
@@ -247,7 +247,7 @@ export function describeDuration(ms: number): string {
   return 'a moment';
 }
 
-/** "840 bytes", "12 KB", "3.4 MB". */
+/** "840 bytes", "12 KB", "3.4 MB" (1 KB = 1024 bytes); the admin's request page shows sizes so too. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   const units = ['KB', 'MB', 'GB'];

@@ -1,7 +1,7 @@
 /**
  * The JSON shape of a request in the admin API.
  */
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import type { StoragePaths } from '../lib/storage.ts';
 import type { Progress, RequestMemo, RequestStatus } from '../workflows/definitions.ts';
 import type { FoundRequest } from './requests.ts';
@@ -25,7 +25,8 @@ export interface RequestView {
   sendAsEmail: boolean;
   items?: number;
   progress?: Progress;
-  download?: { url: string; bytes: number; sha256: string; expiresAt: string; deleted: boolean };
+  /** `deleted` (the file is gone) only in one request's view ({@link requestDetail}): lists do not look at the disk. */
+  download?: { url: string; bytes: number; sha256: string; expiresAt: string; deleted?: boolean };
   confirmedBy?: 'person' | 'admin';
   dryRun?: boolean;
   erasure?: RequestMemo['erasure'];
@@ -33,6 +34,7 @@ export interface RequestView {
   workflow: { id: string; runId: string; url?: string };
 }
 
+/** A request as a list shows it (and progress.json): from the memo only, without touching the disk. */
 export function requestView(request: FoundRequest, context: ViewContext, progress?: Progress): RequestView {
   const { memo } = request;
   // A workflow an operator terminated never wrote its last status: say so rather than "processing" forever.
@@ -70,8 +72,17 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
       bytes: memo.download.bytes,
       sha256: memo.download.sha256,
       expiresAt: memo.download.expiresAt,
-      deleted: !existsSync(context.paths.exportFile(memo.download.file)),
     };
+  }
+  return view;
+}
+
+/** One request as the API answers it and its admin page shows it: {@link requestView}, and whether its export file is gone. */
+export async function requestDetail(request: FoundRequest, context: ViewContext, progress?: Progress): Promise<RequestView> {
+  const view = requestView(request, context, progress);
+  const file = request.memo.download?.file;
+  if (view.download && file) {
+    view.download.deleted = await access(context.paths.exportFile(file)).then(() => false, () => true);
   }
   return view;
 }

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import yauzl from 'yauzl';
 import type { ExportItem } from '../plugins/contract.ts';
 import { type BuildExportZipOptions, buildExportZip } from '../report/build.ts';
 import { openStaging } from '../report/staging.ts';
+import { unzip } from './helpers/unzip.ts';
 
 let dir: string;
 before(async () => {
@@ -37,7 +37,7 @@ async function build(pages: ExportItem[][], options: Partial<BuildExportZipOptio
     generatedAt: GENERATED_AT,
     ...options,
   });
-  const files = await readZip(result.zipPath);
+  const files = await unzip(await readFile(result.zipPath));
   const exported = JSON.parse(files.get('export.json') ?? 'null') as Record<string, Record<string, Group>>;
   return { result, files, html: files.get('index.html') ?? '', root: exported['Personal Data Export for subject@example.com'] ?? {} };
 }
@@ -46,21 +46,6 @@ interface Group {
   group_label: string;
   group_description: string;
   items: Record<string, { name: string; value: unknown }[]>;
-}
-
-async function readZip(path: string): Promise<Map<string, string>> {
-  const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false });
-  const files = new Map<string, string>();
-  try {
-    for await (const entry of zip.eachEntry()) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await zip.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
-      files.set(entry.fileName, Buffer.concat(chunks).toString('utf8'));
-    }
-  } finally {
-    zip.close();
-  }
-  return files;
 }
 
 const item = (group_id: string, item_id: string, data: ExportItem['data'], group_label = group_id, group_description?: string): ExportItem =>

@@ -116,6 +116,5 @@ test(`${COUNT} requests at once, confirmed, cancelled and expired, across a work
     'failed cancelled': quarter('cancel'),
     'failed expired': quarter('expire'),
   });
-  assert.equal(Object.values(counts).reduce((sum, n) => sum + n, 0), COUNT, 'the counts add up');
   process.stderr.write(`[soak] ${COUNT} requests: created in ${createdMs} ms, all settled in ${Date.now() - started} ms; ${JSON.stringify(counts)}\n`);
 });

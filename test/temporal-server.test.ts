@@ -7,9 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from '../dev/temporal-server.ts';
+import { findTemporalCli, startTemporalDevServer, TEMPORAL_CLI_VERSION, type TemporalDevServer } from '../dev/temporal-server.ts';
 import { hello, releaseSignal, waitForRelease } from './fixtures/hello-workflow.ts';
 import { closeTestEnv, testEnv, uniqueTaskQueue } from './helpers/temporal.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/hello-workflow.ts', import.meta.url));
 
@@ -33,7 +34,7 @@ describe('shared dev server (npm test)', () => {
   it('has the DSR search attributes registered', async () => {
     const env = await testEnv();
     const { customAttributes } = await env.client.connection.operatorService.listSearchAttributes({ namespace: env.namespace });
-    for (const name of ['DsrAction', 'DsrStatus', 'DsrSubject']) assert.ok(customAttributes[name] !== undefined, `${name} is registered`);
+    for (const { name } of SEARCH_ATTRIBUTES) assert.ok(customAttributes[name] !== undefined, `${name} is registered`);
   });
 });
 
@@ -93,3 +94,10 @@ async function withServer(
     await connection.close();
   }
 }
+
+describe('the Temporal CLI version', () => {
+  it('is the same where scripts/bootstrap.mjs builds it and where dev/temporal-server.ts looks for it', () => {
+    const bootstrap = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'bootstrap.mjs'), 'utf8');
+    assert.equal(/const TEMPORAL_CLI_VERSION = '([^']+)'/.exec(bootstrap)?.[1], TEMPORAL_CLI_VERSION);
+  });
+});

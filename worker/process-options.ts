@@ -11,11 +11,16 @@
  * an arena of its own, which holds freed memory.
  *
  * `package.json`'s `worker` script spells the same values out;
- * test/worker-process.test.ts checks they agree.
+ * test/worker-process.test.ts checks they agree. Launchers spawn
+ * `process.execPath` with {@link WORKER_ARGS} and add {@link WORKER_ENV}.
  */
+import { fileURLToPath } from 'node:url';
 
 /** V8 flags placed before the worker's script. */
 export const WORKER_NODE_ARGS: readonly string[] = ['--max-old-space-size=160', '--max-semi-space-size=2'];
 
 /** Environment added to the worker's. */
 export const WORKER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
+/** Node's arguments that run worker/main.ts as `npm run worker` does: the flags, the tsx loader, the script. */
+export const WORKER_ARGS: readonly string[] = [...WORKER_NODE_ARGS, '--import', 'tsx', fileURLToPath(new URL('./main.ts', import.meta.url))];

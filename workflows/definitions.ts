@@ -8,8 +8,9 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ManifestSnapshot } from '../manifest/snapshot.ts';
 
 export type RequestAction = 'export' | 'erase';
-/** WordPress's four statuses, plus `processing` while plugins run. */
-export type RequestStatus = 'pending' | 'confirmed' | 'processing' | 'completed' | 'failed';
+/** WordPress's four statuses, plus `processing` while plugins run; in the order the admin list and the API show them. */
+export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 /** Confirms a pending request: with the key's hash (the mailed link) or by an admin (`force`). */
 export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean }]>('confirm');
@@ -164,6 +165,9 @@ export const DsrRequestId = defineSearchAttributeKey('DsrRequestId', SearchAttri
 
 /** Search attributes a cluster must have registered (the dev stack and the worker register them). */
 export const SEARCH_ATTRIBUTES = [DsrAction, DsrStatus, DsrSubject, DsrRequestId] as const;
+
+/** The same, as a dev server registers them at start (`--search-attribute NAME=Keyword`): npm start, the tests, the bench. */
+export const DEV_SERVER_SEARCH_ATTRIBUTES = Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const]));
 
 /** Workflow ID: one running request per person and action, without the email in it. */
 export function requestWorkflowId(action: RequestAction, subject: string): string {

@@ -1,5 +1,5 @@
 // The admin pages' only script, served same-origin (CSP script-src 'self').
-// 1. Request page: polls progress.json every second and updates the
+// 1. Request page: polls progress.json (a second after each answer) and updates the
 //    <progress> bar and its text; when the status changes (e.g. the person
 //    confirms) it reloads once for the new next steps, and once the status
 //    is final it stops and reloads to show the results and downloads.
@@ -13,13 +13,13 @@
     var url = box.getAttribute('data-url');
     var bar = document.getElementById('progress-bar');
     var text = document.getElementById('progress-text');
-    var timer;
     var done = false;
     var poll = function () {
-      if (done) return;
-      fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store' })
+      // A poll that hangs gives up after 10 s, so the next one still comes.
+      fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin', cache: 'no-store', signal: AbortSignal.timeout(10000) })
         .then(function (response) {
           if (response.status === 401) {
+            done = true;
             window.location.reload(); // session ended: the page sends to the login form
             throw new Error('signed out');
           }
@@ -27,7 +27,6 @@
           return response.json();
         })
         .then(function (state) {
-          if (done) return;
           bar.max = state.max;
           bar.value = state.value;
           bar.textContent = Math.round((state.value / state.max) * 100) + '%';
@@ -35,14 +34,17 @@
           // A new status brings other next steps: reload once to show them (and, when final, the results).
           if (state.final || state.status !== box.getAttribute('data-status')) {
             done = true;
-            clearInterval(timer);
             window.location.reload();
           }
         })
-        .catch(function () { /* a missed tick: the next one tries again */ });
+        .catch(function () { /* a missed poll: the next one tries again */ })
+        .then(function () {
+          // One poll at a time: the next starts a second after this one answered, however slow the server.
+          if (!done) setTimeout(poll, 1000);
+        });
     };
     // The page was rendered just now: the first poll can wait a second.
-    timer = setInterval(poll, 1000);
+    setTimeout(poll, 1000);
   }
 
   var all = document.getElementById('select-all');

@@ -4,12 +4,11 @@
  * with checkboxes for bulk actions, and previous/next paging.
  */
 import { html } from 'hono/html';
-import type { RequestStatus } from '../../workflows/definitions.ts';
+import { REQUEST_STATUSES, type RequestStatus } from '../../workflows/definitions.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, STATUS_LABELS, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';
 
-export const STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const satisfies readonly RequestStatus[];
 export const BULK_ACTIONS = {
   resend: 'Resend confirmation emails',
   'delete-export': 'Delete export files',
@@ -116,7 +115,7 @@ function views(filter: ListFilterInput): Markup {
     return html`<li><a href="${listHref({ ...filter, status, offset: 0 })}" ${current ? html`aria-current="page"` : ''}>${label}</a></li>`;
   };
   return html`<nav aria-label="Filter by status"><ul class="views">
-${link(undefined, 'All')}${STATUSES.map((status) => link(status, STATUS_LABELS[status]))}
+${link(undefined, 'All')}${REQUEST_STATUSES.map((status) => link(status, STATUS_LABELS[status]))}
 </ul></nav>`;
 }
 

@@ -5,6 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { Progress } from '../../workflows/definitions.ts';
+import { formatBytes } from '../pages.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';
@@ -175,10 +176,4 @@ ${row(
 ${row('Run ID', html`<span class="mono">${workflow.runId}</span>`)}
 </dl>
 </section>`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }

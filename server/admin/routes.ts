@@ -8,10 +8,8 @@
  * same `RequestActions` as the JSON API, so both refuse the same things with
  * the same words.
  */
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { readFileSync } from 'node:fs';
+import type { PayloadCodec } from '@temporalio/common';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -19,16 +17,19 @@ import { html } from 'hono/html';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { Secret } from '../../lib/config.ts';
+import { REQUEST_STATUSES } from '../../workflows/definitions.ts';
+import { sendReceipt, sendZip } from '../downloads.ts';
+import { loggableError } from '../errors.ts';
+import { clientKey, type RateLimiter } from '../public/rate-limit.ts';
 import type { RequestActions } from '../request-actions.ts';
 import { RequestStateError } from '../request-actions.ts';
 import { DuplicateRequestError, type FoundRequest, type RequestService } from '../requests.ts';
-import { requestView, type ViewContext } from '../views.ts';
+import { requestDetail, requestView, type ViewContext } from '../views.ts';
+import { mountCodec } from './codec.ts';
 import { adminPage, requestHref } from './layout.ts';
-import { type AddFormState, BULK_ACTIONS, type BulkAction, EMPTY_FORM, type ListFilterInput, listHref, listPage, STATUSES } from './list-page.ts';
+import { type AddFormState, BULK_ACTIONS, type BulkAction, EMPTY_FORM, type ListFilterInput, listHref, listPage } from './list-page.ts';
 import { loginPage } from './login-page.ts';
 import { progressState, requestPage } from './request-page.ts';
-import type { PayloadCodec } from '@temporalio/common';
-import { mountCodec } from './codec.ts';
 import { type AdminLogin, createSessions, type Notice, SESSION_COOKIE, type Session } from './session.ts';
 
 export interface AdminOptions {
@@ -41,13 +42,15 @@ export interface AdminOptions {
   view: ViewContext;
   /** Decodes encrypted payloads for the Temporal Web UI at /admin/codec (see codec.ts). */
   codec?: PayloadCodec | undefined;
+  /** Wrong credentials per client address, shared with the admin API: sign-in and the codec's token count here. */
+  authFailures: RateLimiter;
 }
 
 const PAGE_SIZE = 20;
 const MAX_BULK = 100;
 const SCRIPT = readFileSync(new URL('./admin.js', import.meta.url), 'utf8');
 
-export const ADMIN_HEADERS: Record<string, string> = {
+const ADMIN_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
     "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
@@ -61,7 +64,7 @@ const emailSchema = z.email().max(254);
 type Env = { Variables: { session: Session; form: Record<string, string | File | (string | File)[]> } };
 
 export function adminRoutes(service: RequestService, actions: RequestActions, options: AdminOptions): Hono<Env> {
-  const sessions = createSessions({ secret: options.secret, adminToken: options.adminToken, adminLogin: options.adminLogin });
+  const sessions = createSessions({ secret: options.secret, adminToken: options.adminToken, adminLogin: options.adminLogin, failures: options.authFailures });
   const publicOrigin = new URL(options.publicUrl).origin;
   const secure = options.publicUrl.startsWith('https:');
   const app = new Hono<Env>();
@@ -87,10 +90,10 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
     const form = await c.req.parseBody();
     const field = (name: string) => (typeof form[name] === 'string' ? form[name] : undefined);
     const next = safeNext(field('next'));
-    const ip = clientIp(c);
+    const client = clientKey(c);
     const render = (error: string) =>
       loginPage({ siteName, withPassword: options.adminLogin !== undefined, next, error, username: field('username') });
-    const waitMs = sessions.blockedFor(ip);
+    const waitMs = sessions.blockedFor(client);
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
       c.header('Retry-After', String(Math.ceil(waitMs / 1000)));
@@ -98,11 +101,10 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
     }
     const credentials = { token: field('token') ?? '', username: field('username'), password: field('password') };
     if (!sessions.check(credentials)) {
-      sessions.recordFailure(ip);
+      sessions.recordFailure(client);
       const what = options.adminLogin ? 'the username and password, or the token, are' : 'the token is';
       return c.html(render(`Cannot log in: ${what} not right.`), 401);
     }
-    sessions.recordSuccess(ip);
     const { cookie } = sessions.create();
     setCookie(c, SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'Strict', secure, path: '/admin', maxAge: Math.floor(sessions.ttlMs / 1000) });
     return c.redirect(next, 303);
@@ -110,7 +112,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
 
   if (options.codec) {
     const uiOrigin = options.view.temporalUiUrl ? new URL(options.view.temporalUiUrl).origin : undefined;
-    mountCodec(app, { codec: options.codec, sessions, adminToken: options.adminToken, uiOrigin });
+    mountCodec(app, { codec: options.codec, sessions, adminToken: options.adminToken, authFailures: options.authFailures, uiOrigin });
   }
 
   // ——— Everything below needs a session; every POST a CSRF token ———
@@ -166,7 +168,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
 
   app.get('/', async (c) => {
     const query = c.req.query();
-    const status = STATUSES.find((s) => s === query['status']);
+    const status = REQUEST_STATUSES.find((s) => s === query['status']);
     const action = query['action'] === 'export' || query['action'] === 'erase' ? query['action'] : undefined;
     const email = query['email']?.trim() || undefined;
     const offset = /^\d{1,6}$/.test(query['offset'] ?? '') ? Number(query['offset']) : 0;
@@ -240,7 +242,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
           return { ok: true, text: label, href: requestHref(id) };
         } catch (error) {
           if (error instanceof RequestStateError) return { ok: false, text: error.message, href: requestHref(id) };
-          console.error(`server: admin bulk ${action} on ${id} failed: ${(error as Error).name}: ${(error as Error).message}`);
+          console.error(`server: admin bulk ${action} on ${id} failed: ${loggableError(error)}`);
           return { ok: false, text: `${label}: an internal error occurred; see the server log.`, href: requestHref(id) };
         }
       }),
@@ -268,7 +270,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   app.get('/requests/:id', async (c) => {
     const request = await load(c);
     const progress = await service.progress(request);
-    const view = requestView(request, options.view, progress);
+    const view = await requestDetail(request, options.view, progress);
     return c.html(requestPage({ siteName, csrf: csrf(c), notices: sessions.takeNotices(c.get('session')), view }, progress));
   });
 
@@ -282,30 +284,18 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   app.get('/requests/:id/export.zip', async (c) => {
     const request = await load(c);
     const file = request.memo.download?.file;
-    const path = file ? options.view.paths.exportFile(file) : undefined;
-    if (!path || !existsSync(path)) {
-      flash(c, { kind: 'error', text: file ? 'Cannot download: the export file has been deleted.' : 'Cannot download: this request has no export file.' });
-      return c.redirect(requestHref(request.memo.requestId), 303);
-    }
-    const body = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
-    return c.body(body, 200, {
-      'Content-Type': 'application/zip',
-      'Content-Length': String(statSync(path).size),
-      'Content-Disposition': `attachment; filename="personal-data-export-${request.memo.requestId}.zip"`,
-    });
+    const sent = file && (await sendZip(c, options.view.paths.exportFile(file), `personal-data-export-${request.memo.requestId}.zip`));
+    if (sent) return sent;
+    flash(c, { kind: 'error', text: file ? 'Cannot download: the export file has been deleted.' : 'Cannot download: this request has no export file.' });
+    return c.redirect(requestHref(request.memo.requestId), 303);
   });
 
   app.get('/requests/:id/receipt.json', async (c) => {
     const request = await load(c);
-    const receipt = request.memo.receipt ? await readFile(options.view.paths.receipt(request.memo.requestId), 'utf8').catch(() => undefined) : undefined;
-    if (receipt === undefined) {
-      flash(c, { kind: 'error', text: 'Cannot download a receipt: this request is not a completed erasure.' });
-      return c.redirect(requestHref(request.memo.requestId), 303);
-    }
-    return c.body(receipt, 200, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Disposition': `attachment; filename="erasure-receipt-${request.memo.requestId}.json"`,
-    });
+    const sent = await sendReceipt(c, request, options.view.paths);
+    if (sent) return sent;
+    flash(c, { kind: 'error', text: 'Cannot download a receipt: this request is not a completed erasure.' });
+    return c.redirect(requestHref(request.memo.requestId), 303);
   });
 
   app.post('/requests/:id/retry', async (c) => {
@@ -340,7 +330,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) return error.getResponse();
-    console.error(`server: admin ${c.req.method} ${c.req.routePath} failed: ${error.name}: ${error.message}`);
+    console.error(`server: admin ${c.req.method} ${c.req.routePath} failed: ${loggableError(error)}`);
     return fail(c, 500, 'Cannot complete that: an internal error occurred; see the server log.');
   });
 
@@ -416,13 +406,4 @@ function sameOrigin(c: Context, publicOrigin: string): boolean {
 
 function wantsJson(c: Context): boolean {
   return c.req.path.endsWith('.json') || (c.req.header('accept') ?? '').includes('application/json');
-}
-
-/** The peer address; a proxy in front makes this the proxy's, which still limits guessing overall. */
-function clientIp(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }

@@ -1,15 +1,20 @@
 /**
  * Admin sign-in for the pages: credentials checked in constant time, a
  * signed session cookie (no server-side store; logout revokes the id until
- * it would expire anyway), per-session CSRF tokens, a small per-IP limit on
+ * it would expire anyway), per-session CSRF tokens, a per-address limit on
  * failed sign-ins, and one-shot notices for POST-redirect-GET.
  *
- * State (revoked ids, failures, notices) lives in this process's memory: a
- * restart forgets notices and failure counts, never grants access.
+ * State (revoked ids, notices) lives in this process's memory, and so does a
+ * random key mixed into every session's signature: a restart ends every
+ * session (admins sign in again), so a forgotten logout never comes back.
+ * Revoked ids are kept until their session would have expired; should the
+ * list fill up with live ones, the key is drawn anew, which ends every session
+ * as a restart does, rather than forgetting one.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Secret } from '../../lib/config.ts';
-import { keyedToken } from '../../lib/secrets.ts';
+import { keyedToken, sameText } from '../../lib/secrets.ts';
+import { createRateLimiter, type RateLimiter } from '../public/rate-limit.ts';
 
 /** Name and password accepted besides the admin token (ADMIN_USERNAME / ADMIN_PASSWORD). */
 export interface AdminLogin {
@@ -23,7 +28,13 @@ export interface SessionOptions {
   adminLogin?: AdminLogin | undefined;
   /** Session lifetime (default 8 h). */
   ttlMs?: number;
-  /** Failed sign-ins allowed per IP and window (default 5 per 15 min). */
+  /**
+   * Counts failed sign-ins per client key; past its limit, sign-in is refused. The app passes
+   * the limiter it shares with the admin API and the codec endpoint, so a guesser cannot get
+   * more tries by switching between them. Default: one of its own, `maxFailures` per
+   * `failureWindowMs` (5 per 15 min).
+   */
+  failures?: RateLimiter | undefined;
   maxFailures?: number;
   failureWindowMs?: number;
   now?: () => number;
@@ -47,26 +58,28 @@ const MAX_TRACKED = 10_000;
 
 export function createSessions(options: SessionOptions) {
   const ttlMs = options.ttlMs ?? 8 * 3_600_000;
-  const maxFailures = options.maxFailures ?? 5;
-  const failureWindowMs = options.failureWindowMs ?? 15 * 60_000;
   const now = options.now ?? Date.now;
+  const failures =
+    options.failures ?? createRateLimiter({ limit: options.maxFailures ?? 5, windowMs: options.failureWindowMs ?? 15 * 60_000, now });
   // Rotating any credential ends every session signed under the old ones.
   const credentials = createHash('sha256')
     .update([options.adminToken.reveal(), options.adminLogin?.username ?? '', options.adminLogin?.password.reveal() ?? ''].join('\0'))
     .digest('base64url');
-  const sign = (id: string, expiresAt: number) => keyedToken(options.secret, 'admin-session', `${credentials}.${id}.${expiresAt}`);
+  // This process's own: a restart (or a full revocation list, see revoke) ends every session.
+  let processKey = randomBytes(32).toString('base64url');
+  const sign = (id: string, expiresAt: number) => keyedToken(options.secret, 'admin-session', `${processKey}.${credentials}.${id}.${expiresAt}`);
+  /** Logged-out session ids and when their sessions would have expired: never forgotten before then. */
   const revoked = new Map<string, number>();
-  const failures = new Map<string, { count: number; resetAt: number }>();
   const notices = new Map<string, { notices: Notice[]; expiresAt: number }>();
 
-  const prune = <V>(map: Map<string, V>, expiry: (value: V) => number) => {
-    if (map.size < MAX_TRACKED) return;
+  /** Notices are only a convenience: when full, the oldest go, even unexpired. */
+  const pruneNotices = () => {
+    if (notices.size < MAX_TRACKED) return;
     const t = now();
-    for (const [key, value] of map) if (expiry(value) <= t) map.delete(key);
-    // Still full: forget the oldest entries (insertion order) rather than grow without bound.
-    for (const key of map.keys()) {
-      if (map.size < MAX_TRACKED) break;
-      map.delete(key);
+    for (const [key, value] of notices) if (value.expiresAt <= t) notices.delete(key);
+    for (const key of notices.keys()) {
+      if (notices.size < MAX_TRACKED) break;
+      notices.delete(key);
     }
   };
 
@@ -99,9 +112,18 @@ export function createSessions(options: SessionOptions) {
 
     /** Ends a session: its cookie stops working even if replayed. */
     revoke(session: Session): void {
-      prune(revoked, (expiresAt) => expiresAt);
-      revoked.set(session.id, session.expiresAt);
       notices.delete(session.id);
+      if (revoked.size >= MAX_TRACKED) {
+        const t = now();
+        for (const [id, expiresAt] of revoked) if (expiresAt <= t) revoked.delete(id);
+      }
+      if (revoked.size < MAX_TRACKED) {
+        revoked.set(session.id, session.expiresAt);
+        return;
+      }
+      // Full of sessions still live: forgetting one would let its cookie work again. A new key ends them all instead.
+      processKey = randomBytes(32).toString('base64url');
+      revoked.clear();
     },
 
     /** The CSRF token of a session: an HMAC of its id, so nothing is stored. */
@@ -113,34 +135,18 @@ export function createSessions(options: SessionOptions) {
       return typeof token === 'string' && sameText(token, keyedToken(options.secret, 'admin-csrf', session.id));
     },
 
-    /** Milliseconds until `ip` may try again, or 0 when it may sign in now. */
-    blockedFor(ip: string): number {
-      const entry = failures.get(ip);
-      if (!entry) return 0;
-      if (entry.resetAt <= now()) {
-        failures.delete(ip);
-        return 0;
-      }
-      return entry.count >= maxFailures ? entry.resetAt - now() : 0;
+    /** Milliseconds until `client` (a `clientKey`) may try again, or 0 when it may sign in now. */
+    blockedFor(client: string): number {
+      return failures.peek(client).retryAfterMs;
     },
 
-    recordFailure(ip: string): void {
-      const entry = failures.get(ip);
-      if (entry && entry.resetAt > now()) {
-        entry.count++;
-        return;
-      }
-      prune(failures, (value) => value.resetAt);
-      failures.set(ip, { count: 1, resetAt: now() + failureWindowMs });
-    },
-
-    recordSuccess(ip: string): void {
-      failures.delete(ip);
+    recordFailure(client: string): void {
+      failures.hit(client);
     },
 
     /** Keeps notices for the session's next page. */
     flash(session: Session, ...added: Notice[]): void {
-      prune(notices, (value) => value.expiresAt);
+      pruneNotices();
       const kept = notices.get(session.id)?.notices ?? [];
       notices.set(session.id, { notices: [...kept, ...added], expiresAt: now() + 10 * 60_000 });
     },
@@ -155,9 +161,3 @@ export function createSessions(options: SessionOptions) {
 }
 
 export type Sessions = ReturnType<typeof createSessions>;
-
-/** Constant-time equality of two strings of any length (compares their SHA-256). */
-export function sameText(a: string, b: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(a), digest(b));
-}

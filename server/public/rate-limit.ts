@@ -2,7 +2,8 @@
  * A sliding-window rate limiter kept in memory: at most `limit` hits per key
  * in any `windowMs`. One process only (a restart forgets; several server
  * processes each count on their own), which is enough to stop a script from
- * mailing people through the public form.
+ * mailing people through the public form. Memory is bounded: past `maxKeys`
+ * the key hit least recently is forgotten.
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
@@ -15,6 +16,8 @@ export interface RateLimiterOptions {
   now?: () => number;
   /** Above this many keys, forget the ones with no hit left in the window. @default 10_000 */
   sweepAbove?: number;
+  /** At most this many keys: a new key past it makes the limiter forget the one hit least recently. @default 10 × sweepAbove */
+  maxKeys?: number;
 }
 
 export interface RateDecision {
@@ -43,8 +46,12 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   if (!(windowMs > 0)) throw new RangeError(`rate limiter: windowMs must be positive, got ${windowMs}`);
   const now = options.now ?? Date.now;
   const sweepAbove = options.sweepAbove ?? 10_000;
-  /** Per key, the times of its counted hits, oldest first. */
+  const maxKeys = options.maxKeys ?? 10 * sweepAbove;
+  if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new RangeError(`rate limiter: maxKeys must be a positive integer, got ${maxKeys}`);
+  /** Per key, the times of its counted hits, oldest first; keys in order of their last hit, least recent first. */
   const hits = new Map<string, number[]>();
+  /** Sweep when the map grows past this: after a sweep that left many live keys, only once they have doubled. */
+  let sweepAt = sweepAbove;
 
   const recent = (times: number[], at: number) => times.filter((time) => time > at - windowMs);
 
@@ -59,13 +66,19 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   return {
     hit(key) {
       const at = now();
-      if (hits.size > sweepAbove) sweep(at);
+      if (hits.size > sweepAt) {
+        sweep(at);
+        sweepAt = Math.max(sweepAbove, 2 * hits.size);
+      }
       const times = recent(hits.get(key) ?? [], at);
+      // Set again below, so the key moves to the end: the first key is always the one hit least recently.
+      hits.delete(key);
       if (times.length >= limit) {
         hits.set(key, times);
         return { allowed: false, retryAfterMs: (times[0] as number) + windowMs - at };
       }
       times.push(at);
+      if (hits.size >= maxKeys) hits.delete(hits.keys().next().value as string);
       hits.set(key, times);
       return { allowed: true, retryAfterMs: 0 };
     },

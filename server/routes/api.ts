@@ -2,14 +2,15 @@
  * The admin API: create, list, read and act on requests. Every body is
  * validated at the edge; every refusal says what to fix.
  */
-import { readFile } from 'node:fs/promises';
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { REQUEST_STATUSES } from '../../workflows/definitions.ts';
+import { sendReceipt } from '../downloads.ts';
+import { apiError, validationHook } from '../errors.ts';
 import type { RequestActions } from '../request-actions.ts';
 import type { FoundRequest, RequestService } from '../requests.ts';
-import { requestView, type ViewContext } from '../views.ts';
-import { apiError, validationHook } from '../errors.ts';
+import { requestDetail, requestView, type ViewContext } from '../views.ts';
 
 const createRequestSchema = z
   .strictObject({
@@ -26,10 +27,8 @@ const createRequestSchema = z
     message: 'only an "erase" request can be a dry run',
   });
 
-const STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
-
 const listQuerySchema = z.strictObject({
-  status: z.enum(STATUSES).optional(),
+  status: z.enum(REQUEST_STATUSES).optional(),
   action: z.enum(['export', 'erase']).optional(),
   email: z.email('expected a valid email address').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -47,7 +46,7 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
 
   app.post('/requests', zValidator('json', createRequestSchema, validationHook), async (c) => {
     const request = await service.create(c.req.valid('json'));
-    return c.json(requestView(request, context), 201);
+    return c.json(await requestDetail(request, context), 201);
   });
 
   app.get('/requests', zValidator('query', listQuerySchema, validationHook), async (c) => {
@@ -57,14 +56,14 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
 
   app.get('/requests/:id', async (c) => {
     const request = await load(c.req.param('id'));
-    return c.json(requestView(request, context, await service.progress(request)));
+    return c.json(await requestDetail(request, context, await service.progress(request)));
   });
 
   const act = (path: string, run: (request: FoundRequest) => Promise<void>) =>
     app.post(`/requests/:id/${path}`, async (c) => {
       const request = await load(c.req.param('id'));
       await run(request);
-      return c.json(requestView(request, context), 202);
+      return c.json(await requestDetail(request, context), 202);
     });
   act('confirm', actions.confirm);
   act('resend', actions.resend);
@@ -74,21 +73,20 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
 
   app.post('/requests/:id/retry', async (c) => {
     const retried = await actions.retry(await load(c.req.param('id')));
-    return c.json(requestView(retried, context), 201);
+    return c.json(await requestDetail(retried, context), 201);
   });
 
   app.get('/requests/:id/receipt', async (c) => {
     const request = await load(c.req.param('id'));
-    const receipt = request.memo.receipt ? await readFile(context.paths.receipt(request.memo.requestId), 'utf8').catch(() => undefined) : undefined;
-    if (receipt === undefined) throw apiError(404, 'no_receipt', `Cannot find a receipt: request "${request.memo.requestId}" is not a completed erasure`);
-    c.header('Content-Disposition', `attachment; filename="erasure-receipt-${request.memo.requestId}.json"`);
-    return c.body(receipt, 200, { 'Content-Type': 'application/json' });
+    const sent = await sendReceipt(c, request, context.paths);
+    if (!sent) throw apiError(404, 'no_receipt', `Cannot find a receipt: request "${request.memo.requestId}" is not a completed erasure`);
+    return sent;
   });
 
   app.delete('/requests/:id/export', async (c) => {
     const request = await load(c.req.param('id'));
     await actions.deleteExport(request);
-    return c.json(requestView(request, context), 202);
+    return c.json(await requestDetail(request, context), 202);
   });
 
   return app;

@@ -4,9 +4,7 @@
  * links carry unguessable tokens; no answer reveals whether an email address
  * is known or already has a request.
  */
-import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
@@ -16,6 +14,7 @@ import { z } from 'zod';
 import { hashKey, normaliseEmail, sameDigest } from '../../lib/secrets.ts';
 import { EXPORT_FILE_PATTERN, type StoragePaths } from '../../lib/storage.ts';
 import { confirmSignal } from '../../workflows/definitions.ts';
+import { sendZip } from '../downloads.ts';
 import {
   CONFIRM_OUTCOMES,
   type ConfirmOutcome,
@@ -138,7 +137,8 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
       }));
     }
 
-    if (!perEmail.hit(emailKey(email)).allowed) return sent();
+    // The limiter never holds an email address, only its hash.
+    if (!perEmail.hit(hashKey(normaliseEmail(email))).allowed) return sent();
     try {
       await service.create({ email, action, sendAsEmail: true, skipConfirmation: false });
     } catch (error) {
@@ -188,22 +188,9 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
 
   /* ------------------------------------------------------------ download link */
 
-  /** The ZIP, opened before answering, so a file deleted meanwhile answers 410 rather than a broken stream. */
-  const sendZip = async (c: Context, file: string, toRoot: string) => {
-    const handle = await open(options.paths.exportFile(file), 'r').catch(() => undefined);
-    if (!handle) return missing(c, file, toRoot);
-    const { size } = await handle.stat();
-    const headers = {
-      'Content-Type': 'application/zip',
-      'Content-Length': String(size),
-      'Content-Disposition': 'attachment; filename="personal-data-export.zip"',
-    };
-    if (c.req.method === 'HEAD') {
-      await handle.close();
-      return c.body(null, 200, headers);
-    }
-    return c.body(Readable.toWeb(handle.createReadStream()) as ReadableStream<Uint8Array>, 200, headers);
-  };
+  /** The ZIP; one gone (deleted, even meanwhile) answers 410 or 404 rather than a broken stream. */
+  const download = async (c: Context, file: string, toRoot: string) =>
+    (await sendZip(c, options.paths.exportFile(file), 'personal-data-export.zip')) ?? missing(c, file, toRoot);
 
   const missing = (c: Context, file: string, toRoot: string) =>
     open(options.paths.tombstone(file), 'r').then(
@@ -220,7 +207,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     c.header('Vary', 'Accept');
     if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../'));
     // Browsers get a page that says what the file is; curl and scripts get the file, as before.
-    if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return sendZip(c, file, '../');
+    if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return download(c, file, '../');
     const handle = await open(options.paths.exportFile(file), 'r').catch(() => undefined);
     if (!handle) return missing(c, file, '../');
     const stat = await handle.stat().finally(() => handle.close());
@@ -234,7 +221,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const file = c.req.param('file');
     privateLink(c);
     if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../../'));
-    return sendZip(c, file, '../../');
+    return download(c, file, '../../');
   });
 
   return app;
@@ -256,8 +243,3 @@ function privateLink(c: Context): void {
   c.header('X-Robots-Tag', 'noindex');
 }
 
-
-/** The limiter never holds an email address, only its hash. */
-function emailKey(email: string): string {
-  return createHash('sha256').update(normaliseEmail(email)).digest('hex');
-}

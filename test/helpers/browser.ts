@@ -4,27 +4,22 @@
  * it is missing (a fresh machine has only Node, npm and Go); Playwright's
  * own browser download is never used (this machine has no internet).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { aptInstall } from './apt.ts';
 import { ROOT } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Where the test run saves a screenshot of each page, for a person to review. */
-export const SCREENSHOTS = join(ROOT, '.tmp', 'screenshots');
+const SCREENSHOTS = join(ROOT, '.tmp', 'screenshots');
 
 function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
-  process.stderr.write('[browser] Chromium missing: apt-get install -y chromium (once)\n');
-  const install = () => execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit' });
-  try {
-    install();
-  } catch {
-    execFileSync('apt-get', ['update'], { stdio: 'inherit' });
-    install();
-  }
+  const log = (message: string) => process.stderr.write(`[browser] ${message}\n`);
+  log('Chromium missing: installing Debian\'s package (once)');
+  if (!aptInstall(['chromium'], log)) throw new Error(`Cannot install Chromium with apt-get; install it, or set CHROMIUM_PATH`);
 }
 
 /**

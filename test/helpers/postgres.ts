@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../dev/free-port.ts';
+import { aptInstall } from './apt.ts';
 
 export interface TestPostgres {
   /** `postgres://postgres@127.0.0.1:PORT/dsr_test` */
@@ -107,19 +108,9 @@ function findBinDir(): string | undefined {
     .find((bin) => existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl')));
 }
 
-/** `apt-get install postgresql`, after `apt-get update` if the first try fails (no package lists yet). */
 function installPostgres(): void {
-  const install = ['install', '-y', '--no-install-recommends', 'postgresql'];
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (args: string[]) => {
-    log(`apt-get ${args.join(' ')}`);
-    const started = Date.now();
-    const result = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    log(`apt-get ${args[0]} ${result.status === 0 ? 'done' : `failed (${result.error?.message ?? `exit ${result.status}`})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return result.status === 0;
-  };
   log('PostgreSQL not found under /usr/lib/postgresql: installing Debian\'s package');
-  if (!apt(install) && apt(['update'])) apt(install);
+  aptInstall(['postgresql'], log);
 }
 
 function run(command: string, args: string[], options: SpawnSyncOptions = {}): string {

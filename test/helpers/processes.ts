@@ -32,9 +32,9 @@ import { freePort } from '../../dev/free-port.ts';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.ts';
 import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
-import { SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
-import { ROOT } from './stack.ts';
-import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/process-options.ts';
+import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
+import { type ApiResponse, linkIn, ROOT, waitForStatus } from './stack.ts';
+import { WORKER_ARGS, WORKER_ENV } from '../../worker/process-options.ts';
 
 export interface ProcessStackOptions {
   /** plugins.yaml text; `{dir}` is replaced by the stack's temporary directory. */
@@ -56,11 +56,6 @@ export interface Managed {
   /** `kill -9`: no clean-up, no goodbye. */
   kill(): Promise<void>;
   running(): boolean;
-}
-
-export interface ApiResponse {
-  status: number;
-  body: any;
 }
 
 export interface ProcessStack {
@@ -114,7 +109,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
         dbFile: join(dir, 'temporal.sqlite'),
         port: temporalPort,
         uiPort: false,
-        searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const])),
+        searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
         logFile: join(logDir, 'temporal.log'),
       });
     },
@@ -149,10 +144,10 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     LOG_LEVEL: options.logLevel ?? 'DEBUG',
   };
 
-  const worker = _managedNode('worker', join(ROOT, 'worker', 'main.ts'), { ...env, ...WORKER_ENV }, logDir, async (log) => {
+  const worker = _managedNode('worker', WORKER_ARGS, { ...env, ...WORKER_ENV }, logDir, async (log) => {
     await _until(() => log().includes('worker: task queue'), 60_000, 'the worker did not start', log);
   });
-  const server = _managedNode('server', join(ROOT, 'server', 'main.ts'), env, logDir, async (log) => {
+  const server = _managedNode('server', ['--import', 'tsx', join(ROOT, 'server', 'main.ts')], env, logDir, async (log) => {
     await _until(async () => (await fetch(`${baseUrl}/healthz`).catch(() => undefined)) !== undefined, 60_000, 'the server did not listen', log);
   });
 
@@ -189,22 +184,9 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
         return { status: response.status, body: text };
       }
     },
-    async waitForStatus(id, status, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: ApiResponse | undefined;
-      while (Date.now() < deadline) {
-        last = await stack.api('GET', `/api/requests/${id}`);
-        if (last.status === 200 && last.body?.status === status) return last.body;
-        if (last.status === 200 && last.body?.status === 'failed' && status !== 'failed') throw new Error(`request ${id} failed: ${last.body.reason}`);
-        await sleep(250);
-      }
-      throw new Error(`request ${id} did not reach "${status}" in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
-    },
-    linkIn(caught, prefix) {
-      const link = caught.text.split(/\s+/).find((word) => word.startsWith(prefix));
-      if (!link) throw new Error(`no link starting with ${prefix} in mail "${caught.subject}"`);
-      return link;
-    },
+    // The server may be down in between: its API answers status 0 then, which never matches.
+    waitForStatus: (id, status, timeoutMs = 90_000) => waitForStatus(stack, id, status, timeoutMs),
+    linkIn,
     logs() {
       return new Map(readdirSync(logDir).map((name) => [name, readFileSync(join(logDir, name), 'utf8')]));
     },
@@ -231,10 +213,10 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
 
 // ───────────────────────────── _helpers ─────────────────────────────
 
-/** `node --import tsx <script>` with `env`, its output appended to `<logDir>/<name>.log`. */
+/** `node <args>` with `env`, its output appended to `<logDir>/<name>.log`. */
 function _managedNode(
   name: string,
-  script: string,
+  args: readonly string[],
   env: Record<string, string | undefined>,
   logDir: string,
   ready: (log: () => string) => Promise<void>,
@@ -260,8 +242,7 @@ function _managedNode(
     async start() {
       if (child) throw new Error(`${name} is running already`);
       const fd = openSync(logFile, 'a');
-      const nodeArgs = name === 'worker' ? WORKER_NODE_ARGS : [];
-      const started = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
+      const started = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', fd, fd] });
       closeSync(fd);
       child = started;
       exited = new Promise((resolve) => started.once('exit', () => resolve()));

@@ -20,11 +20,10 @@ import { Secret } from '../../lib/config.ts';
 import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
-import { ensureSearchAttributes } from '../../lib/temporal.ts';
 import { openDemoDb, seedDemoData } from '../../plugins/demo/db.ts';
 import { createApp } from '../../server/app.ts';
 import { createRequestWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
-import { WORKER_ENV, WORKER_NODE_ARGS } from '../../worker/process-options.ts';
+import { WORKER_ARGS, WORKER_ENV } from '../../worker/process-options.ts';
 import { testEnv, uniqueTaskQueue } from './temporal.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -126,7 +125,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const taskQueue = uniqueTaskQueue('e2e');
   const adminToken = randomBytes(24).toString('hex');
   const appSecret = randomBytes(32).toString('hex');
-  await ensureSearchAttributes(env.connection, env.namespace);
   // One key for every stack of the run: they share a namespace, and a list decodes them all.
   const payloadKey = TEST_PAYLOAD_KEY;
   const payloadCodec = new EncryptionCodec([{ id: 'test', key: payloadKey }]);
@@ -190,11 +188,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       } catch {}
       return { status: response.status, body: parsed };
     },
-    linkIn(caught, prefix) {
-      const link = caught.text.split(/\s+/).find((word) => word.startsWith(prefix));
-      if (!link) throw new Error(`no link starting with ${prefix} in mail "${caught.subject}"`);
-      return link;
-    },
+    linkIn,
     async startWorker() {
       mailer = createMailer({ smtpUrl: mail.smtpUrl, from: 'Privacy <privacy@test.invalid>', paths });
       worker = await createRequestWorker({
@@ -215,7 +209,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       running = worker.run();
     },
     spawnWorker() {
-      return spawn(process.execPath, [...WORKER_NODE_ARGS, '--import', 'tsx', join(ROOT, 'worker', 'main.ts')], {
+      return spawn(process.execPath, WORKER_ARGS, {
         cwd: ROOT,
         env: {
           ...WORKER_ENV,
@@ -252,8 +246,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
+/** The first link in a mail that starts with `prefix`. */
+export function linkIn(caught: CaughtMail, prefix: string): string {
+  const link = caught.text.split(/\s+/).find((word) => word.startsWith(prefix));
+  if (!link) throw new Error(`no link starting with ${prefix} in mail "${caught.subject}"`);
+  return link;
+}
+
 /** Polls the admin API until the request reaches `status` (or fails the test after `timeoutMs`). */
-export async function waitForStatus(stack: Stack, id: string, status: string, timeoutMs = 60_000): Promise<any> {
+export async function waitForStatus(stack: Pick<Stack, 'api'>, id: string, status: string, timeoutMs = 60_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   let last: ApiResponse | undefined;
   while (Date.now() < deadline) {
