@@ -58,12 +58,17 @@ export async function runConcurrency(shared: Shared, count: number, workerCount:
     const latencies = done.map((r) => secondsSince(r.start, r.end)).sort((a, b) => a - b);
     const wall = secondsSince(Math.min(...results.map((r) => r.start)), Math.max(...done.map((r) => r.end as number)));
 
-    // After the clock: every request must read `completed`; count activities per worker from the histories.
+    // After the clock: every request must read `completed` (the workflow publishes it just after the mail
+    // it waits for, so allow it a few seconds); count activities per worker from the histories.
     const identities = new Map(stack.workers.map((w, i) => [String(w.pid), `w${i + 1}`]));
     const perWorker = new Map<string, number>();
     let maxEvents = 0;
     for (const r of done) {
-      const view = await stack.api('GET', `/api/requests/${r.id}`);
+      let view = await stack.api('GET', `/api/requests/${r.id}`);
+      for (const until = Date.now() + 10_000; view.body.status === 'processing' && Date.now() < until; ) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        view = await stack.api('GET', `/api/requests/${r.id}`);
+      }
       if (view.body.status !== 'completed') failures.push(`${r.email}: status ${view.body.status} ${view.body.reason ?? ''}`);
       const history = await requestHistory(shared.client, r.workflow!.id, r.workflow!.runId);
       maxEvents = Math.max(maxEvents, history.maxEvents);
