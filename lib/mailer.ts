@@ -1,11 +1,17 @@
 /**
- * Sends mail at most once per idempotency key. Temporal retries an activity
- * whose result was lost, so every send first checks a ledger on disk and
- * records the accepted message after the SMTP server takes it. A message-id
- * derived from the key lets receiving servers drop the rare duplicate left
- * by a crash between the two.
+ * Sends mail at most once per idempotency key, whatever fails. Temporal
+ * retries an activity whose result was lost, so before it sends, `send`
+ * claims the key in a ledger on disk (a file created exclusively): a claim
+ * that cannot be written (a full disk) stops the send, and a claim found by a
+ * retry means the mail went out, or may have. The claim is dropped again only
+ * when the SMTP server is known not to have taken the message.
+ *
+ * The price of "at most once": a worker killed between its claim and the
+ * server's answer leaves a claim without a mail; the admin's "Resend" mails
+ * a fresh link. The message-id is derived from the key, so receiving servers
+ * can drop any duplicate another path might produce.
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { PermanentMailError } from './errors.ts';
 import { hashKey } from './secrets.ts';
@@ -20,7 +26,7 @@ export interface OutgoingMail {
 }
 
 export interface Mailer {
-  /** @returns the message-id, and whether this call sent it (false: already sent before). */
+  /** @returns the message-id, and whether this call sent it (false: already sent, or claimed, before). */
   send(mail: OutgoingMail): Promise<{ messageId: string; sent: boolean }>;
   close(): void;
 }
@@ -31,12 +37,13 @@ export function createMailer(options: { smtpUrl: string; from: string; paths: St
     async send(mail) {
       const hash = hashKey(mail.idempotencyKey);
       const ledger = options.paths.mailLedger(hash);
-      const previous = await readFile(ledger, 'utf8').catch(() => undefined);
-      if (previous !== undefined) return { messageId: JSON.parse(previous).messageId as string, sent: false };
       const messageId = `<${hash.slice(0, 40)}@dsr-engine>`;
+      if (!(await claim(ledger, messageId))) return { messageId, sent: false };
       try {
         await transport.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text, messageId });
       } catch (error) {
+        // Refused or unreachable: the server did not take it, so a retry may send it.
+        await rm(ledger, { force: true });
         const code = (error as { responseCode?: number }).responseCode;
         // Messages of SMTP errors can quote the recipient: keep only codes, so no address reaches logs.
         if (code !== undefined && code >= 500) {
@@ -45,13 +52,42 @@ export function createMailer(options: { smtpUrl: string; from: string; paths: St
         const kind = (error as { code?: string }).code ?? 'unknown error';
         throw new Error(`Cannot deliver mail yet: ${kind}${code === undefined ? '' : ` (SMTP ${code})`}`);
       }
-      const temp = `${ledger}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify({ messageId, at: new Date().toISOString() }), { mode: 0o600 });
-      await rename(temp, ledger);
       return { messageId, sent: true };
     },
     close() {
       transport.close();
     },
   };
+}
+
+/**
+ * Creates the ledger entry for a mail about to be sent.
+ * @returns false when it exists already (sent, or claimed by an attempt that may have sent it)
+ * @throws the file system's error (e.g. ENOSPC) when the claim cannot be written whole; nothing is left behind
+ */
+async function claim(ledger: string, messageId: string): Promise<boolean> {
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(ledger, 'wx', 0o600);
+  } catch (error) {
+    // Even an entry left empty by a crash mid-write counts: it was created before any send.
+    if ((error as { code?: string }).code === 'EEXIST') return false;
+    throw ledgerError(error);
+  }
+  try {
+    await file.writeFile(JSON.stringify({ messageId, claimedAt: new Date().toISOString() }));
+    await file.sync();
+    await file.close();
+    return true;
+  } catch (error) {
+    await file.close().catch(() => {});
+    await rm(ledger, { force: true });
+    throw ledgerError(error);
+  }
+}
+
+/** The file system's reason with its code (ENOSPC, EACCES…), which says what to fix; no path, no address. */
+function ledgerError(error: unknown): Error {
+  const code = (error as { code?: string }).code ?? (error as Error).name;
+  return new Error(`Cannot send mail yet: the mail ledger cannot be written (${code}); free space or fix STORAGE_DIR`, { cause: error });
 }

@@ -80,9 +80,14 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     }
 
     const { bytes, sha256 } = await writeZipAtomically(options.zipPath, entries(), { level: 6, date: options.generatedAt });
-    return { zipPath: options.zipPath, bytes, sha256, groups: merged.groups.length, items: merged.itemCount };
-  } finally {
     store.close();
+    return { zipPath: options.zipPath, bytes, sha256, groups: merged.groups.length, items: merged.itemCount };
+  } catch (error) {
+    // The build's own error (e.g. ENOSPC) is what the operator must see, never the close's.
+    try {
+      store.close();
+    } catch {}
+    throw error;
   }
 }
 

@@ -97,8 +97,11 @@ function appendEntry(archive: ZipArchive, entry: ZipEntry, date: Date, written: 
       archive.off('entry', onEntry);
       archive.off('error', settle);
       source.off('error', settle);
-      if (error === undefined) resolve();
-      else reject(error);
+      if (error === undefined) return resolve();
+      // Ends the entry's generator, which releases its SQLite cursor: a statement left
+      // mid-iteration keeps its connection busy, and closing that connection would fail.
+      source.destroy();
+      reject(error);
     };
     const onEntry = (data: { name: string }) => {
       if (data.name === entry.name) settle();

@@ -262,3 +262,51 @@ test('buildExportZip() failing mid-stream removes the partial and keeps the prev
 test('buildExportZip() rejects a groupPageSize that is not a positive integer', async () => {
   await assert.rejects(build([], { groupPageSize: 0 }), RangeError);
 });
+
+test('a full disk while the ZIP is written: the error says ENOSPC and the staging store is closed', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { readdirSync, readlinkSync } = await import('node:fs');
+  const full = join(dir, 'full');
+  await import('node:fs/promises').then((fs) => fs.mkdir(full));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', full], { stdio: 'ignore' });
+  } catch {
+    t.skip('needs root to mount a tmpfs');
+    return;
+  }
+  try {
+    const stagingPath = join(dir, 'staging-full.sqlite');
+    const store = openStaging(stagingPath);
+    // Enough that the disk fills while export.json streams rows out of SQLite.
+    for (let page = 1; page <= 30; page++) {
+      const items = Array.from({ length: 1000 }, (_, i) => ({
+        group_id: 'g',
+        group_label: 'G',
+        item_id: `i-${page}-${i}`,
+        data: [{ name: 'n', value: createHash('sha256').update(`${page}-${i}`).digest('hex') }],
+      }));
+      store.writePage(0, page, items);
+    }
+    store.close();
+    const openHandles = () => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(stagingPath);
+      } catch {
+        return false;
+      }
+    }).length;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      await assert.rejects(
+        buildExportZip({ stagingPath, zipPath: join(full, 'x.zip'), email: 'a@example.com', siteName: 'S', siteUrl: 'https://s.example', generatedAt: GENERATED_AT }),
+        (error: Error & { code?: string }) => {
+          assert.match(`${error.code} ${error.message}`, /ENOSPC|no space left/i);
+          return true;
+        },
+      );
+    }
+    assert.equal(openHandles(), 0, 'no staging file handle left open after the failures');
+    assert.deepEqual(readdirSync(full), [], 'nothing half-written');
+  } finally {
+    execFileSync('umount', [full]);
+  }
+});
