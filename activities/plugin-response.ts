@@ -3,12 +3,16 @@
  * every item, and says which exporter, which page and what was wrong.
  */
 import { PluginContractError } from '../lib/errors.ts';
+import { assertExportPageWithinLimits, type PageLimits } from '../plugins/page-limits.ts';
 import { type ErasePage, exportItemSchema, type ExportPage, MAX_CURSOR_LENGTH } from '../plugins/contract.ts';
 
 /**
  * @throws {PluginContractError} naming the exporter, the page and the problem
+ * @throws {PageTooLargeError} when the page holds more than the exporter's limits allow
  */
-export function validateExportPage(response: unknown, exporter: { key: string; name: string }, page: number): ExportPage {
+export function validateExportPage(response: unknown, exporter: { key: string; name: string; limits?: PageLimits | undefined }, page: number): ExportPage {
+  // Before anything below copies it: a page over its limits fails whole, at once.
+  assertExportPageWithinLimits(response, { role: 'exporter', plugin: exporter, page });
   const who = `exporter "${exporter.key}" (${exporter.name}), page ${page}`;
   const fail = (problem: string): never => {
     throw new PluginContractError(`Cannot use the answer of ${who}: ${problem}`);

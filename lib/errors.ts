@@ -34,6 +34,14 @@ export class PermanentMailError extends Error {
   override readonly name = 'PermanentMailError';
 }
 
+/**
+ * A plugin answered a page larger than its entry allows (`maxPageBytes`, `maxPageItems`). Never
+ * retried: the same page would be as large again, and holding it could exhaust the worker's memory.
+ */
+export class PageTooLargeError extends Error {
+  override readonly name = 'PageTooLargeError';
+}
+
 /** Failure types Temporal must not retry: retrying cannot make them succeed. */
 export const NON_RETRYABLE_ERROR_TYPES = [
   'ManifestError',
@@ -41,4 +49,5 @@ export const NON_RETRYABLE_ERROR_TYPES = [
   'ConfigError',
   'PermanentMailError',
   'PermissionError',
+  'PageTooLargeError',
 ] as const;

@@ -4,13 +4,14 @@
  * Every error names the file, line and column, the entry and the field.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ManifestError } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KINDS } from './schema.ts';
-import type { ExporterSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
+import { DEFAULT_PAGE_LIMITS, type ExporterSnapshot, type ManifestSnapshot, type PluginSource } from './snapshot.ts';
 
 export type { EraserSnapshot, ExporterSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
 
@@ -28,18 +29,21 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
   }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return `${path}:${pos.line}:${pos.col} ${e.message.split('\n')[0]}`;
-    });
-    throw new ManifestError(`Cannot load plugin manifest: invalid YAML\n${lines.join('\n')}`);
+  const [yamlError] = doc.errors;
+  if (yamlError !== undefined) {
+    // One slip (a line indented one space too far) makes the parser report it several ways;
+    // the first is where it is, the rest are echoes of it.
+    const pos = lineCounter.linePos(yamlError.pos[0]);
+    const hint = /indent|mapping|implicit key|collection/i.test(yamlError.message) ? ' (check the indentation of the lines around it)' : '';
+    throw new ManifestError(`Cannot load plugin manifest: invalid YAML\n${path}:${pos.line}:${pos.col} ${yamlError.message.split('\n')[0]}${hint}`);
   }
   const parsed = manifestSchema.safeParse(doc.toJS());
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const keys = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      const node = locate(doc, keys);
+      // An unknown field points at itself, not at the entry (or the file) that holds it.
+      const unknown = issue.code === 'unrecognized_keys' ? (issue as { keys?: string[] }).keys?.[0] : undefined;
+      const node = (unknown === undefined ? undefined : locateKey(doc, keys, unknown)) ?? locate(doc, keys);
       const where = node ? lineCounter.linePos(node) : { line: 1, col: 1 };
       const entryKey = keys.length >= 2 ? doc.getIn([keys[0], keys[1], 'key']) : undefined;
       const label = keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
@@ -49,18 +53,35 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       // An unknown kind points at the kind itself.
       const kindNode = issue.code === 'invalid_union' && kindPath.length ? locate(doc, kindPath) : undefined;
       const at = kindNode !== undefined ? lineCounter.linePos(kindNode) : where;
-      return `${path}:${at.line}:${at.col} ${label}${entry}: ${message}`;
+      return `${path}:${at.line}:${at.col} ${label || '(top level)'}${entry}: ${message}`;
     });
     throw new ManifestError(`Cannot load plugin manifest: ${lines.length} problem(s)\n${lines.join('\n')}`);
   }
   const dir = dirname(path);
-  for (const [list, entries] of [['exporter', parsed.data.exporters], ['eraser', parsed.data.erasers]] as const) {
-    const keys = new Set<string>();
-    for (const entry of entries) {
-      if (keys.has(entry.key)) throw new ManifestError(`Cannot load plugin manifest "${path}": ${list} key "${entry.key}" is used twice`);
-      keys.add(entry.key);
-    }
+  // What the schema cannot see: rules across entries, and files the entries name.
+  const problems: string[] = [];
+  const at = (keys: (string | number)[], message: string) => {
+    const node = locate(doc, keys);
+    const pos = node === undefined ? { line: 1, col: 1 } : lineCounter.linePos(node);
+    problems.push(`${path}:${pos.line}:${pos.col} ${keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '')}: ${message}`);
+  };
+  for (const list of ['exporters', 'erasers'] as const) {
+    const first = new Map<string, number>();
+    parsed.data[list].forEach((entry, index) => {
+      const earlier = first.get(entry.key);
+      if (earlier !== undefined) {
+        at([list, index, 'key'], `key "${entry.key}" is used twice (first at ${list}[${earlier}]); give each entry its own key`);
+      } else first.set(entry.key, index);
+      const maxItems = entry.maxPageItems ?? DEFAULT_PAGE_LIMITS.maxPageItems;
+      if (entry.pageSize !== undefined && entry.pageSize > maxItems) {
+        at([list, index, 'pageSize'], `pageSize ${entry.pageSize} is more than maxPageItems (${maxItems}); lower pageSize or raise maxPageItems`);
+      }
+      if (entry.kind === 'module' && !existsSync(resolve(dirname(path), entry.module))) {
+        at([list, index, 'module'], `no file at "${resolve(dirname(path), entry.module)}"; the path is relative to plugins.yaml`);
+      }
+    });
   }
+  if (problems.length > 0) throw new ManifestError(`Cannot load plugin manifest: ${problems.length} problem(s)\n${problems.join('\n')}`);
   return {
     file: path,
     dir,
@@ -93,6 +114,10 @@ function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: stri
       maxIntervalMs: parseDuration(entry.retry.maxInterval) ?? 60_000,
     },
     ...(group ? { group } : {}),
+    limits: {
+      maxPageBytes: entry.maxPageBytes ?? DEFAULT_PAGE_LIMITS.maxPageBytes,
+      maxPageItems: entry.maxPageItems ?? DEFAULT_PAGE_LIMITS.maxPageItems,
+    },
     permissions: {
       net: entry.permissions.net,
       env: entry.permissions.env,
@@ -125,6 +150,12 @@ function describeIssue(issue: { code: string; message: string; keys?: string[]; 
       : `unknown kind '${String(kind)}'; expected one of ${PLUGIN_KINDS.join(', ')}`;
   }
   return issue.message;
+}
+
+/** Offset of the key `name` in the mapping at `keys`, if it is there. */
+function locateKey(doc: ReturnType<typeof parseDocument>, keys: (string | number)[], name: string): number | undefined {
+  const map = (keys.length === 0 ? doc.contents : doc.getIn(keys, true)) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null;
+  return map?.items?.find((pair) => pair.key?.value === name)?.key?.range?.[0];
 }
 
 /** Offset of the deepest YAML node that exists along `keys`, to point at the line. */

@@ -5,6 +5,7 @@
  * endpoint in any language — and declares the permissions it needs.
  */
 import { z } from 'zod';
+import { parseByteSize } from '../lib/byte-size.ts';
 import { parseDuration } from '../lib/duration.ts';
 
 const slug = z
@@ -13,6 +14,16 @@ const slug = z
 
 const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
   message: 'expected a duration such as "30s", "5m" or "500ms"',
+});
+
+/** A size such as "8MiB", "512KiB" or "2MB" (or a number of bytes), in bytes. */
+const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
+  const bytes = typeof value === 'number' ? value : parseByteSize(value);
+  if (bytes === undefined || bytes <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected a size such as "8MiB", "512KiB" or "2MB", or a number of bytes' });
+    return z.NEVER;
+  }
+  return bytes;
 });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name, e.g. "CRM_DATABASE_URL"');
@@ -35,6 +46,10 @@ const common = {
   key: slug,
   name: z.string().min(1),
   pageSize: z.number().int().positive().optional(),
+  /** Largest answer one page may be (an http body, a module's items); larger fails the request. */
+  maxPageBytes: byteSize.optional(),
+  /** Most items (rows, for the sql kind) one page may hold. */
+  maxPageItems: z.number().int().positive().optional(),
   timeout: duration.default('60s'),
   retry: z
     .strictObject({

@@ -26,6 +26,23 @@ export type PluginSource =
     }
   | { kind: 'http'; url: string; secret?: string; headers: Record<string, string> };
 
+/** The most one page of a plugin may hold, so that one answer can never exhaust a worker's memory. */
+export interface PageLimits {
+  maxPageBytes: number;
+  maxPageItems: number;
+}
+
+/**
+ * 8 MiB of JSON is ~40 MB once parsed and staged, a quarter of the worker's heap; 10,000 items is
+ * twenty of WordPress's 500-item pages. A plugin that needs more says so in plugins.yaml.
+ */
+export const DEFAULT_PAGE_LIMITS: PageLimits = { maxPageBytes: 8 * 1024 * 1024, maxPageItems: 10_000 };
+
+/** The plugin's page limits, the defaults where its snapshot has none. */
+export function pageLimits(plugin: { limits?: PageLimits | undefined }): PageLimits {
+  return plugin.limits ?? DEFAULT_PAGE_LIMITS;
+}
+
 /** One exporter as a running request sees it: paths absolute, durations in ms. */
 export interface ExporterSnapshot {
   index: number;
@@ -36,6 +53,8 @@ export interface ExporterSnapshot {
   timeoutMs: number;
   retry: { maxAttempts: number; initialIntervalMs: number; maxIntervalMs: number };
   group?: { id: string; label: string; description: string };
+  /** What one page may hold; absent in snapshots made before limits existed (see {@link pageLimits}). */
+  limits?: PageLimits;
   permissions: Permissions;
   settings: Record<string, unknown>;
 }

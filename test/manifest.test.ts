@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -32,6 +32,9 @@ exporters:
     pageSize: 50
     timeout: 5s
 `);
+  await mkdir(join(dir, 'sub'), { recursive: true });
+  await writeFile(join(dir, 'one.ts'), 'export default () => ({ data: [], done: true });\n');
+  await writeFile(join(dir, 'sub', 'two.ts'), 'export default () => ({ data: [], done: true });\n');
   const snapshot = await loadManifest(file);
   assert.deepEqual(snapshot.exporters.map((e) => [e.index, e.key, (e.source.kind === 'module' ? e.source.modulePath : '')]), [
     [0, 'one', join(dir, 'one.ts')],
@@ -61,7 +64,7 @@ exporters:
     const lines = error.message.split('\n');
     assert.match(error.message, /4 problem\(s\)|3 problem\(s\)/);
     assert.ok(lines.some((l) => l.startsWith(`${file}:3:10 exporters[0].key 'Bad Key': expected a slug`)), error.message);
-    assert.ok(lines.some((l) => /:6:5 exporters\[1\] 'two': unknown field "modul"/.test(l)), error.message);
+    assert.ok(lines.some((l) => /:8:5 exporters\[1\] 'two': unknown field "modul"/.test(l)), error.message);
     assert.ok(lines.some((l) => /exporters\[1\]\.module 'two': /.test(l)), error.message);
     assert.ok(lines.some((l) => /:12:14 exporters\[2\]\.timeout 'three': expected a duration/.test(l)), error.message);
     return true;
@@ -72,7 +75,7 @@ test('loadManifest() refuses broken YAML, a wrong version and duplicate keys', a
   await assert.rejects(loadManifest(await manifest('version: 1\nexporters: [\n')), /invalid YAML/);
   await assert.rejects(loadManifest(await manifest('version: 2\n')), /version: expected version: 1/);
   const twice = 'version: 1\nexporters:\n  - { key: a, name: A, module: ./a.ts }\n  - { key: a, name: B, module: ./b.ts }\n';
-  await assert.rejects(loadManifest(await manifest(twice)), /exporter key "a" is used twice/);
+  await assert.rejects(loadManifest(await manifest(twice)), /exporters\[1\]\.key: key "a" is used twice/);
   await assert.rejects(loadManifest(join(dir, 'missing.yaml')), /Cannot read plugin manifest/);
 });
 
@@ -133,4 +136,32 @@ erasers:
     assert.match(text, /:21:17 erasers\[0\]\.statements 'crm': /);
     return true;
   });
+});
+
+test('loadManifest() points at what is wrong: an unknown top-level key, a duplicate key, a missing module, a YAML slip, a page limit', async () => {
+  await writeFile(join(dir, 'a.ts'), 'export default () => ({ data: [], done: true });\n');
+  const rejects = async (text: string, pattern: RegExp) => {
+    const file = await manifest(text);
+    await assert.rejects(loadManifest(file), (error: Error) => {
+      assert.ok(error instanceof ManifestError);
+      assert.match(error.message.replaceAll(file, 'FILE'), pattern);
+      return true;
+    });
+  };
+  await rejects('version: 1\nexporter:\n  - { key: a, name: A, module: ./a.ts }\n', /FILE:2:1 \(top level\): unknown field "exporter"/);
+  await rejects(
+    'version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n  - key: a\n    name: B\n    module: ./a.ts\n',
+    /FILE:6:10 exporters\[1\]\.key: key "a" is used twice \(first at exporters\[0\]\)/,
+  );
+  await rejects('version: 1\nerasers:\n  - key: gone\n    name: Gone\n    module: ./gone.ts\n', /FILE:5:13 erasers\[0\]\.module: no file at ".*gone\.ts"; the path is relative to plugins\.yaml/);
+  await rejects('version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n    pageSize: 20000\n', /FILE:6:15 exporters\[0\]\.pageSize: pageSize 20000 is more than maxPageItems \(10000\)/);
+  await rejects('version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n    maxPageBytes: lots\n', /maxPageBytes.*expected a size such as "8MiB"/);
+  // One indentation slip: one message, with a hint, not one per echo.
+  const file = await manifest('version: 1\nexporters:\n  - key: a\n    name: A\n     module: ./a.ts\n    pageSize: 5\n  - key: b\n    name: B\n    module: ./a.ts\n');
+  const error = await loadManifest(file).then(() => undefined, (e: Error) => e);
+  assert.ok(error instanceof ManifestError);
+  assert.equal(error.message.split('\n').length, 2, error.message);
+  assert.match(error.message, /invalid YAML\n.*:\d+:\d+ .*\(check the indentation of the lines around it\)/);
+  const limited = await loadManifest(await manifest('version: 1\nexporters:\n  - { key: a, name: A, module: ./a.ts, maxPageBytes: 512KiB, maxPageItems: 50, pageSize: 50 }\n'));
+  assert.deepEqual(limited.exporters[0]?.limits, { maxPageBytes: 512 * 1024, maxPageItems: 50 });
 });

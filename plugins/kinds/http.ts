@@ -36,9 +36,10 @@
  * ```
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ManifestError, PermissionError, PluginContractError, PluginUnavailableError } from '../../lib/errors.ts';
+import { ManifestError, PageTooLargeError, PermissionError, PluginContractError, PluginUnavailableError } from '../../lib/errors.ts';
 import type { ExporterSnapshot, PluginSource } from '../../manifest/snapshot.ts';
 import type { PluginContext } from '../contract.ts';
+import { type PageOrigin, pageLimits, pageTooLarge } from '../page-limits.ts';
 import { assertEnvAllowed, assertNetAllowed } from '../permissions.ts';
 import type { PluginFunction, PluginRole } from './index.ts';
 
@@ -123,9 +124,9 @@ export function createHttpPlugin(plugin: ExporterSnapshot, source: Extract<Plugi
     let text: string;
     try {
       response = await ctx.fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: ctx.signal });
-      text = response.ok ? await response.text() : await _readStart(response, 1024);
+      text = response.ok ? await _readCapped(response, { role, plugin, page }) : await _readStart(response, 1024);
     } catch (error) {
-      if (error instanceof PermissionError || ctx.signal.aborted) throw error;
+      if (error instanceof PermissionError || error instanceof PageTooLargeError || ctx.signal.aborted) throw error;
       throw new PluginUnavailableError(`Cannot reach ${who} at "${endpoint}" (page ${page}): ${_networkReason(error)}`, { cause: error });
     }
     const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
@@ -162,6 +163,38 @@ function _excerpt(text: string, email: string, max: number): string {
   if (address !== '') line = line.replace(new RegExp(address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '<email>');
   if (line === '') return '(empty body)';
   return line.length > max ? `${line.slice(0, max)}…` : line;
+}
+
+/**
+ * The whole answer as text, read as it streams in and refused as soon as it passes the plugin's
+ * `maxPageBytes` (an announced Content-Length over it is refused before reading), so an
+ * oversized page never sits whole in the worker's memory.
+ * @throws {PageTooLargeError}
+ */
+async function _readCapped(response: Response, origin: PageOrigin): Promise<string> {
+  const limit = pageLimits(origin.plugin).maxPageBytes;
+  const announced = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (announced > limit) {
+    await response.body?.cancel().catch(() => {});
+    throw pageTooLarge(origin, announced);
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw pageTooLarge(origin);
+    }
+    parts.push(decoder.decode(value, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
 }
 
 /** The first `bytes` bytes of an error answer as text; the rest is not downloaded. */

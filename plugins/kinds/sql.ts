@@ -38,6 +38,7 @@ import type { EraserSnapshot, ExporterSnapshot, PluginSource } from '../../manif
 import type { PluginFunction, PluginRole } from './index.ts';
 import { readTarget } from './sql/connect.ts';
 import { sqlEraser } from './sql/eraser.ts';
+import { pageLimits } from '../page-limits.ts';
 import { sqlExporter } from './sql/exporter.ts';
 import { type CompiledSql, compileSql, type ParamName } from './sql/params.ts';
 
@@ -72,7 +73,14 @@ export function createSqlPlugin(plugin: ExporterSnapshot, source: Extract<Plugin
     if (compiled.uses.has('limit') !== compiled.uses.has('offset')) {
       fail('query uses one of :limit and :offset without the other; use both to page, or neither for a single page');
     }
-    return sqlExporter(plugin, target, { query: compiled, itemId, fields, group: plugin.group });
+    // A single-page query is fetched with a row cap one past maxPageItems, so a person with
+    // 600,000 rows fails that page clearly instead of filling the worker's memory. A paged
+    // query is bounded by :limit (pageSize, which loading checked against maxPageItems). Only a
+    // SELECT (or WITH … SELECT) can be a subquery; anything else is checked once fetched.
+    const bounded = compiled.uses.has('limit') || !/^\s*(select|with)\b/i.test(query)
+      ? compiled
+      : compile(`SELECT * FROM (\n${query.replace(/;\s*$/, '')}\n) AS dsr_page LIMIT ${pageLimits(plugin).maxPageItems + 1}`, ['email'], 'query');
+    return sqlExporter(plugin, target, { query: { ...bounded, label: compiled.label, uses: compiled.uses }, itemId, fields, group: plugin.group });
   }
 
   const { statements, retain } = source;

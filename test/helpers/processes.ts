@@ -45,6 +45,8 @@ export interface ProcessStackOptions {
   heartbeatTimeout?: string;
   /** FAILED_STAGING_RETENTION: how long a failed export's staged pages wait for a retry. @default '3s' */
   failedStagingRetention?: string;
+  /** More environment for the worker and the server (a sql plugin's connection URL); `{dir}` is replaced. */
+  env?: Record<string, string>;
 }
 
 /** One restartable process of the stack. */
@@ -142,6 +144,7 @@ export async function startProcessStack(options: ProcessStackOptions): Promise<P
     HEARTBEAT_TIMEOUT: options.heartbeatTimeout ?? '3s',
     FAILED_STAGING_RETENTION: options.failedStagingRetention ?? '3s',
     LOG_LEVEL: options.logLevel ?? 'DEBUG',
+    ...Object.fromEntries(Object.entries(options.env ?? {}).map(([name, value]) => [name, value.replaceAll('{dir}', dir)])),
   };
 
   const worker = _managedNode('worker', WORKER_ARGS, { ...env, ...WORKER_ENV }, logDir, async (log) => {

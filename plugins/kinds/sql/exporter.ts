@@ -7,6 +7,7 @@
 import { PluginContractError } from '../../../lib/errors.ts';
 import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
 import type { ExportItem, ExportPage, ExportPair, PluginContext } from '../../contract.ts';
+import { pageLimits, pageTooLong } from '../../page-limits.ts';
 import { type SqlTarget, inTransaction, sqlConnection } from './connect.ts';
 import { type Row, safeNumber } from './database.ts';
 import type { CompiledSql } from './params.ts';
@@ -32,6 +33,7 @@ export function sqlExporter(plugin: ExporterSnapshot, target: SqlTarget, spec: S
     const rows = await inTransaction(connection, ctx, { readOnly: true, rollback: false }, (tx) =>
       tx.rows(spec.query, { email, limit, offset: (page - 1) * limit }),
     );
+    if (rows.length > pageLimits(plugin).maxPageItems) throw pageTooLong({ role: 'exporter', plugin, page }, 'rows');
     return { data: rows.map((row) => toItem(plugin.key, spec, row)), done: !paged || rows.length < limit };
   };
 }
