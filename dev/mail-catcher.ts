@@ -1,17 +1,15 @@
 /**
- * A local mail catcher for development and tests: a real SMTP server on
- * loopback (no auth, no TLS) that keeps every message it accepts in memory,
- * parsed with mailparser, and optionally an HTTP viewer that lists them. The
- * engine sends through it exactly as through a production relay, so tests
- * exercise the real SMTP path, including permanent (5xx) recipient refusals.
+ * An in-process mail catcher for tests: a real SMTP server on loopback (no
+ * auth, no TLS) that keeps every message it accepts in memory, parsed with
+ * mailparser, and can refuse for a while or for good on cue. The engine
+ * sends through it exactly as through a production relay, so tests exercise
+ * the real SMTP path, including permanent (5xx) recipient refusals.
+ * `npm start` catches mail with Mailpit instead (dev/mailpit.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
-import { Hono } from 'hono';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { escapeHtml } from '../report/html.ts';
 
 /** A message the catcher accepted. `to` is the SMTP envelope (so Bcc recipients appear). */
 export interface CaughtMail {
@@ -30,15 +28,13 @@ export interface CaughtMail {
 export interface MailCatcher {
   /** Where to send: `smtp://127.0.0.1:PORT`. */
   smtpUrl: string;
-  /** The viewer, `http://127.0.0.1:PORT`, when `httpPort` was given. */
-  httpUrl?: string;
   /** Caught messages, oldest first. */
   messages(): CaughtMail[];
   /** Resolves with the first caught message (already caught or future) that matches. */
   waitFor(predicate: (m: CaughtMail) => boolean, timeoutMs?: number): Promise<CaughtMail>;
   /** Forgets every caught message. */
   clear(): void;
-  /** Stops both servers (once: later calls return the same promise); pending `waitFor` calls reject. */
+  /** Stops the server (once: later calls return the same promise); pending `waitFor` calls reject. */
   close(): Promise<void>;
 }
 
@@ -46,8 +42,6 @@ export interface MailCatcher {
 export interface MailCatcherOptions {
   /** SMTP port; 0 picks a free one. @default 0 */
   smtpPort?: number;
-  /** If given (0 = random), also serve the HTTP viewer on this port. @default undefined (no viewer) */
-  httpPort?: number;
   /** Interface to bind; keep it loopback, there is no auth. @default '127.0.0.1' */
   host?: string;
   /** For tests: recipients for which this returns true are refused with `550`. @default undefined */
@@ -62,9 +56,9 @@ export interface MailCatcherOptions {
 /**
  * Starts a catcher.
  *
- * @returns Once both servers listen.
+ * @returns Once the SMTP server listens.
  * @example
- * const catcher = await startMailCatcher({ httpPort: 0 });
+ * const catcher = await startMailCatcher();
  * await transport.sendMail({ to: 'a@example.com', subject: 'Hi', text: 'x' });
  * const mail = await catcher.waitFor((m) => m.subject === 'Hi');
  * await catcher.close();
@@ -129,28 +123,11 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
   });
   const smtpPort = (smtp.server.address() as AddressInfo).port;
 
-  let http: ReturnType<typeof serve> | undefined;
-  let httpUrl: string | undefined;
-  const httpPort = options.httpPort;
-  if (httpPort !== undefined) {
-    const app = _viewerApp(() => caught, () => { caught.length = 0; });
-    const port = await new Promise<number>((resolve, reject) => {
-      http = serve({ fetch: app.fetch, port: httpPort, hostname: host }, (info) => resolve(info.port));
-      http.once('error', reject);
-    });
-    httpUrl = `http://${_hostForUrl(host)}:${port}`;
-  }
-
   let closed: Promise<void> | undefined;
   const stopServers = async (): Promise<void> => {
     for (const w of waiters) w.reject(new Error('Cannot find caught mail: the catcher was closed'));
     waiters.clear();
-    const stopping = [new Promise<void>((resolve) => smtp.close(() => resolve()))];
-    if (http !== undefined) {
-      const server = http;
-      stopping.push(new Promise<void>((resolve) => { server.close(() => resolve()); }));
-    }
-    await Promise.all(stopping);
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
   };
 
   const catcher: MailCatcher = {
@@ -178,51 +155,7 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
       return closed;
     },
   };
-  if (httpUrl !== undefined) catcher.httpUrl = httpUrl;
   return catcher;
-}
-
-// ---------------------------------------------------------------------------
-// The HTTP viewer
-// ---------------------------------------------------------------------------
-
-function _viewerApp(list: () => CaughtMail[], clear: () => void): Hono {
-  const app = new Hono();
-  app.use(async (c, next) => {
-    await next();
-    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-    c.header('X-Content-Type-Options', 'nosniff');
-  });
-  app.get('/api/messages', (c) => c.json([...list()].reverse()));
-  app.delete('/api/messages', (c) => { clear(); return c.body(null, 204); });
-  app.get('/', (c) => {
-    const items = [...list()].reverse().map((m) => `<article>
-<h2>${escapeHtml(m.subject || '(no subject)')}</h2>
-<p>To: ${escapeHtml(m.to.join(', '))} · From: ${escapeHtml(m.from)} · ${escapeHtml(m.date.toISOString())}</p>
-<pre>${_linkify(m.text)}</pre>
-</article>`);
-    return c.html(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Mail catcher (${items.length})</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:60em}article{border-top:1px solid #ccc;padding:.5em 0}
-h2{font-size:1.1em;margin:.2em 0}p{color:#555;margin:.2em 0}pre{white-space:pre-wrap;background:#f6f6f6;padding:.5em}</style>
-</head><body><h1>Mail catcher: ${items.length} message${items.length === 1 ? '' : 's'}</h1>
-${items.join('\n') || '<p>No mail yet.</p>'}
-</body></html>`);
-  });
-  return app;
-}
-
-/** Escapes `text`, turning each http(s) URL into a link (trailing punctuation stays outside). */
-function _linkify(text: string): string {
-  let out = '';
-  let last = 0;
-  for (const match of text.matchAll(/https?:\/\/[^\s<>"']+/g)) {
-    const url = match[0].replace(/[.,;:!?)\]]+$/, '');
-    const start = match.index;
-    out += escapeHtml(text.slice(last, start)) + `<a href="${escapeHtml(url)}" rel="noreferrer">${escapeHtml(url)}</a>`;
-    last = start + url.length;
-  }
-  return out + escapeHtml(text.slice(last));
 }
 
 /** The refusal a relay gives when it cannot take mail now: the sender must try again later. */

@@ -48,6 +48,8 @@ export interface TemporalDevServerOptions {
   searchAttributes?: Record<string, SearchAttributeTypeName>;
   /** The codec endpoint the Web UI asks to decode encrypted payloads (`--ui-codec-endpoint`). */
   uiCodecEndpoint?: string;
+  /** The path the Web UI is served under, when a proxy serves it there (`--ui-public-path`). */
+  uiPublicPath?: string;
   /** Append the server's stdout/stderr to this file (otherwise only a tail is kept for errors). */
   logFile?: string;
   /** How long to wait for the frontend to answer; default 60 000 ms (slow 2-core machines). */
@@ -61,8 +63,10 @@ export interface TemporalDevServer {
   uiUrl?: string;
   namespace: string;
   pid: number;
-  /** SIGTERM, then SIGKILL after 10 s; resolves once the process has exited. Idempotent. */
-  stop(): Promise<void>;
+  /** Settles when the process ends, however it ends (a `kill -9` included). */
+  exited: Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 10 s); resolves once the process has exited. Idempotent. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -79,6 +83,14 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const uiPortOption = options.uiPort ?? false;
 
   const wanted = [options.port ?? 0, 0, 0, uiPortOption === false ? -1 : uiPortOption];
+  // A port asked for by number must be free: otherwise the readiness check below would be
+  // answered by whatever Temporal already listens there, and we would join a server not ours.
+  for (const [index, name] of [[0, 'port'], [3, 'UI port']] as const) {
+    const asked = wanted[index] ?? 0;
+    if (asked > 0 && !(await isPortFree(asked))) {
+      throw new Error(`Cannot start the Temporal dev server: its ${name} ${asked} on 127.0.0.1 is in use by another program`);
+    }
+  }
   const [port, httpPort, metricsPort, uiPort] = await _pickPorts(wanted);
   const address = `127.0.0.1:${port}`;
 
@@ -91,6 +103,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...(uiPort === undefined || uiPort < 0 ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile === undefined ? [] : ['--db-filename', options.dbFile]),
     ...(options.uiCodecEndpoint === undefined || uiPort === undefined || uiPort < 0 ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint]),
+    ...(options.uiPublicPath === undefined || uiPort === undefined || uiPort < 0 ? [] : ['--ui-public-path', options.uiPublicPath]),
     '--namespace', namespace,
     '--log-level', 'warn',
     ...Object.entries(options.searchAttributes ?? {}).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
@@ -119,10 +132,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const detachFromHost = _stopWithHost(child);
 
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
+  const stop = (graceMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
       detachFromHost();
-      await _terminate(child, exited);
+      await _terminate(child, exited, graceMs);
       await new Promise<void>((resolve) => (log ? log.end(resolve) : resolve()));
     })();
     return stopping;
@@ -145,6 +158,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     ...(uiPort === undefined || uiPort < 0 ? {} : { uiUrl: `http://127.0.0.1:${uiPort}` }),
     namespace,
     pid: child.pid ?? -1,
+    exited: exited.then(() => undefined),
     stop,
   };
 }
@@ -170,6 +184,15 @@ export function findTemporalCli(): string {
             'or set TEMPORAL_CLI to a temporal binary.',
     );
   }
+}
+
+/** Whether nothing listens on `port` of 127.0.0.1 (nor on every interface, which includes it). */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
 }
 
 // ───────────────────────────── _helpers ─────────────────────────────
@@ -271,10 +294,10 @@ function _stopWithHost(child: ChildProcess): () => void {
   return remove;
 }
 
-async function _terminate(child: ChildProcess, exited: Promise<string>): Promise<void> {
+async function _terminate(child: ChildProcess, exited: Promise<string>, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
 }

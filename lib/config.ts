@@ -31,17 +31,28 @@ const envSchema = z.object({
   TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_UI_URL: z.url().optional(),
+  /** A Temporal Web UI (started with public path /admin/temporal) to serve behind the admin sign-in. */
+  TEMPORAL_UI_UPSTREAM: z.url().optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
   MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
   ADMIN_EMAIL: z.email().optional(),
   PLUGINS_FILE: z.string().min(1).default('plugins.yaml'),
   PORT: port.default(3000),
+  /** Interface the HTTP server listens on; every interface when unset (npm start: 127.0.0.1). */
+  HOST: z.string().min(1).optional(),
+  /** A random name for this start, shown by /healthz (npm start sets it to know its own server). */
+  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, - and _').optional(),
   PUBLIC_URL: z.url().optional(),
   STORAGE_DIR: z.string().min(1).default('var/storage'),
   SITE_NAME: z.string().min(1).default('Example Site'),
   SITE_URL: z.url().optional(),
   APP_SECRET: z.string().min(32, 'must be at least 32 characters of random text (e.g. `openssl rand -hex 32`)').optional(),
-  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  ADMIN_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    // RFC 6750's token68: anything else cannot be sent as "Authorization: Bearer <token>".
+    .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be sendable as a bearer token: letters, digits and - . _ ~ + / (then = only at the end), e.g. `openssl rand -hex 24`')
+    .optional(),
   PAYLOAD_KEYS: z.string().min(1).optional(),
   ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
@@ -81,12 +92,15 @@ export interface Config {
     clientCertPath: string | undefined;
     clientKeyPath: string | undefined;
     uiUrl: string | undefined;
+    uiUpstream: string | undefined;
   };
   smtpUrl: string | undefined;
   mailFrom: string;
   adminEmail: string | undefined;
   pluginsFile: string;
   port: number;
+  host: string | undefined;
+  instanceId: string | undefined;
   publicUrl: string;
   storageDir: string;
   siteName: string;
@@ -141,12 +155,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
       clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
+      uiUpstream: e.TEMPORAL_UI_UPSTREAM,
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     adminEmail: e.ADMIN_EMAIL,
     pluginsFile: e.PLUGINS_FILE,
     port: e.PORT,
+    host: e.HOST,
+    instanceId: e.INSTANCE_ID,
     publicUrl,
     storageDir: e.STORAGE_DIR,
     siteName: e.SITE_NAME,

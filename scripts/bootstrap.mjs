@@ -8,7 +8,8 @@
  *   1. `node_modules` matches package-lock.json (`npm ci` otherwise) and the
  *      better-sqlite3 native addon was built;
  *   2. a Temporal CLI (the dev server) is available: `$TEMPORAL_CLI`, or one
- *      built once with `go install` into the user cache;
+ *      built once with `go install` into the user cache; likewise Mailpit (the
+ *      mail catcher of `npm start`), `$MAILPIT` or built once;
  * and then runs the target TypeScript script with tsx, passing arguments,
  * environment (plus `TEMPORAL_CLI`), signals and the exit code through.
  *
@@ -36,6 +37,9 @@ const TARGETS = {
 
 /** Targets that never start a Temporal dev server, so they skip step 2. */
 const WITHOUT_TEMPORAL_CLI = new Set(['plugins-check']);
+
+/** Targets that run `npm start`'s stack, with Mailpit as its mail catcher. */
+const WITH_MAILPIT = new Set(['start', 'test']);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -130,26 +134,52 @@ function isExecutable(file) {
 }
 
 /**
- * 2. Path of the Temporal CLI: `$TEMPORAL_CLI`, else the cached build (built now if missing).
+ * A Go program the stack runs, built once with `go install` and cached by version outside the repo.
+ * @typedef {{ name: string, module: string, version: string, envVar: string, ldflags?: string, purpose: string }} GoTool
+ */
+
+/** @type {GoTool} */
+const TEMPORAL_CLI = {
+  name: 'temporal',
+  module: TEMPORAL_CLI_MODULE,
+  version: TEMPORAL_CLI_VERSION,
+  envVar: 'TEMPORAL_CLI',
+  ldflags: `-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
+  purpose: 'the Temporal dev server',
+};
+
+/** @type {GoTool} Keep in sync with `dev/mailpit.ts` (`MAILPIT_VERSION`). */
+const MAILPIT = {
+  name: 'mailpit',
+  module: 'github.com/axllent/mailpit',
+  version: '1.33.1',
+  envVar: 'MAILPIT',
+  ldflags: '-s -w -X github.com/axllent/mailpit/config.Version=v1.33.1',
+  purpose: 'the mail catcher of `npm start`',
+};
+
+/**
+ * 2. Path of a Go tool: `$<envVar>`, else the cached build (built now if missing).
+ * @param {GoTool} tool
  * @returns {string}
  */
-function ensureTemporalCli() {
-  const fromEnv = process.env.TEMPORAL_CLI;
+function ensureGoTool(tool) {
+  const fromEnv = process.env[tool.envVar];
   if (fromEnv) {
-    if (!isExecutable(fromEnv)) fail(`TEMPORAL_CLI=${fromEnv} is not an executable file.`);
+    if (!isExecutable(fromEnv)) fail(`${tool.envVar}=${fromEnv} is not an executable file.`);
     return path.resolve(fromEnv);
   }
 
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(cacheHome, 'dsr-engine', `temporal-${TEMPORAL_CLI_VERSION}`);
-  const binary = path.join(dir, 'temporal');
+  const dir = path.join(cacheHome, 'dsr-engine', `${tool.name}-${tool.version}`);
+  const binary = path.join(dir, tool.name);
   if (isExecutable(binary)) return binary;
 
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.error || go.status !== 0) {
     fail(
-      `the Temporal CLI is not at ${binary} and Go is not available to build it (${go.error?.message ?? go.stderr.trim()}).\n` +
-        `  Install Go >= 1.25 (or set TEMPORAL_CLI to an existing \`temporal\` ${TEMPORAL_CLI_VERSION} binary).`,
+      `${tool.name} (${tool.purpose}) is not at ${binary} and Go is not available to build it (${go.error?.message ?? go.stderr.trim()}).\n` +
+        `  Install Go >= 1.25 (or set ${tool.envVar} to an existing \`${tool.name}\` ${tool.version} binary).`,
     );
   }
 
@@ -157,26 +187,22 @@ function ensureTemporalCli() {
   removeStaleBuildDirs(dir);
   // Build into a private temp dir and rename, so a killed build never leaves a half-written binary.
   const tmp = fs.mkdtempSync(path.join(dir, '.build-'));
-  const args = [
-    'install',
-    `-ldflags=-s -w -X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`,
-    `${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION}`,
-  ];
-  log(`building the Temporal CLI ${TEMPORAL_CLI_VERSION} (dev server) with ${go.stdout.trim()}`);
+  const args = ['install', ...(tool.ldflags ? [`-ldflags=${tool.ldflags}`] : []), `${tool.module}@v${tool.version}`];
+  log(`building ${tool.name} ${tool.version} (${tool.purpose}) with ${go.stdout.trim()}`);
   log(`  go ${args.join(' ')}  (GOBIN=${tmp}, CGO_ENABLED=0)`);
-  log('  this takes a few minutes the first time; the binary is cached in ' + dir);
+  log(`  this takes a few minutes the first time; the binary is cached in ${dir}`);
   const started = Date.now();
   const result = spawnSync('go', args, {
     env: { ...process.env, GOBIN: tmp, CGO_ENABLED: '0' },
     stdio: 'inherit',
   });
-  if (result.error || result.status !== 0 || !isExecutable(path.join(tmp, 'temporal'))) {
+  if (result.error || result.status !== 0 || !isExecutable(path.join(tmp, tool.name))) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    fail(`go install ${TEMPORAL_CLI_MODULE}@v${TEMPORAL_CLI_VERSION} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}).`);
+    fail(`go install ${tool.module}@v${tool.version} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`}).`);
   }
-  fs.renameSync(path.join(tmp, 'temporal'), binary);
+  fs.renameSync(path.join(tmp, tool.name), binary);
   fs.rmSync(tmp, { recursive: true, force: true });
-  log(`Temporal CLI built in ${since(started)}: ${binary}`);
+  log(`${tool.name} built in ${since(started)}: ${binary}`);
   return binary;
 }
 
@@ -223,8 +249,10 @@ function main() {
   if (script === undefined) fail(`usage: node scripts/bootstrap.mjs <${Object.keys(TARGETS).join('|')}> [args…]`);
   ensureNodeModules();
   if (WITHOUT_TEMPORAL_CLI.has(target)) return run(script, args, process.env);
-  const cli = ensureTemporalCli();
-  run(script, args, { ...process.env, TEMPORAL_CLI: cli });
+  const env = { ...process.env, TEMPORAL_CLI: ensureGoTool(TEMPORAL_CLI) };
+  // `npm start` catches mail with Mailpit; `npm test` starts the stack as `npm start` does, once.
+  if (WITH_MAILPIT.has(target)) env.MAILPIT = ensureGoTool(MAILPIT);
+  run(script, args, env);
 }
 
 main();

@@ -1,9 +1,19 @@
 /**
  * `npm start`: the whole product on one machine with embedded defaults — a
- * Temporal dev server (SQLite under var/, so requests survive a restart,
- * Web UI on its own port), a local mail catcher, the seeded demo database,
- * the worker and the HTTP server as separate processes, as in production.
- * Prints where everything is. Ctrl-C stops everything it started.
+ * Temporal dev server (SQLite under var/, so requests survive a restart),
+ * Mailpit catching every mail, the seeded demo database, the worker and the
+ * HTTP server as separate processes, as in production. Everything listens on
+ * 127.0.0.1 and every URL it prints uses that one host, so the admin's
+ * session reaches the Temporal UI (served behind the sign-in at
+ * /admin/temporal) and its codec endpoint.
+ *
+ * It never joins what it did not start: a default port that is taken is
+ * swapped for a free one (and said so); a port set by environment that is
+ * taken stops the start, naming the variable. The task queue and payload key
+ * id are unique to this checkout's var/ folder, so two stacks can never run
+ * each other's workflows. "running" is printed only once the worker polls
+ * and /healthz is answered by the server started here. When any process it
+ * started ends (a `kill -9` included), everything stops within seconds.
  *
  * Any setting can be overridden by environment (see README). With
  * TEMPORAL_ADDRESS set it uses that cluster instead of starting one; with
@@ -11,89 +21,223 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startMailCatcher } from '../dev/mail-catcher.ts';
-import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
-import { openDemoDb, seedDemoData, DEMO_PERSON } from '../plugins/demo/db.ts';
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { findMailpit, startMailpit } from '../dev/mailpit.ts';
+import { findTemporalCli, isPortFree, startTemporalDevServer } from '../dev/temporal-server.ts';
+import { freePort } from '../dev/free-port.ts';
+import { loadConfig } from '../lib/config.ts';
+import { ConfigError, ManifestError } from '../lib/errors.ts';
+import { loadManifest } from '../manifest/load.ts';
+import { DEMO_PERSON, openDemoDb, seedDemoData } from '../plugins/demo/db.ts';
+import { TEMPORAL_UI_PATH } from '../server/admin/temporal-ui.ts';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const varDir = resolve(process.env.VAR_DIR ?? join(root, 'var'));
-mkdirSync(varDir, { recursive: true, mode: 0o700 });
+const HOST = '127.0.0.1';
+/** How long a process may take to stop before it is killed: everything is down within 5 s. */
+const STOP_GRACE_MS = 3_000;
 
-/** Secrets made once and kept in var/, so links in caught mails keep working after a restart. */
-function devSecrets(): { APP_SECRET: string; ADMIN_TOKEN: string; PAYLOAD_KEYS: string } {
+/** A start that cannot go on, with what to do about it: printed without a stack trace. */
+class StartError extends Error {
+  override readonly name = 'StartError';
+}
+
+interface DevSecrets {
+  APP_SECRET: string;
+  ADMIN_TOKEN: string;
+  PAYLOAD_KEYS: string;
+  /** Names this checkout's stack: its task queue and payload key id. */
+  STACK_ID: string;
+}
+
+/**
+ * Secrets made once and kept in var/, so links in caught mails keep working after a restart.
+ * Folders from before STACK_ID existed keep their key under its old id `dev1` too, so their
+ * histories still decrypt; new histories are encrypted under this stack's own id.
+ */
+function devSecrets(): DevSecrets {
   const file = join(varDir, 'dev-secrets.json');
-  const fresh = {
+  const stackId = randomBytes(4).toString('hex');
+  const fresh: DevSecrets = {
     APP_SECRET: randomBytes(32).toString('hex'),
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
-    PAYLOAD_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
+    PAYLOAD_KEYS: `dev-${stackId}:${randomBytes(32).toString('base64')}`,
+    STACK_ID: stackId,
   };
-  // Older var/ folders lack newer secrets: keep what is there, add what is missing.
-  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<typeof fresh>) : {};
+  const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
   const secrets = { ...fresh, ...kept };
+  const legacy = /^dev1:([^,]+)$/.exec(secrets.PAYLOAD_KEYS);
+  if (legacy) secrets.PAYLOAD_KEYS = `dev-${secrets.STACK_ID}:${legacy[1]},dev1:${legacy[1]}`;
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
-const port = Number(process.env.PORT ?? 3000);
-const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
-const stops: (() => Promise<void> | void)[] = [];
-const children: ChildProcess[] = [];
+/**
+ * The port for `variable`: the one it sets, which must be free; else `fallback` when free;
+ * else any free port, said on the console.
+ * @throws {StartError} when the port the variable asks for is taken
+ */
+async function choosePort(variable: string, fallback: number): Promise<number> {
+  const asked = process.env[variable];
+  if (asked !== undefined && asked !== '') {
+    const port = Number(asked);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new StartError(`${variable}=${asked} is not a port number (1–65535)`);
+    if (!(await isPortFree(port, HOST))) throw new StartError(`${variable}=${port}: that port is in use by another program; set ${variable} to a free port`);
+    return port;
+  }
+  if (await isPortFree(fallback, HOST)) return fallback;
+  const port = await freePort();
+  console.log(`[start] port ${fallback} is in use by another program: using ${port} instead (set ${variable} to choose)`);
+  return port;
+}
+
+/** One thing this start started, and how to stop it. */
+interface Started {
+  name: string;
+  exited: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const started: Started[] = [];
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : undefined)));
-    for (const stop of stops.reverse()) await stop();
+    await Promise.all(started.map((thing) => thing.stop().catch(() => {})));
   }
   process.exit(code);
 }
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+/** Whatever ends first (a crash, a `kill -9`) takes the whole stack down with it. */
+function watch(thing: Started): void {
+  started.push(thing);
+  void thing.exited.then(() => {
+    if (!stopping) {
+      console.error(`[start] ${thing.name} stopped; stopping everything`);
+      void stopAll(1);
+    }
+  });
+}
+
+function runNode(name: string, args: readonly string[], env: Record<string, string>): void {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  watch({
+    name: `the ${name}`,
+    exited,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  });
+}
+
+/**
+ * Starts on one machine choose their ports one at a time: from the first port chosen until
+ * every server holds its own, another start would see the same ports free. A lock left by a
+ * start that died is taken over once its process is gone.
+ */
+async function portLock(): Promise<() => void> {
+  const lock = join(tmpdir(), 'dsr-engine-start.lock');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
+    const alive = holder > 0 && (() => {
+      try {
+        process.kill(holder, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (!alive && statSync(lock, { throwIfNoEntry: false }) && Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 2_000) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new StartError(`another npm start (pid ${holder}) has held ${lock} for 5 minutes; stop it or remove that folder`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+let releasePorts: (() => void) | undefined;
 try {
+  mkdirSync(varDir, { recursive: true, mode: 0o700 });
+  releasePorts = await portLock();
   const secrets = devSecrets();
+  const port = await choosePort('PORT', 3000);
+  const publicUrl = process.env.PUBLIC_URL ?? `http://${HOST}:${port}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     APP_SECRET: process.env.APP_SECRET ?? secrets.APP_SECRET,
     ADMIN_TOKEN: process.env.ADMIN_TOKEN ?? secrets.ADMIN_TOKEN,
     PAYLOAD_KEYS: process.env.PAYLOAD_KEYS ?? secrets.PAYLOAD_KEYS,
+    TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? `dsr-${secrets.STACK_ID}`,
+    HOST: process.env.HOST ?? HOST,
     PORT: String(port),
     PUBLIC_URL: publicUrl,
     STORAGE_DIR: process.env.STORAGE_DIR ?? join(varDir, 'storage'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    INSTANCE_ID: randomBytes(8).toString('hex'),
   };
+
+  // What would stop the worker or the server, said now and plainly, before anything starts.
+  const config = loadConfig(env);
+  await loadManifest(config.pluginsFile);
 
   let temporalUi: string | undefined;
   if (!process.env.TEMPORAL_ADDRESS) {
     const server = await startTemporalDevServer({
       cliPath: findTemporalCli(),
       dbFile: join(varDir, 'temporal.sqlite'),
-      port: Number(process.env.TEMPORAL_DEV_PORT ?? 7233),
-      uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+      port: await choosePort('TEMPORAL_DEV_PORT', 7233),
+      uiPort: await choosePort('TEMPORAL_UI_PORT', 8233),
       searchAttributes: DEV_SERVER_SEARCH_ATTRIBUTES,
       logFile: join(varDir, 'temporal.log'),
-      // Histories are encrypted: the UI decodes them through the admin's codec endpoint.
+      // Served by our server behind the admin sign-in, where it decodes histories through /admin/codec.
+      uiPublicPath: TEMPORAL_UI_PATH,
       uiCodecEndpoint: `${publicUrl}/admin/codec`,
     });
-    stops.push(() => server.stop());
+    watch({ name: 'the Temporal dev server', exited: server.exited, stop: () => server.stop(STOP_GRACE_MS) });
     env.TEMPORAL_ADDRESS = server.address;
-    temporalUi = server.uiUrl;
-    if (temporalUi) env.TEMPORAL_UI_URL = temporalUi;
+    if (server.uiUrl) {
+      env.TEMPORAL_UI_UPSTREAM = server.uiUrl;
+      temporalUi = `${publicUrl}${TEMPORAL_UI_PATH}`;
+      env.TEMPORAL_UI_URL = temporalUi;
+    }
   }
 
   let mailViewer: string | undefined;
   if (!process.env.SMTP_URL) {
-    const catcher = await startMailCatcher({ smtpPort: Number(process.env.MAIL_SMTP_PORT ?? 0), httpPort: Number(process.env.MAIL_UI_PORT ?? 8025) });
-    stops.push(() => catcher.close());
-    env.SMTP_URL = catcher.smtpUrl;
-    mailViewer = catcher.httpUrl;
+    const mailpit = await startMailpit({
+      binary: findMailpit(),
+      smtpPort: await choosePort('MAIL_SMTP_PORT', 1025),
+      uiPort: await choosePort('MAIL_UI_PORT', 8025),
+      database: join(varDir, 'mailpit.db'),
+      logFile: join(varDir, 'mailpit.log'),
+    });
+    watch({ name: 'Mailpit', exited: mailpit.exited, stop: () => mailpit.stop(STOP_GRACE_MS) });
+    env.SMTP_URL = mailpit.smtpUrl;
+    mailViewer = mailpit.uiUrl;
   }
 
   // The demo plugins in plugins.yaml read this database.
@@ -101,47 +245,70 @@ try {
   seedDemoData(db);
   db.close();
 
-  const run = (name: string, args: readonly string[], extraEnv: Readonly<Record<string, string>> = {}) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: { ...env, ...extraEnv }, stdio: 'inherit' });
-    child.once('exit', (code) => {
-      if (!stopping) {
-        console.error(`[start] the ${name} exited (code ${code}); stopping everything`);
-        void stopAll(code || 1);
-      }
-    });
-    children.push(child);
-  };
-  run('worker', WORKER_ARGS, WORKER_ENV);
-  run('server', ['--import', 'tsx', join(root, 'server/main.ts')]);
+  runNode('worker', WORKER_ARGS, { ...env, ...WORKER_ENV });
+  runNode('server', ['--import', 'tsx', join(root, 'server/main.ts')], env);
 
-  await waitForHealth(`http://127.0.0.1:${port}/healthz`);
+  await waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string);
+  releasePorts();
+  releasePorts = undefined;
+  await Promise.all([waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string), waitForWorker(env.TEMPORAL_ADDRESS as string, config.temporal.namespace, env.TEMPORAL_TASK_QUEUE as string)]);
   const token = env.ADMIN_TOKEN as string;
+  const secretsPath = join(varDir, 'dev-secrets.json');
+  const secretsFile = secretsPath.startsWith(`${process.cwd()}/`) ? `./${relative(process.cwd(), secretsPath)}` : secretsPath;
   console.log(`
   Personal-data requests are running.
 
   Admin page     ${publicUrl}/admin   (sign in with the admin token below)
-  Admin API      ${publicUrl}/api/requests   (Authorization: Bearer ${token})
+  Admin API      ${publicUrl}/api/requests
+  Admin token    ${token}   (kept in ${secretsFile})
   Request form   ${publicUrl}/request
-  Temporal UI    ${temporalUi ?? `(your cluster at ${env.TEMPORAL_ADDRESS})`}
+  Temporal UI    ${temporalUi ?? `(your cluster at ${env.TEMPORAL_ADDRESS})`}${temporalUi ? '   (after signing in to the admin page)' : ''}
   Caught mail    ${mailViewer ?? `(real mail through ${env.SMTP_URL?.replace(/\/\/[^@]*@/, '//***@')})`}
 
   Try it: ask for the demo person's data, then open the confirmation link in the caught mail:
-    curl -s -X POST ${publicUrl}/api/requests -H 'Authorization: Bearer ${token}' \\
+    TOKEN=$(node -p "require('${secretsFile}').ADMIN_TOKEN")
+    curl -s -X POST ${publicUrl}/api/requests -H "Authorization: Bearer $TOKEN" \\
          -H 'Content-Type: application/json' -d '{"email":"${DEMO_PERSON}","action":"export"}'
 
   Ctrl-C stops everything.
 `);
 } catch (error) {
-  console.error(`[start] ${(error as Error).message}`);
+  releasePorts?.();
+  const plain = error instanceof StartError || error instanceof ConfigError || error instanceof ManifestError;
+  console.error(`[start] ${plain ? (error as Error).message : (error as Error).stack ?? String(error)}`);
   await stopAll(1);
 }
 
-async function waitForHealth(url: string): Promise<void> {
+/** Until /healthz answers with this start's INSTANCE_ID: another server on the port never counts. */
+async function waitForOurServer(url: string, instance: string): Promise<void> {
   const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
-    if (ok) return;
+  while (Date.now() < deadline && !stopping) {
+    const body = await fetch(url).then((r) => r.json() as Promise<{ instance?: string }>, () => undefined).catch(() => undefined);
+    if (body?.instance === instance) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`the server did not become healthy at ${url} within 2 minutes`);
+  throw new StartError(`the server did not answer at ${url} within 2 minutes; see its output above`);
+}
+
+/** Until a worker polls this stack's task queue for workflows and for activities. */
+async function waitForWorker(address: string, namespace: string, taskQueue: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const deadline = Date.now() + 180_000;
+    const types = [proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY];
+    while (Date.now() < deadline && !stopping) {
+      const polled = await Promise.all(
+        types.map((taskQueueType) =>
+          connection.workflowService
+            .describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType })
+            .then((answer) => (answer.pollers?.length ?? 0) > 0, () => false),
+        ),
+      );
+      if (polled.every(Boolean)) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new StartError(`no worker polled task queue "${taskQueue}" within 3 minutes; see its output above`);
+  } finally {
+    await connection.close();
+  }
 }

@@ -6,10 +6,10 @@
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { Hono } from 'hono';
-import { bearerAuth } from 'hono/bearer-auth';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
+import { sameText } from '../lib/secrets.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
@@ -33,6 +33,10 @@ export interface AppOptions extends RequestSettings {
   adminLogin?: AdminLogin | undefined;
   /** The payload codec, served to the Temporal Web UI at /admin/codec. */
   payloadCodec?: PayloadCodec | undefined;
+  /** The Temporal Web UI to serve behind the admin sign-in at /admin/temporal (TEMPORAL_UI_UPSTREAM). */
+  temporalUiUpstream?: string | undefined;
+  /** Random per start (INSTANCE_ID), shown by /healthz so `npm start` knows the server it started answers. */
+  instanceId?: string | undefined;
 }
 
 /**
@@ -51,20 +55,32 @@ export function createApp(options: AppOptions): Hono {
 
   // Wrong credentials are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.
   const authFailures = createRateLimiter(AUTH_FAILURE_LIMIT);
-  const checkBearer = bearerAuth({ token: options.adminToken.reveal() });
   app.use('/api/*', async (c, next) => {
+    // What an API answer holds is for its caller only: never cached, never sniffed into HTML.
+    c.header('Cache-Control', 'no-store');
+    c.header('X-Content-Type-Options', 'nosniff');
     const key = clientKey(c);
     const blocked = authFailures.peek(key);
     if (!blocked.allowed) {
       c.header('Retry-After', String(Math.ceil(blocked.retryAfterMs / 1000)));
       return c.json({ error: { code: 'too_many_requests', message: 'Cannot use the admin API: too many wrong tokens from this address; try again later' } }, 429);
     }
-    try {
-      await checkBearer(c, next);
-    } catch (error) {
-      if (error instanceof HTTPException && error.status === 401) authFailures.hit(key);
-      throw error;
+    // Missing, malformed and wrong credentials all get the same 401 in the API's shape, and all count.
+    const token = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(c.req.header('Authorization') ?? '')?.[1];
+    if (token === undefined || !sameText(token, options.adminToken.reveal())) {
+      authFailures.hit(key);
+      c.header('WWW-Authenticate', 'Bearer realm="admin API"');
+      return c.json({ error: { code: 'unauthorized', message: 'Cannot use the admin API: send "Authorization: Bearer <ADMIN_TOKEN>"' } }, 401);
     }
+    await next();
+  });
+  // A body that is not declared JSON is refused, not read as an empty object.
+  app.on(['POST', 'PUT', 'PATCH'], '/api/*', async (c, next) => {
+    const hasBody = Number(c.req.header('Content-Length') ?? 0) > 0 || c.req.header('Transfer-Encoding') !== undefined;
+    if (hasBody && !/^application\/json\s*(;|$)/i.test(c.req.header('Content-Type') ?? '')) {
+      throw apiError(415, 'unsupported_media_type', 'Cannot accept the request: send the body as JSON with "Content-Type: application/json"');
+    }
+    await next();
   });
   app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB'); } }));
   app.route('/api', apiRoutes(service, actions, view));
@@ -77,6 +93,7 @@ export function createApp(options: AppOptions): Hono {
     view,
     codec: options.payloadCodec,
     authFailures,
+    temporalUiUpstream: options.temporalUiUpstream,
   }));
   app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
 
@@ -85,7 +102,9 @@ export function createApp(options: AppOptions): Hono {
       options.client.workflowService.getSystemInfo({}).then(() => true, () => false),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
     ]);
-    return c.json({ temporal: reachable ? 'ok' : 'unreachable' }, reachable ? 200 : 503);
+    // `instance` lets whoever started this server tell it from another one on the same port.
+    const instance = options.instanceId === undefined ? {} : { instance: options.instanceId };
+    return c.json({ temporal: reachable ? 'ok' : 'unreachable', ...instance }, reachable ? 200 : 503);
   });
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `Cannot find ${c.req.method} ${c.req.path}` } }, 404));
@@ -98,9 +117,6 @@ export function createApp(options: AppOptions): Hono {
       return c.json({ error: { code: 'duplicate_request', message: error.message, existingId: error.existingId } }, 409);
     }
     if (error instanceof HTTPException) {
-      if (error.status === 401) {
-        return c.json({ error: { code: 'unauthorized', message: 'Cannot use the admin API: send "Authorization: Bearer <ADMIN_TOKEN>"' } }, 401);
-      }
       if (error.res) return error.getResponse();
       // Hono's own refusals (e.g. malformed JSON) come without a body: give them the API's shape.
       return c.json({ error: { code: 'invalid_request', message: `Cannot accept the request: ${error.message}` } }, error.status);

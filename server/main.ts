@@ -37,10 +37,17 @@ const app = createApp({
   retentionMs: config.exportRetentionMs,
   failedStagingRetentionMs: config.failedStagingRetentionMs,
   heartbeatTimeoutMs: config.heartbeatTimeoutMs,
+  instanceId: config.instanceId,
+  temporalUiUpstream: config.temporal.uiUpstream,
 });
 
-const server = serve({ fetch: app.fetch, port: config.port }, (info) => {
-  console.log(`server: listening on port ${info.port}, public URL ${config.publicUrl}, admin pages ${config.publicUrl}/admin`);
+const server = serve({ fetch: app.fetch, port: config.port, ...(config.host === undefined ? {} : { hostname: config.host }) }, (info) => {
+  console.log(`server: listening on ${info.address}:${info.port}, public URL ${config.publicUrl}, admin pages ${config.publicUrl}/admin`);
+});
+server.once('error', (error: NodeJS.ErrnoException) => {
+  // EADDRINUSE and the like: say which setting to change, then stop (no stack trace).
+  console.error(`server: cannot listen on ${config.host ?? '*'}:${config.port} (${error.code ?? error.name}); set PORT (or HOST) to a free one`);
+  process.exit(1);
 });
 const stop = () => {
   server.close();

@@ -57,6 +57,9 @@ input[aria-invalid=true] { border: 2px solid #b32d2e; }
 .error { color: #b32d2e; font-weight: 600; margin: 0 0 .5rem; }
 .button { display: inline-block; font: inherit; font-weight: 600; color: #fff; background: #2271b1; border: 0; border-radius: 4px; padding: .75rem 1.25rem; text-decoration: none; cursor: pointer; min-height: 2.75rem; }
 .button:hover { background: #135e96; }
+.button.danger { background: #b32d2e; }
+.button.danger:hover { background: #8a2424; }
+.warning { border-left: 4px solid #b32d2e; padding: .5rem .75rem; background: #fcf0f1; }
 :focus-visible { outline: 3px solid #043959; outline-offset: 2px; }
 input:focus-visible { outline-offset: 0; }
 .note { border-left: 4px solid #2271b1; background: #f0f6fc; padding: .75rem 1rem; }
@@ -173,6 +176,34 @@ export const CONFIRM_OUTCOMES = {
 } as const;
 
 export type ConfirmOutcome = keyof typeof CONFIRM_OUTCOMES;
+
+/** The page the mailed link opens: what confirming will do, and the one button that does it. */
+export const CONFIRM_PROMPTS = {
+  export: {
+    title: 'Confirm your request for a copy of your data',
+    text: 'When you confirm, we collect the personal data we hold about you from every system that keeps it, and email you a link to download it. The link works for a few days.',
+    warning: undefined,
+    button: 'Confirm and send me my data',
+  },
+  erase: {
+    title: 'Confirm that you want your data erased',
+    text: 'When you confirm, we erase the personal data we hold about you from every system that keeps it. We keep only what the law obliges us to keep (such as invoices), and our email afterwards says what and why.',
+    warning: 'Erasure cannot be undone: once it is done, we cannot restore your account, your orders history or anything else we erased.',
+    button: 'Erase my data',
+  },
+} as const;
+
+export function confirmPrompt(action: keyof typeof CONFIRM_PROMPTS, id: string, key: string): Markup {
+  const { text, warning, button } = CONFIRM_PROMPTS[action];
+  return html`<p class="lead">${text}</p>
+${warning ? html`<p class="warning"><strong>${warning}</strong></p>` : ''}
+<form method="post" action="confirm">
+<input type="hidden" name="id" value="${id}">
+<input type="hidden" name="key" value="${key}">
+<button class="button${action === 'erase' ? ' danger' : ''}" type="submit">${button}</button>
+</form>
+<p class="hint">Did not ask for this? Close this page: nothing happens unless you press the button.</p>`;
+}
 
 export function confirmOutcome(outcome: ConfirmOutcome, toRoot: string): Markup {
   const { text, askAgain } = CONFIRM_OUTCOMES[outcome];

@@ -193,6 +193,8 @@ describe('admin pages', () => {
     const personPage = await person.newPage();
     const confirmed = await personPage.goto(stack.linkIn(mail, `${stack.baseUrl}/confirm?`));
     assert.equal(confirmed?.status(), 200);
+    await personPage.getByRole('button', { name: 'Confirm and send me my data' }).click();
+    await personPage.getByRole('heading', { name: 'Thanks for confirming your export request' }).waitFor();
     await person.close();
 
     // The admin's page follows without a reload: the bar moves exporter by exporter, the text page by page.

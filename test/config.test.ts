@@ -36,3 +36,12 @@ test('secrets never appear when a config is logged', () => {
   assert.doesNotMatch(inspect(config, { depth: 5 }), /xxxx|admin-token/);
   assert.equal(config.appSecret?.reveal(), 'x'.repeat(40));
 });
+
+test('an ADMIN_TOKEN that cannot be sent as a bearer token is refused at start, saying why', () => {
+  for (const token of ['has spaces in it, sixteen+', 'ünïcödé-token-123456', 'token;with;semicolons', 'pad=ding-in-the-middle']) {
+    assert.throws(() => loadConfig({ ADMIN_TOKEN: token }), /ADMIN_TOKEN: must be sendable as a bearer token/, token);
+  }
+  for (const token of ['abcdefghijklmnop', 'base64/with+plus==', 'dots.and~tildes_and-dashes']) {
+    assert.equal(loadConfig({ ADMIN_TOKEN: token }).adminToken?.reveal(), token);
+  }
+});

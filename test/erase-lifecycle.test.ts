@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { receiptDigest } from '../activities/receipts.ts';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';
-import { type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { confirmByLink, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 function dump(dbPath: string): string {
@@ -58,7 +58,17 @@ describe('erasure lifecycle', () => {
     assert.equal(created.status, 201);
     assert.equal(created.body.action, 'erase');
     const confirmation = await stack.mail.waitFor((m) => m.to.includes(DEMO_PERSON) && /Confirm Action: Erase Personal Data/.test(m.subject));
-    const page = await fetch(stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`));
+    // The mailed link explains what erasure means and confirms nothing until the button is pressed.
+    const link = stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`);
+    const prompt = await (await fetch(link)).text();
+    assert.match(prompt, /Confirm that you want your data erased/);
+    assert.match(prompt, /cannot be undone/);
+    const url = new URL(link);
+    const form = new URLSearchParams({ id: url.searchParams.get('id') ?? '', key: url.searchParams.get('key') ?? '' });
+    const forged = await fetch(`${stack.baseUrl}/confirm`, { method: 'POST', body: form, headers: { Origin: 'https://evil.example' } });
+    assert.equal(forged.status, 403, 'a post from another site is refused');
+    assert.equal((await stack.api('GET', `/api/requests/${created.body.id}`)).body.status, 'pending', 'opening the link confirmed nothing');
+    const page = await confirmByLink(link);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /Thanks for confirming your erasure request/);
 

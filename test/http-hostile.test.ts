@@ -14,18 +14,26 @@ import { ROOT, type Stack, startStack, waitForStatus } from './helpers/stack.ts'
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 
 /** A raw GET: the path is sent exactly as given (fetch would normalise `../`), optionally from another loopback address. */
-function rawGet(baseUrl: string, path: string, localAddress?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+type RawAnswer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
+
+function rawGet(baseUrl: string, path: string, localAddress?: string, post?: string): Promise<RawAnswer> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', ...(localAddress ? { localAddress } : {}) }, (res) => {
+    const form = post === undefined ? {} : { method: 'POST', headers: { Origin: url.origin, 'Content-Type': 'application/x-www-form-urlencoded' } };
+    const req = httpRequest({ host: url.hostname, port: url.port, path, method: 'GET', ...form, ...(localAddress ? { localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(post);
   });
+}
+
+/** Presses the confirmation page's button: the form post of `id` and `key`. */
+function rawConfirm(baseUrl: string, id: string, key: string, localAddress?: string): Promise<RawAnswer> {
+  return rawGet(baseUrl, '/confirm', localAddress, new URLSearchParams({ id, key }).toString());
 }
 
 async function requestCount(stack: Stack): Promise<number> {
@@ -70,6 +78,33 @@ describe('hostile input to the admin API and the public links', () => {
 
   test('JSON that is not an object → 400 with a JSON error; nothing created', async () => {
     for (const body of ['[]', 'null', '"a@b.c"', '42', '{}']) await assertRefused(body, 400, 'invalid_request');
+  });
+
+  test('missing or malformed credentials → 401 in the API\'s JSON shape; a body not declared JSON → 415', async () => {
+    for (const authorization of [undefined, '', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Bearer ${stack.adminToken} extra`, 'Bearer wrong-token-here']) {
+      const response = await fetch(`${stack.baseUrl}/api/requests`, { headers: authorization === undefined ? {} : { Authorization: authorization } });
+      assert.equal(response.status, 401, String(authorization));
+      assert.match(response.headers.get('content-type') ?? '', /application\/json/, String(authorization));
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'unauthorized');
+      assert.match(body.error.message, /Authorization: Bearer <ADMIN_TOKEN>/);
+    }
+    const before = await requestCount(stack);
+    for (const contentType of [undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/jsonp']) {
+      const response = await fetch(`${stack.baseUrl}/api/requests`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${stack.adminToken}`, ...(contentType ? { 'Content-Type': contentType } : {}) },
+        body: JSON.stringify({ email: 'typed@example.com', action: 'export' }),
+      });
+      assert.equal(response.status, 415, String(contentType));
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'unsupported_media_type');
+      assert.match(body.error.message, /Content-Type: application\/json/);
+    }
+    assert.equal(await requestCount(stack), before, 'nothing created');
+    const listed = await fetch(`${stack.baseUrl}/api/requests`, { headers: { Authorization: `Bearer ${stack.adminToken}` } });
+    assert.equal(listed.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(listed.headers.get('cache-control'), 'no-store');
   });
 
   test('malformed JSON → 400; nothing created', async () => {
@@ -202,7 +237,15 @@ describe('hostile input to the admin API and the public links', () => {
     assert.equal((await rawGet(stack.baseUrl, confirmPath('dsr-export-nope', key))).status, 400, 'the right key for another id');
     assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'pending', 'wrong keys changed nothing');
 
-    const confirmed = await rawGet(stack.baseUrl, confirmPath(id, key));
+    // The link shows a page with a button and confirms nothing; the button's post does.
+    for (let n = 0; n < 2; n++) {
+      const shown = await rawGet(stack.baseUrl, confirmPath(id, key));
+      assert.equal(shown.status, 200);
+      assert.equal(title(shown.body), 'Confirm your request for a copy of your data');
+    }
+    assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'pending', 'opening the link confirmed nothing');
+    for (const wrong of wrongKeys.slice(0, 3)) assert.equal((await rawConfirm(stack.baseUrl, id, wrong)).status, 400, 'the button checks the key too');
+    const confirmed = await rawConfirm(stack.baseUrl, id, key);
     assert.equal(confirmed.status, 200);
     assert.equal(title(confirmed.body), 'Thanks for confirming your export request');
     await waitForStatus(stack, id, 'completed');
@@ -263,6 +306,7 @@ describe('brute force on the confirmation link', () => {
     const key = link.searchParams.get('key') ?? '';
     assert.match(key, KEY);
     // A person clicking their own link again and again never meets the limit.
+    assert.equal((await rawConfirm(stack.baseUrl, id, key, '127.0.0.3')).status, 200);
     for (let n = 0; n < 3; n++) assert.equal((await rawGet(stack.baseUrl, confirmPath(id, key), '127.0.0.3')).status, 200);
 
     for (let n = 1; n <= 20; n++) {
@@ -286,7 +330,8 @@ describe('brute force on the confirmation link', () => {
     const { id, link } = await mailedRequest(stack, 'brute-2@example.com');
     assert.equal((await rawGet(stack.baseUrl, confirmPath(id, 'C'.repeat(43)))).status, 429, '127.0.0.1 is still throttled');
     assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'pending');
-    const confirmed = await rawGet(stack.baseUrl, `${link.pathname}${link.search}`, '127.0.0.4');
+    assert.equal((await rawConfirm(stack.baseUrl, id, 'C'.repeat(43))).status, 429, 'the button is throttled too');
+    const confirmed = await rawConfirm(stack.baseUrl, id, link.searchParams.get('key') ?? '', '127.0.0.4');
     assert.equal(confirmed.status, 200);
     assert.equal(title(confirmed.body), 'Thanks for confirming your export request');
     await waitForStatus(stack, id, 'completed');

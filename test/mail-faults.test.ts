@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startMailCatcher } from '../dev/mail-catcher.ts';
-import { type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { confirmByLink, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 let stack: Stack;
 let port: number;
@@ -74,7 +74,7 @@ describe('a mail server refusing for a while (421)', () => {
     assert.equal(await status(id), 'pending');
     refusing = false;
     const confirmation = await stack.mail.waitFor(isConfirmation(email), 20_000);
-    assert.equal((await fetch(stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`))).status, 200);
+    assert.equal((await confirmByLink(stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`))).status, 200);
     await waitForStatus(stack, id, 'completed');
     assert.equal(stack.mail.messages().filter(isConfirmation(email)).length, 1, 'one confirmation mail');
     assert.equal(stack.mail.messages().filter(isDownload(email)).length, 1, 'one download mail');
@@ -106,7 +106,7 @@ describe('a mail server down altogether', () => {
     const link = stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`);
 
     await stack.mail.close();
-    assert.equal((await fetch(link)).status, 200);
+    assert.equal((await confirmByLink(link)).status, 200);
     await waitForStatus(stack, id, 'processing');
     await new Promise((resolve) => setTimeout(resolve, 2500));
     assert.equal(await status(id), 'processing', 'not completed while the download mail cannot go out');

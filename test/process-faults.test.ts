@@ -16,7 +16,7 @@ import { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
 import { countRows, seedRows } from './fixtures/plugins/rows-eraser.ts';
 import { type ProcessStack, startProcessStack } from './helpers/processes.ts';
-import { FIXTURE_PLUGINS } from './helpers/stack.ts';
+import { confirmByLink, FIXTURE_PLUGINS } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 const TOTAL = 300;
@@ -253,7 +253,7 @@ async function createConfirmed(email: string, action: 'export' | 'erase'): Promi
   assert.equal(created.status, 201, JSON.stringify(created.body));
   pageMarks.set(created.body.id, mark);
   const mail = await stack.mail.waitFor((m) => m.to.includes(email) && /Confirm Action/.test(m.subject), 30_000);
-  const confirmed = await fetch(stack.linkIn(mail, `${stack.baseUrl}/confirm?`));
+  const confirmed = await confirmByLink(stack.linkIn(mail, `${stack.baseUrl}/confirm?`));
   assert.equal(confirmed.status, 200);
   await confirmed.arrayBuffer();
   return created.body.id as string;

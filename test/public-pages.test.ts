@@ -299,10 +299,15 @@ describe('a person asks for their data, in Chromium, against the whole product',
     const confirmation = await stack.mail.waitFor((m) => m.to.includes(DEMO_PERSON) && /Confirm Action: Export Personal Data/.test(m.subject));
     const confirmLink = stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`);
     requestId = new URL(confirmLink).searchParams.get('id') ?? '';
-    const confirmed = await page.goto(confirmLink);
-    assert.equal(confirmed?.status(), 200);
-    assert.equal(confirmed?.headers()['referrer-policy'], 'no-referrer');
+    const prompt = await page.goto(confirmLink);
+    assert.equal(prompt?.status(), 200);
+    assert.equal(prompt?.headers()['referrer-policy'], 'no-referrer');
     assert.equal(await page.locator('meta[name=robots]').getAttribute('content'), 'noindex');
+    assert.equal(await checkPage(page), 'Confirm your request for a copy of your data');
+    await screenshot(page, 'public-confirm-prompt');
+    assert.equal((await stack.api('GET', `/api/requests/${requestId}`)).body.status, 'pending', 'opening the link confirmed nothing');
+    await page.getByRole('button', { name: 'Confirm and send me my data' }).click();
+    await page.waitForLoadState();
     assert.equal(await checkPage(page), 'Thanks for confirming your export request');
     await screenshot(page, 'public-confirmed');
 

@@ -26,6 +26,7 @@ import { RequestStateError } from '../request-actions.ts';
 import { DuplicateRequestError, type FoundRequest, type RequestService } from '../requests.ts';
 import { requestDetail, requestView, type ViewContext } from '../views.ts';
 import { mountCodec } from './codec.ts';
+import { mountTemporalUi } from './temporal-ui.ts';
 import { adminPage, requestHref } from './layout.ts';
 import { type AddFormState, BULK_ACTIONS, type BulkAction, EMPTY_FORM, type ListFilterInput, listHref, listPage } from './list-page.ts';
 import { loginPage } from './login-page.ts';
@@ -44,6 +45,8 @@ export interface AdminOptions {
   codec?: PayloadCodec | undefined;
   /** Wrong credentials per client address, shared with the admin API: sign-in and the codec's token count here. */
   authFailures: RateLimiter;
+  /** The Temporal Web UI to serve at /admin/temporal behind the sign-in (npm start's dev server), if any. */
+  temporalUiUpstream?: string | undefined;
 }
 
 const PAGE_SIZE = 20;
@@ -70,6 +73,9 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   const app = new Hono<Env>();
   const { siteName } = options;
   const fail = (c: Context, status: 403 | 404 | 413 | 500, message: string) => errorPage(c, siteName, status, message);
+
+  // Before the admin pages' headers: the UI brings its own scripts and styles.
+  if (options.temporalUiUpstream) mountTemporalUi(app, { upstream: options.temporalUiUpstream, sessions });
 
   app.use('*', async (c, next) => {
     await next();

@@ -18,7 +18,9 @@ import { sendZip } from '../downloads.ts';
 import {
   CONFIRM_OUTCOMES,
   type ConfirmOutcome,
+  CONFIRM_PROMPTS,
   confirmOutcome,
+  confirmPrompt,
   DOWNLOAD_TITLE,
   downloadPage,
   exportGone,
@@ -41,7 +43,7 @@ import {
   unavailable,
 } from '../pages.ts';
 import { clientKey, createRateLimiter, type RateLimiterOptions } from '../public/rate-limit.ts';
-import { DuplicateRequestError, type RequestService } from '../requests.ts';
+import { DuplicateRequestError, type RequestService, type FoundRequest } from '../requests.ts';
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const EMAIL = z.email().max(254);
@@ -153,37 +155,62 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
 
   /* ------------------------------------------------------------ confirmation link */
 
-  app.get('/confirm', async (c) => {
-    const client = clientKey(c);
-    const gate = confirmFailures.peek(client);
+  /**
+   * The request a link's id and key point at, when the key is right and the request still
+   * waits for it; otherwise the outcome to show. The same checks for the page and its button.
+   */
+  const lookUp = async (id: string, key: string): Promise<{ request: FoundRequest; keyHash: string } | Exclude<ConfirmOutcome, `confirmed${string}`>> => {
+    if (!KEY_PATTERN.test(key)) return 'invalid';
+    const request = await service.find(id);
+    const keyHash = request?.memo.keyHash;
+    if (!request || !keyHash || !sameDigest(hashKey(key), keyHash)) {
+      return request?.memo.reason === 'expired' ? 'expired' : 'invalid';
+    }
+    const { memo } = request;
+    if (memo.status === 'failed') return memo.reason === 'expired' ? 'expired' : 'ended';
+    if (memo.status !== 'pending') return 'already';
+    if (now() >= Date.parse(memo.keyExpiresAt ?? '')) return 'expired';
+    return { request, keyHash };
+  };
+
+  /** Past too many invalid links from one address, every confirmation answers 429 for a while. */
+  const confirmGate: MiddlewareHandler = async (c, next) => {
+    privateLink(c);
+    const gate = confirmFailures.peek(clientKey(c));
     if (!gate.allowed) {
-      privateLink(c);
       c.header('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)));
       return render(c, 429, TOO_MANY_TITLE, tooManyRequests(gate.retryAfterMs));
     }
-    const outcome = async (): Promise<ConfirmOutcome> => {
-      const id = c.req.query('id') ?? '';
-      const key = c.req.query('key') ?? '';
-      if (!KEY_PATTERN.test(key)) return 'invalid';
-      const request = await service.find(id);
-      const keyHash = request?.memo.keyHash;
-      if (!request || !keyHash || !sameDigest(hashKey(key), keyHash)) {
-        return request?.memo.reason === 'expired' ? 'expired' : 'invalid';
-      }
-      const { memo } = request;
-      if (memo.status === 'failed') return memo.reason === 'expired' ? 'expired' : 'ended';
-      if (memo.status !== 'pending') return 'already';
-      if (now() >= Date.parse(memo.keyExpiresAt ?? '')) return 'expired';
-      // A HEAD (a link checker, a mail scanner) shows the page but confirms nothing.
-      if (c.req.method !== 'HEAD') await service.handle(request).signal(confirmSignal, { keyHash });
-      if (memo.action === 'erase') return 'confirmedErase';
-      return memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin';
-    };
-    const result = await outcome();
-    if (result === 'invalid') confirmFailures.hit(client);
-    privateLink(c);
+    await next();
+  };
+
+  const showOutcome = (c: Context, result: ConfirmOutcome) => {
+    if (result === 'invalid') confirmFailures.hit(clientKey(c));
     const { status, title } = CONFIRM_OUTCOMES[result];
     return render(c, status, title, confirmOutcome(result, ''));
+  };
+
+  // The mailed link only shows what confirming will do: mail gateways and link scanners open
+  // links by themselves, and an erasure must never follow from a click nobody made.
+  app.get('/confirm', confirmGate, async (c) => {
+    const id = c.req.query('id') ?? '';
+    const key = c.req.query('key') ?? '';
+    const found = await lookUp(id, key);
+    if (typeof found === 'string') return showOutcome(c, found);
+    const action = found.request.memo.action;
+    return render(c, 200, CONFIRM_PROMPTS[action].title, confirmPrompt(action, id, key));
+  });
+
+  // The page's button: a same-origin form post (a scanner does not submit forms) with the same checks.
+  app.post('/confirm', confirmGate, sameOrigin, smallBody, async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    const found = await lookUp(field('id'), field('key'));
+    if (typeof found === 'string') return showOutcome(c, found);
+    const { request, keyHash } = found;
+    await service.handle(request).signal(confirmSignal, { keyHash });
+    const { memo } = request;
+    return showOutcome(c, memo.action === 'erase' ? 'confirmedErase' : memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin');
   });
 
   /* ------------------------------------------------------------ download link */

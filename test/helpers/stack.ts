@@ -253,6 +253,25 @@ export function linkIn(caught: CaughtMail, prefix: string): string {
   return link;
 }
 
+/**
+ * Confirms as the person does: opens the mailed link (a page that confirms nothing by itself)
+ * and presses its button (a same-origin form post of the link's id and key).
+ * @returns the answer to the button's post
+ */
+export async function confirmByLink(link: string): Promise<Response> {
+  const url = new URL(link);
+  const shown = await fetch(url);
+  const page = await shown.text();
+  if (shown.status !== 200 || !page.includes('<form method="post" action="confirm">')) {
+    throw new Error(`the confirmation link showed no button (${shown.status}): ${page.slice(0, 300)}`);
+  }
+  return fetch(new URL('/confirm', url), {
+    method: 'POST',
+    headers: { Origin: url.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ id: url.searchParams.get('id') ?? '', key: url.searchParams.get('key') ?? '' }),
+  });
+}
+
 /** Polls the admin API until the request reaches `status` (or fails the test after `timeoutMs`). */
 export async function waitForStatus(stack: Pick<Stack, 'api'>, id: string, status: string, timeoutMs = 60_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
