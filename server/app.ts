@@ -51,6 +51,15 @@ export function createApp(options: AppOptions): Hono {
   const actions = createRequestActions(service, options.client, options);
   const app = new Hono();
 
+  // Every JSON answer (API, health, codec) is for its caller only: never cached, never sniffed into HTML.
+  app.use('*', async (c, next) => {
+    await next();
+    if (/^application\/json/i.test(c.res.headers.get('Content-Type') ?? '')) {
+      c.res.headers.set('X-Content-Type-Options', 'nosniff');
+      if (!c.res.headers.has('Cache-Control')) c.res.headers.set('Cache-Control', 'no-store');
+    }
+  });
+
   const view: ViewContext = { publicUrl: options.publicUrl, paths: options.paths, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace };
 
   // Wrong credentials are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.

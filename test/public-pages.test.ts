@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';
 import { createRateLimiter, rateKeyForAddress } from '../server/public/rate-limit.ts';
-import { PUBLIC_RATE_LIMITS, publicRoutes } from '../server/routes/public.ts';
+import { mailboxKey, PUBLIC_RATE_LIMITS, publicRoutes } from '../server/routes/public.ts';
 import { DuplicateRequestError, type RequestService } from '../server/requests.ts';
 import { Secret } from '../lib/config.ts';
 import { subjectHash } from '../lib/secrets.ts';
@@ -101,6 +101,7 @@ describe('the request form, against a stand-in service', () => {
     confirmTtlMs: 86_400_000,
     retentionMs: 3 * 86_400_000,
     now: () => clock,
+    answerFloorMs: 0,
   });
   const post = (fields: Record<string, string>, address: string, headers: Record<string, string> = { Origin: 'http://site.test' }) =>
     app.request(
@@ -190,6 +191,61 @@ describe('the request form, against a stand-in service', () => {
     assert.equal((await post({ email: 'x@example.com', action: 'export' }, '192.0.2.1', { 'Sec-Fetch-Site': 'cross-site' })).status, 403);
     assert.equal(created.length, before);
     assert.equal((await post({ email: 'x@example.com', action: 'export' }, '192.0.2.1', { 'Sec-Fetch-Site': 'same-origin' })).status, 200);
+  });
+
+  test('sub-addresses are one mailbox to the per-email limit: victim+1@, victim+2@… get three mails an hour in all', async () => {
+    const before = created.length;
+    for (let n = 1; n <= 6; n++) {
+      const answer = await post({ email: `Victim+${n}@example.com`, action: 'erase' }, `198.51.100.${100 + n}`);
+      assert.equal(answer.status, 200);
+    }
+    assert.equal(created.length - before, PUBLIC_RATE_LIMITS.perEmail.limit, 'only the first three reach the service');
+    assert.equal(mailboxKey(' Victim+tag+more@Example.COM'), 'victim@example.com');
+    assert.equal(mailboxKey('+leading@example.com'), '+leading@example.com', 'a local part that is all tag stays as it is');
+  });
+
+  test('a malformed multipart body gets 400 and the form again, not 500', async () => {
+    const response = await app.request(
+      'http://site.test/request',
+      {
+        method: 'POST',
+        headers: { Origin: 'http://site.test', 'Content-Type': 'multipart/form-data; boundary=XYZ' },
+        body: '--XYZ\r\nContent-Disposition: form-data; name="email"\r\n\r\nbroken',
+      },
+      { incoming: { socket: { remoteAddress: '198.51.100.200' } } },
+    );
+    assert.equal(response.status, 400);
+    assert.match(await response.text(), /The form could not be read/);
+  });
+
+  test('the answer takes as long whether or not the address already has a request', async () => {
+    const slowService = {
+      async create(input: { email: string }) {
+        if (input.email.startsWith('open')) throw new DuplicateRequestError('export-x');
+        await new Promise((resolve) => setTimeout(resolve, 40)); // starting a workflow
+        return {};
+      },
+    } as unknown as RequestService;
+    const timed = publicRoutes(slowService, { siteName: 'S', paths: storagePaths('/nonexistent'), confirmTtlMs: 1, retentionMs: 1, answerFloorMs: 150 });
+    const once = async (email: string, address: string) => {
+      const started = performance.now();
+      const response = await timed.request(
+        'http://site.test/request',
+        { method: 'POST', headers: { Origin: 'http://site.test', 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, action: 'export' }) },
+        { incoming: { socket: { remoteAddress: address } } },
+      );
+      await response.text();
+      return performance.now() - started;
+    };
+    const fresh: number[] = [];
+    const open: number[] = [];
+    for (let n = 0; n < 6; n++) {
+      fresh.push(await once(`new-${n}@example.com`, `203.0.113.${n}`));
+      open.push(await once(`open-${n}@example.com`, `203.0.113.${100 + n}`));
+    }
+    const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] as number;
+    assert.ok(Math.min(...fresh, ...open) >= 145, `no answer before the floor: ${fresh} / ${open}`);
+    assert.ok(Math.abs(median(fresh) - median(open)) < 20, `medians ${median(fresh).toFixed(1)} ms (new) and ${median(open).toFixed(1)} ms (open request)`);
   });
 
   test('a failure on our side is a page, not a stack trace', async () => {

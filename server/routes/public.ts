@@ -77,6 +77,28 @@ export interface PublicRouteOptions {
   now?: () => number;
   /** Invalid confirmation links allowed per client address in a window. @default PUBLIC_RATE_LIMITS.confirmFailures */
   confirmRateLimit?: { limit: number; windowMs: number };
+  /**
+   * The form's answer never comes sooner than this after the form arrived, whatever happened to it
+   * (created, duplicate, limited, honeypot), so its timing says nothing about the address.
+   * @default FORM_ANSWER_FLOOR_MS
+   */
+  answerFloorMs?: number;
+}
+
+/** Longer than creating a request takes on a healthy stack (~30 ms), short enough for a person not to notice. */
+export const FORM_ANSWER_FLOOR_MS = 300;
+
+/**
+ * The mailbox an address delivers to, as the per-email limit counts it: case-insensitive, and
+ * without a `+tag` sub-address (victim+1@… and victim+2@… reach one inbox).
+ */
+export function mailboxKey(email: string): string {
+  const address = normaliseEmail(email);
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const local = address.slice(0, at);
+  const plus = local.indexOf('+');
+  return `${plus > 0 ? local.slice(0, plus) : local}${address.slice(at)}`;
 }
 
 export function publicRoutes(service: RequestService, options: PublicRouteOptions) {
@@ -112,18 +134,27 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   app.post('/request', sameOrigin, smallBody, async (c) => {
     c.header('Referrer-Policy', 'same-origin');
     c.header('Cache-Control', 'no-store');
+    const arrived = performance.now();
     const byAddress = perAddress.hit(clientKey(c));
     if (!byAddress.allowed) {
       c.header('Retry-After', String(Math.ceil(byAddress.retryAfterMs / 1000)));
       return render(c, 429, TOO_MANY_TITLE, tooManyRequests(byAddress.retryAfterMs));
     }
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody().catch(() => undefined);
+    if (form === undefined) {
+      return render(c, 400, REQUEST_TITLE, requestForm({ emailError: 'The form could not be read. Please send it again from this page.' }));
+    }
     const field = (name: string) => {
       const value = form[name];
       return typeof value === 'string' ? value : '';
     };
-    // The one answer for every accepted form: known or not, duplicate or not, bot or not.
-    const sent = () => render(c, 200, SENT_TITLE, requestSent(options.confirmTtlMs));
+    // The one answer for every accepted form: known or not, duplicate or not, bot or not; and never sooner than the floor.
+    const floorMs = options.answerFloorMs ?? FORM_ANSWER_FLOOR_MS;
+    const sent = async () => {
+      const wait = floorMs - (performance.now() - arrived);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return render(c, 200, SENT_TITLE, requestSent(options.confirmTtlMs));
+    };
 
     if (field(HONEYPOT_FIELD) !== '') return sent();
     const email = field('email').trim();
@@ -140,7 +171,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     }
 
     // The limiter never holds an email address, only its hash.
-    if (!perEmail.hit(hashKey(normaliseEmail(email))).allowed) return sent();
+    if (!perEmail.hit(hashKey(mailboxKey(email))).allowed) return sent();
     try {
       await service.create({ email, action, sendAsEmail: true, skipConfirmation: false });
     } catch (error) {
