@@ -19,6 +19,18 @@ export interface ExportBatchInput {
   /** First page to fetch (1-based). */
   page: number;
   budgetMs: number;
+  /** For the live progress the heartbeat carries: exporters in the manifest, items staged by earlier batches. */
+  pluginsTotal?: number;
+  itemsBefore?: number;
+}
+
+/** What an admin's progress bar shows while a batch runs, carried in its heartbeat (the server reads it without a worker). */
+export interface BatchProgress {
+  plugin: { index: number; key: string; name: string };
+  pluginsTotal: number;
+  page: number;
+  /** Items staged for the whole request so far. */
+  items: number;
 }
 
 export interface ExportBatchResult {
@@ -33,6 +45,7 @@ interface Position {
   page: number;
   items: number;
   pages: number;
+  live?: BatchProgress;
 }
 
 export function createExportActivities({ paths }: { paths: StoragePaths }) {
@@ -44,11 +57,20 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
       const exporterFn = await loadPlugin(exporter, 'exporter');
       const store = openStaging(paths.staging(input.requestId));
       const started = Date.now();
+      const beat = () => {
+        position.live = {
+          plugin: { index: exporter.index, key: exporter.key, name: exporter.name },
+          pluginsTotal: input.pluginsTotal ?? 0,
+          page: position.page,
+          items: (input.itemsBefore ?? 0) + position.items,
+        };
+        heartbeat(position);
+      };
       try {
         // The previous page's next_cursor comes from staging, so a new batch or a resumed one has it too.
         let pageCursor = position.page > 1 ? store.cursorAfter(exporter.index, position.page - 1) : undefined;
         // Once here, then after each page: the bottom of one page is the top of the next.
-        heartbeat(position);
+        beat();
         for (;;) {
           const answer = await callPage(exporterFn, {
             plugin: exporter,
@@ -60,7 +82,7 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
             cursor: pageCursor,
             dryRun: false,
             cancellation: Context.current().cancellationSignal,
-            heartbeat: () => heartbeat(position),
+            heartbeat: beat,
           });
           const page = validateExportPage(answer, exporter, position.page);
           store.writePage(exporter.index, position.page, page.data, page.next_cursor);
@@ -68,7 +90,7 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
           position.items += page.data.length;
           position.pages += 1;
           position.page += 1;
-          heartbeat(position);
+          beat();
           if (page.done || Date.now() - started >= input.budgetMs) {
             return { nextPage: position.page, done: page.done, items: position.items, pages: position.pages };
           }

@@ -12,6 +12,12 @@ import { buildExportZip } from '../report/build.ts';
 import { openStaging } from '../report/staging.ts';
 import type { Site } from './mail-templates.ts';
 
+/** How far the ZIP is: items written to export.json, of how many. */
+export interface ZipProgress {
+  written: number;
+  total: number;
+}
+
 export interface BuiltExport {
   file: string;
   bytes: number;
@@ -50,8 +56,13 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
       if (done !== undefined) return JSON.parse(done) as BuiltExport;
       // A request whose exporters found nothing (or a manifest with none) still gets its About page.
       openStaging(paths.staging(requestId)).close();
-      const beat = setInterval(() => heartbeat(), 2_000);
+      // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
+      let zip: ZipProgress = { written: 0, total: 0 };
+      const beat = setInterval(() => heartbeat({ zip }), 2_000);
       const result = await buildExportZip({
+        onProgress: (written, total) => {
+          zip = { written, total };
+        },
         stagingPath: paths.staging(requestId),
         zipPath: paths.exportFile(file),
         email,
@@ -91,9 +102,12 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
       }
     },
 
-    /** Deletes an export file and leaves a tombstone, so its link answers 410 Gone. */
-    async deleteExport({ file }: { file: string }): Promise<void> {
-      await writeFile(paths.tombstone(file), JSON.stringify({ deletedAt: clock().toISOString() }), { mode: 0o600 });
+    /**
+     * Deletes an export file and leaves a tombstone, so its link answers 410 Gone, saying whether
+     * it went at the end of its retention (as the mail promised) or earlier, by an admin.
+     */
+    async deleteExport({ file, early = false }: { file: string; early?: boolean }): Promise<void> {
+      await writeFile(paths.tombstone(file), JSON.stringify({ deletedAt: clock().toISOString(), early }), { mode: 0o600 });
       await rm(paths.exportFile(file), { force: true });
       await rm(paths.exportMeta(file), { force: true });
     },

@@ -101,7 +101,13 @@ export class EncryptionCodec implements PayloadCodec {
       const data = Buffer.from(payload.data ?? []);
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
       decipher.setAuthTag(data.subarray(data.length - 16));
-      const plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
+      let plain: Buffer;
+      try {
+        plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
+      } catch {
+        // Another stack's key under the same id, or a damaged payload: say which key, never what it holds.
+        throw new ConfigError(`Cannot decrypt a payload: the key "${id}" in PAYLOAD_KEYS does not open it (another key under the same id, or a damaged payload)`);
+      }
       return PayloadMessage.decode(plain) as Payload;
     });
   }

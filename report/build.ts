@@ -26,6 +26,8 @@ export interface BuildExportZipOptions {
   readonly generatedAt: Date;
   /** Most items of one group shown in one HTML page. @default 10_000 */
   readonly groupPageSize?: number;
+  /** Told as export.json is written (the bulk of the work): items written so far, of how many. */
+  readonly onProgress?: (written: number, total: number) => void;
 }
 
 /** What {@link buildExportZip} produced. */
@@ -68,10 +70,20 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     const merged = store.merge();
     const title = `Personal Data Export for ${options.email}`;
     const sections = planSections(merged.groups, pageSize);
+    const total = merged.itemCount;
+    // Rows, not items (an item merged from several exporters has several): a fair measure of the work.
+    function* counted<T>(rows: Iterable<T>): Generator<T> {
+      let written = 0;
+      for (const row of rows) {
+        yield row;
+        if (++written % 1000 === 0) options.onProgress?.(Math.min(written, total), total);
+      }
+      options.onProgress?.(total, total);
+    }
 
     function* entries(): Generator<ZipEntry> {
       yield { name: 'index.html', content: () => indexHtml(title, sections, merged) };
-      yield { name: 'export.json', content: () => jsonReport(title, merged.groups, merged.rows()) };
+      yield { name: 'export.json', content: () => jsonReport(title, merged.groups, counted(merged.rows())) };
       for (const section of sections) {
         for (let n = 1; n <= section.pages; n++) {
           yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged) };

@@ -233,8 +233,11 @@ export function downloadPage(input: { file: string; bytes: number; deletesAt: Da
 
 export const GONE_TITLE = 'This file is no longer available';
 
-export function exportGone(toRoot: string): Markup {
-  return html`<p>We deleted this export as promised in the email, to protect your privacy.</p>${askAgainLink(toRoot, 'Ask for your data again')}`;
+export function exportGone(toRoot: string, early = false): Markup {
+  const said = early
+    ? 'This export has been deleted: the site removed it before the date in the email. You can ask for your data again at any time.'
+    : 'We deleted this export as promised in the email, to protect your privacy.';
+  return html`<p>${said}</p>${askAgainLink(toRoot, 'Ask for your data again')}`;
 }
 
 export const NOT_FOUND_TITLE = 'File not found';
@@ -276,6 +279,11 @@ function describeDuration(ms: number): string {
     }
   }
   return 'a moment';
+}
+
+/** A count as people read it: "12,345". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 /** "840 bytes", "12 KB", "3.4 MB" (1 KB = 1024 bytes); the admin's request page shows sizes so too. */

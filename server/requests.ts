@@ -5,6 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { LoadedDataConverter, Payload } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import type { BatchProgress } from '../activities/export-batch.ts';
+import type { ZipProgress } from '../activities/export-files.ts';
 import type { Secret } from '../lib/config.ts';
 import { subjectHash } from '../lib/secrets.ts';
 import {
@@ -44,6 +48,11 @@ export interface FoundRequest {
   runId: string;
   running: boolean;
   temporalStatus: string;
+  /**
+   * Set in a list when this workflow's memo cannot be decoded (a foreign or wrongly keyed payload):
+   * why, naming the key id. `memo` then holds only what the clear-text search attributes say.
+   */
+  unreadable?: string;
 }
 
 export interface ListFilter {
@@ -186,29 +195,41 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       if (filter.email) clauses.push(`DsrSubject = '${subjectHash(settings.secret, filter.email)}'`);
       const found: FoundRequest[] = [];
       let skip = filter.offset ?? 0;
-      for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(1000, filter.limit + skip) })) {
-        const memo = execution.memo?.record as RequestMemo | undefined;
-        if (!memo) continue;
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        found.push({
-          memo,
-          workflowId: execution.workflowId,
-          runId: execution.runId,
-          running: execution.status.name === 'RUNNING',
-          temporalStatus: execution.status.name,
+      // Listed raw and decoded row by row: one workflow that cannot be read never hides the others.
+      let nextPageToken: Uint8Array | undefined;
+      do {
+        const page = await client.workflowService.listWorkflowExecutions({
+          namespace: client.options.namespace,
+          query: clauses.join(' AND '),
+          pageSize: Math.min(1000, filter.limit + skip),
+          ...(nextPageToken ? { nextPageToken } : {}),
         });
-        if (found.length >= filter.limit) break;
-      }
+        for (const execution of page.executions ?? []) {
+          const row = await listedRequest(client, execution);
+          if (!row) continue;
+          if (skip > 0) {
+            skip--;
+            continue;
+          }
+          found.push(row);
+          if (found.length >= filter.limit) return found;
+        }
+        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+      } while (nextPageToken);
       return found;
     },
 
-    /** Live progress, when a worker can answer; undefined otherwise. */
+    /**
+     * Live progress. The Temporal server itself knows the running activity's last heartbeat (an
+     * exporter's page and items, the ZIP's items written) and its retries, even while the worker is
+     * too busy exporting to answer a query; the workflow's query fills in between activities.
+     */
     async progress(request: FoundRequest): Promise<Progress | undefined> {
       if (!request.running) return undefined;
-      const query = client.workflow.getHandle(request.workflowId, request.runId).query(progressQuery);
+      const handle = client.workflow.getHandle(request.workflowId, request.runId);
+      const fromActivity = await activityProgress(handle, request.memo.status).catch(() => undefined);
+      if (fromActivity) return fromActivity;
+      const query = handle.query(progressQuery);
       const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref());
       return Promise.race([query, timeout]).catch(() => undefined);
     },
@@ -224,6 +245,74 @@ export function createRequestService(client: Client, settings: RequestSettings) 
 }
 
 export type RequestService = ReturnType<typeof createRequestService>;
+
+type RawExecution = NonNullable<Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>['executions']>[number];
+
+/** Decodes with the client's codecs (in reverse, as the SDK does) and payload converter. */
+async function decodePayload(converter: LoadedDataConverter, payload: Payload): Promise<unknown> {
+  let decoded = [payload];
+  for (const codec of [...converter.payloadCodecs].reverse()) decoded = await codec.decode(decoded);
+  return converter.payloadConverter.fromPayload(decoded[0] as Payload);
+}
+
+/** One row of a list: its memo decoded, or, when that fails, what its clear search attributes say and why it cannot be read. */
+async function listedRequest(client: Client, execution: RawExecution): Promise<FoundRequest | undefined> {
+  const record = execution.memo?.fields?.record;
+  if (!record) return undefined;
+  const status = proto.temporal.api.enums.v1.WorkflowExecutionStatus[execution.status ?? 0] ?? 'UNSPECIFIED';
+  const base = {
+    workflowId: execution.execution?.workflowId ?? '',
+    runId: execution.execution?.runId ?? '',
+    running: execution.status === proto.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
+    temporalStatus: status.replace('WORKFLOW_EXECUTION_STATUS_', ''),
+  };
+  try {
+    return { ...base, memo: (await decodePayload(client.options.loadedDataConverter, record as Payload)) as RequestMemo };
+  } catch (error) {
+    const attribute = async (name: string): Promise<string> => {
+      const payload = execution.searchAttributes?.indexedFields?.[name];
+      const value = payload ? await client.options.loadedDataConverter.payloadConverter.fromPayload(payload as Payload) : undefined;
+      return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : '';
+    };
+    const startedAt = execution.startTime?.seconds ? new Date(Number(execution.startTime.seconds) * 1000).toISOString() : '';
+    const memo = {
+      requestId: await attribute('DsrRequestId'),
+      action: (await attribute('DsrAction')) as RequestMemo['action'],
+      status: (await attribute('DsrStatus')) as RequestMemo['status'],
+      email: '',
+      createdAt: startedAt,
+      sendAsEmail: false,
+    } as RequestMemo;
+    // The codec's messages name the key id and never quote the payload.
+    const why = error instanceof Error && error.name === 'ConfigError' ? error.message : `cannot decode its record (${error instanceof Error ? error.name : typeof error})`;
+    return { ...base, memo, unreadable: why };
+  }
+}
+
+/**
+ * Progress from the pending activity's heartbeat, as DescribeWorkflowExecution reports it (decoded
+ * with the client's payload codec); undefined when no activity with a heartbeat is under way.
+ */
+async function activityProgress(handle: ReturnType<Client['workflow']['getHandle']>, status: RequestMemo['status']): Promise<Progress | undefined> {
+  const { raw } = await handle.describe();
+  for (const activity of raw.pendingActivities ?? []) {
+    const payloads = activity.heartbeatDetails?.payloads;
+    if (!payloads?.length) continue;
+    const details = (await decodePayload(handle.client.options.loadedDataConverter, payloads[0] as Payload)) as { live?: BatchProgress; zip?: ZipProgress } | undefined;
+    const attempt = activity.attempt ?? 1;
+    // The failure's type is kept in clear by the failure converter; its message (maybe personal data) is not read here.
+    const errorType = activity.lastFailure?.applicationFailureInfo?.type || (activity.lastFailure?.timeoutFailureInfo ? 'Timeout' : undefined);
+    const retry = attempt > 1 && errorType ? { retry: { attempt, errorType } } : {};
+    if (details?.live) {
+      const { plugin, pluginsTotal, page, items } = details.live;
+      return { status, pluginsTotal, plugin, page, items, ...retry };
+    }
+    if (details?.zip) {
+      return { status, pluginsTotal: 0, page: 0, items: details.zip.total, zip: details.zip, ...retry };
+    }
+  }
+  return undefined;
+}
 
 /** 10 characters of [a-z0-9]: tells apart the successive requests of one person. */
 function randomId(): string {

@@ -32,6 +32,8 @@ export interface RequestView {
   erasure?: RequestMemo['erasure'];
   receipt?: { url: string; sha256: string };
   workflow: { id: string; runId: string; url?: string };
+  /** In a list: this request's record cannot be decoded, and why (e.g. its key id is not in PAYLOAD_KEYS). */
+  unreadable?: string;
 }
 
 /** A request as a list shows it (and progress.json): from the memo only, without touching the disk. */
@@ -56,6 +58,7 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
         : {}),
     },
   };
+  if (request.unreadable !== undefined) view.unreadable = request.unreadable;
   const reason = abandoned ? `workflow ${request.temporalStatus.toLowerCase()}` : memo.reason;
   if (reason !== undefined) view.reason = reason;
   if (memo.confirmedAt) view.confirmedAt = memo.confirmedAt;

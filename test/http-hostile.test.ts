@@ -5,10 +5,14 @@
  * changes nothing.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@temporalio/client';
+import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
+import { DsrAction, DsrRequestId, DsrStatus } from '../workflows/definitions.ts';
 import { ROOT, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 const KEY = /^[A-Za-z0-9_-]{43}$/;
@@ -335,5 +339,63 @@ describe('brute force on the confirmation link', () => {
     assert.equal(confirmed.status, 200);
     assert.equal(title(confirmed.body), 'Thanks for confirming your export request');
     await waitForStatus(stack, id, 'completed');
+  });
+});
+
+describe('one unreadable workflow in the list', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  test('a request keyed by another stack is one row that says why; the rest of the list and the admin page work', async () => {
+    const readable = await stack.api('POST', '/api/requests', { email: 'readable@example.com', action: 'export' });
+    assert.equal(readable.status, 201);
+    // Another stack's worker wrote this one, with its own key: this server cannot decrypt it.
+    const foreign = new Client({
+      connection: stack.client.connection,
+      namespace: stack.client.options.namespace,
+      dataConverter: dataConverter(new EncryptionCodec([{ id: 'foreign-stack', key: randomBytes(32) }])),
+    });
+    const foreignId = `export-${'f'.repeat(32)}-foreign0001`;
+    const handle = await foreign.workflow.start('exportRequest', {
+      taskQueue: 'nobody-polls-this',
+      workflowId: `dsr-export-${'f'.repeat(32)}`,
+      args: [{}],
+      memo: { record: { requestId: foreignId, email: 'someone@elsewhere.example', action: 'export', status: 'pending' } },
+      typedSearchAttributes: [
+        { key: DsrAction, value: 'export' },
+        { key: DsrStatus, value: 'pending' },
+        { key: DsrRequestId, value: foreignId },
+      ],
+    });
+    try {
+      const listed = await stack.api('GET', '/api/requests');
+      assert.equal(listed.status, 200, JSON.stringify(listed.body).slice(0, 300));
+      const rows = listed.body.requests as { id: string; unreadable?: string; email: string }[];
+      const bad = rows.find((row) => row.id === foreignId);
+      assert.ok(bad, 'the foreign request is listed');
+      assert.match(bad.unreadable ?? '', /key "foreign-stack" is not in PAYLOAD_KEYS/);
+      assert.doesNotMatch(JSON.stringify(bad), /someone@elsewhere/);
+      assert.ok(rows.some((row) => row.id === readable.body.id && row.email === 'readable@example.com' && !row.unreadable), 'the others read as usual');
+
+      const login = await fetch(`${stack.baseUrl}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { Origin: stack.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: stack.adminToken, next: '/admin' }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const page = await fetch(`${stack.baseUrl}/admin`, { headers: { Cookie: cookie } });
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.match(html, /Cannot read this request: Cannot decrypt a payload: its key &quot;foreign-stack&quot; is not in PAYLOAD_KEYS/);
+      assert.match(html, /readable@example\.com/);
+    } finally {
+      await handle.terminate('test over');
+    }
   });
 });

@@ -64,8 +64,9 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     // cache replays its whole history on its next task, so keep many.
     maxCachedWorkflows: 1000,
     ...ACTIVATION_LIMIT,
-    // Long exports heartbeat often; a short throttle keeps the cursor fresh for a resume.
-    maxHeartbeatThrottleInterval: '2s',
+    // Long exports heartbeat often; a short throttle keeps the cursor fresh for a resume, and the
+    // admin's progress bar (read from the last heartbeat) moving every second.
+    maxHeartbeatThrottleInterval: '1s',
   });
 }
 

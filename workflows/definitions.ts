@@ -32,6 +32,10 @@ export interface Progress {
   page: number;
   /** Items exported so far (exports) or removed so far (erasures). */
   items: number;
+  /** While the ZIP is written: items written to export.json, of how many. */
+  zip?: { written: number; total: number };
+  /** While a plugin's or the ZIP's activity is being retried: the attempt under way and what the last one failed with. */
+  retry?: { attempt: number; errorType: string };
 }
 
 /** What every request workflow starts with. */

@@ -7,6 +7,6 @@ import { cleanup } from './activity-proxies.ts';
 import { deleteLater } from './delete-later.ts';
 
 export async function deleteExportLater(input: { file: string; delayMs: number }): Promise<{ deletedAt: string; early: boolean }> {
-  const { at, early } = await deleteLater(input.delayMs, () => cleanup.deleteExport({ file: input.file }));
+  const { at, early } = await deleteLater(input.delayMs, (early) => cleanup.deleteExport({ file: input.file, early }));
   return { deletedAt: at, early };
 }

@@ -8,14 +8,14 @@ import { deleteNowSignal } from './definitions.ts';
 /**
  * Waits `delayMs`, or until the delete-now signal, then runs `remove`.
  * @returns when `remove` finished, and whether the signal cut the wait short
- * @example const { at, early } = await deleteLater(input.delayMs, () => cleanup.deleteExport({ file }));
+ * @example const { at, early } = await deleteLater(input.delayMs, (early) => cleanup.deleteExport({ file, early }));
  */
-export async function deleteLater(delayMs: number, remove: () => Promise<void>): Promise<{ at: string; early: boolean }> {
+export async function deleteLater(delayMs: number, remove: (early: boolean) => Promise<void>): Promise<{ at: string; early: boolean }> {
   let early = false;
   wf.setHandler(deleteNowSignal, () => {
     early = true;
   });
   await wf.condition(() => early, delayMs);
-  await remove();
+  await remove(early);
   return { at: new Date().toISOString(), early };
 }

@@ -85,7 +85,10 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       const exporter = manifest.exporters[exporterIndex] as ExporterSnapshot;
       const { exportBatch } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
       for (;;) {
-        const batch = await exportBatch({ requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs }).catch(
+        const batch = await exportBatch({
+          requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs,
+          pluginsTotal: manifest.exporters.length, itemsBefore: items,
+        }).catch(
           (error: unknown) => {
             failedExporter = exporter;
             throw error;

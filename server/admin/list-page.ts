@@ -143,8 +143,17 @@ ${searchError
 function table(input: ListPageInput): Markup {
   const { filter, requests } = input;
   const back = listHref(filter);
-  const rows = requests.map(
-    (r) => html`<tr>
+  const rows = requests.map((r) =>
+    r.unreadable !== undefined
+      ? html`<tr class="unreadable">
+<td class="check"></td>
+<th scope="row" data-label="Requester">Cannot read this request: ${r.unreadable} <span class="muted mono">${r.id || r.workflow.id}</span></th>
+<td data-label="Action">${r.action === 'export' ? 'Export' : r.action === 'erase' ? 'Erase' : '—'}</td>
+<td data-label="Status">${r.status ? statusBadge(r.status) : '—'}</td>
+<td data-label="Requested">${time(r.createdAt || undefined)}</td>
+<td data-label="Confirmed">—</td>
+</tr>`
+      : html`<tr>
 <td class="check"><input type="checkbox" name="request_id" value="${r.id}" id="select-${r.id}" aria-label="Select request for ${r.email} (${r.action})"></td>
 <th scope="row" data-label="Requester"><a href="${requestHref(r.id)}">${r.email}</a></th>
 <td data-label="Action">${r.action === 'export' ? 'Export' : html`Erase${r.dryRun ? ' (dry run)' : ''}`}</td>

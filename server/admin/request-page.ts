@@ -5,7 +5,7 @@
  */
 import { html } from 'hono/html';
 import type { Progress } from '../../workflows/definitions.ts';
-import { formatBytes } from '../pages.ts';
+import { formatBytes, formatCount } from '../pages.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';
@@ -36,14 +36,28 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
     case 'confirmed':
       return { status: view.status, final: false, value: 0, max: 1, text: 'Confirmed: starting.' };
     case 'processing': {
-      if (!progress || progress.pluginsTotal === 0) {
+      if (!progress) {
+        return { status: view.status, final: false, value: 0, max: 1, text: 'Processing: waiting for a worker to report progress.' };
+      }
+      const retrying = progress.retry ? ` Retrying: attempt ${progress.retry.attempt}, after ${progress.retry.errorType}.` : '';
+      if (progress.zip) {
+        const { written, total } = progress.zip;
+        return {
+          status: view.status,
+          final: false,
+          value: written,
+          max: Math.max(total, 1),
+          text: `Writing the ZIP: ${formatCount(written)} of ${formatCount(total)} item${total === 1 ? '' : 's'}.${retrying}`,
+        };
+      }
+      if (progress.pluginsTotal === 0) {
         return { status: view.status, final: false, value: 0, max: 1, text: 'Processing: waiting for a worker to report progress.' };
       }
       const total = progress.pluginsTotal;
       const done = Math.min(progress.plugin?.index ?? total, total);
-      const items = `${progress.items} item${progress.items === 1 ? '' : 's'} ${itemsWord} so far`;
+      const items = `${formatCount(progress.items)} item${progress.items === 1 ? '' : 's'} ${itemsWord} so far`;
       const text = progress.plugin
-        ? `${plugins} ${progress.plugin.index + 1} of ${total}: ${progress.plugin.name}, page ${progress.page}; ${items}.`
+        ? `${plugins} ${progress.plugin.index + 1} of ${total}: ${progress.plugin.name}, page ${formatCount(progress.page)}; ${items}.${retrying}`
         : `All ${total} ${plugins.toLowerCase()}s done; finishing. ${items}.`;
       return { status: view.status, final: false, value: done, max: total, text };
     }
@@ -117,7 +131,7 @@ function nextSteps(csrf: string, view: RequestView): Markup {
 }
 
 function count(known: boolean, n: number): string {
-  return n > 0 ? String(n) : known ? 'yes' : '0';
+  return n > 0 ? formatCount(n) : known ? 'yes' : '0';
 }
 
 function erasureBlock(view: RequestView): Markup | '' {
@@ -148,6 +162,14 @@ ${view.receipt
 </section>`;
 }
 
+/** Where the download link went: "emailed" only once the workflow has mailed it (it completes after the mail). */
+function downloadLinkState(view: RequestView): string {
+  if (!view.sendAsEmail) return 'for the admin to download';
+  if (view.status === 'completed') return 'emailed to the person';
+  if (view.status === 'failed') return 'not emailed: the request did not complete';
+  return 'to be emailed to the person when the export is ready';
+}
+
 function details(view: RequestView): Markup {
   const row = (term: string, value: Markup | string | number) => html`<dt>${term}</dt><dd>${value}</dd>`;
   const download = view.download;
@@ -161,8 +183,8 @@ ${row('Action', view.action === 'export' ? 'Export personal data' : `Erase perso
 ${row('Requested', time(view.createdAt))}
 ${row('Confirmed', view.confirmedAt ? html`${time(view.confirmedAt)}${view.confirmedBy ? ` by ${view.confirmedBy === 'admin' ? 'an admin' : 'the person'}` : ''}` : time(undefined))}
 ${row('Completed', time(view.completedAt))}
-${view.action === 'export' ? row('Download link', view.sendAsEmail ? 'emailed to the person' : 'for the admin to download') : ''}
-${view.items !== undefined ? row('Items', view.items) : ''}
+${view.action === 'export' ? row('Download link', downloadLinkState(view)) : ''}
+${view.items !== undefined ? row('Items', formatCount(view.items)) : ''}
 ${download
   ? html`${row('Export file', download.deleted ? 'deleted' : html`${formatBytes(download.bytes)}; deleted automatically at ${time(download.expiresAt)}`)}
 ${row('Export SHA-256', html`<span class="mono">${download.sha256}</span>`)}`

@@ -251,10 +251,16 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     (await sendZip(c, options.paths.exportFile(file), 'personal-data-export.zip')) ?? missing(c, file, toRoot);
 
   const missing = (c: Context, file: string, toRoot: string) =>
-    open(options.paths.tombstone(file), 'r').then(
-      async (tombstone) => {
-        await tombstone.close();
-        return render(c, 410, GONE_TITLE, exportGone(toRoot));
+    readFile(options.paths.tombstone(file), 'utf8').then(
+      (tombstone) => {
+        const early = (() => {
+          try {
+            return (JSON.parse(tombstone) as { early?: unknown }).early === true;
+          } catch {
+            return false; // an older or torn tombstone: the file is gone all the same
+          }
+        })();
+        return render(c, 410, GONE_TITLE, exportGone(toRoot, early));
       },
       () => render(c, 404, NOT_FOUND_TITLE, exportNotFound(toRoot)),
     );
