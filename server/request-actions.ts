@@ -105,7 +105,9 @@ export function createRequestActions(service: RequestService, client: Client, op
         email: memo.email,
         action: memo.action,
         sendAsEmail: memo.sendAsEmail,
-        skipConfirmation: false,
+        // Confirmed once (by the person or an admin) stays confirmed: the failure was ours, not theirs.
+        // A request that expired or was cancelled unconfirmed asks again.
+        skipConfirmation: memo.confirmedAt !== undefined,
         dryRun: memo.dryRun,
         resumeFromRequest,
       });

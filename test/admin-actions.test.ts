@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';
-import { type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { join } from 'node:path';
+import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 describe('admin actions', () => {
   let stack: Stack;
@@ -60,6 +61,24 @@ describe('admin actions', () => {
     assert.equal(retried.body.status, 'pending');
     assert.equal(retried.body.sendAsEmail, false);
     await stack.api('POST', `/api/requests/${retried.body.id}/cancel`);
+  });
+
+  test('retrying a confirmed request that failed keeps it confirmed: no new confirmation mail', async () => {
+    const picky = await startStack({
+      manifest: `version: 1\nexporters:\n  - key: picky\n    name: Picky exporter\n    module: ${join(FIXTURE_PLUGINS, 'malformed.ts')}\n`,
+    });
+    try {
+      const email = 'no-done@malformed.test';
+      const created = await picky.api('POST', '/api/requests', { email, action: 'export', skipConfirmation: true });
+      await waitForStatus(picky, created.body.id, 'failed');
+      const retried = await picky.api('POST', `/api/requests/${created.body.id}/retry`);
+      assert.equal(retried.status, 201);
+      assert.notEqual(retried.body.status, 'pending', 'the retry is confirmed already');
+      await waitForStatus(picky, retried.body.id, 'failed');
+      assert.equal(picky.mail.messages().filter((m) => m.to.includes(email) && /Confirm Action/.test(m.subject)).length, 0, 'the person was not asked again');
+    } finally {
+      await picky.close();
+    }
   });
 
   test('the list finds requests by email (any case) and pages', async () => {
