@@ -248,6 +248,17 @@ describe('admin pages', () => {
     const id = idFromUrl();
     await page.getByRole('heading', { level: 1, name: `Erasure request for ${DEMO_PERSON}` }).waitFor();
 
+    // Irreversible: the page asks first, and "Cancel" in that dialog sends nothing.
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Erase now' }).click();
+    await page.waitForTimeout(500);
+    assert.match(asked[0] ?? '', /Erase this person's data now.*cannot be undone/);
+    assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'pending', 'dismissing the question erased nothing');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Erase now' }).click();
     await page.getByRole('status').filter({ hasText: 'Confirmed. The erasure is starting.' }).waitFor();
     await page.getByRole('heading', { name: 'Status: Completed' }).waitFor({ timeout: 60_000 });
@@ -261,6 +272,19 @@ describe('admin pages', () => {
     await page.getByText('Receipt SHA-256').waitFor();
     await page.getByText('by an admin').waitFor();
     await screenshot(page, 'admin-erasure-result');
+    // On a 390 px phone: no table (the erasers' results, the details) makes the page scroll sideways.
+    const phone = await admin.newPage();
+    await phone.setViewportSize({ width: 390, height: 844 });
+    await phone.goto(page.url());
+    await phone.getByText('Receipt SHA-256').waitFor();
+    const tooWide = await phone.evaluate<string[]>(`[...document.querySelectorAll('table, dl, pre, .mono')]
+      .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .map((el) => el.tagName + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))`);
+    assert.deepEqual(tooWide, [], 'nothing wider than the screen');
+    const overflow = await phone.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px too wide)`);
+    await screenshot(phone, 'admin-erasure-result-390');
+    await phone.close();
 
     const [receipt] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download receipt' }).click()]);
     const body = JSON.parse(await readFile((await receipt.path()) as string, 'utf8'));
@@ -280,6 +304,7 @@ describe('admin pages', () => {
     await screenshot(page, 'admin-list');
     for (const id of ids) await listed(id).check();
     await page.getByLabel('Bulk action').selectOption('complete');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Apply to selected' }).click();
     const summary = page.getByRole('status').filter({ hasText: '2 requests marked as completed.' });
     await summary.waitFor();
@@ -291,6 +316,7 @@ describe('admin pages', () => {
     await reloadUntil(async () => (await listed(ids[0] as string).count()) + (await listed(ids[1] as string).count()) === 2, 'both completed requests in the list');
     for (const id of ids) await listed(id).check();
     await page.getByLabel('Bulk action').selectOption('complete');
+    page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Apply to selected' }).click();
     const refused = page.getByRole('alert').filter({ hasText: 'Cannot mark 2 requests as completed' });
     await refused.waitFor();

@@ -4,6 +4,8 @@
 //    confirms) it reloads once for the new next steps, and once the status
 //    is final it stops and reloads to show the results and downloads.
 // 2. List page: shows and wires the "select all" checkbox.
+// 3. Actions that cannot be taken back (a form's data-confirm, or the chosen
+//    bulk action's) ask first; "Cancel" in the dialog sends nothing.
 // The pages work without it: the progress then updates on reload.
 'use strict';
 
@@ -46,6 +48,14 @@
     // The page was rendered just now: the first poll can wait a second.
     setTimeout(poll, 1000);
   }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    var question = form.getAttribute('data-confirm');
+    var bulk = form.querySelector('select[name="bulk_action"]');
+    if (bulk && bulk.selectedIndex >= 0) question = bulk.options[bulk.selectedIndex].getAttribute('data-confirm');
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
 
   var all = document.getElementById('select-all');
   if (all) {

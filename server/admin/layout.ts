@@ -160,12 +160,14 @@ summary { cursor: pointer; color: var(--blue); }
 @media (max-width: 640px) {
   main { padding: .75rem; }
   input[type=email], input[type=text], input[type=password] { width: 100%; }
-  table.list, table.list tbody, table.list tr, table.list tbody th, table.list td { display: block; width: 100%; }
+  /* Tables become one card per row on a phone: each cell on its own line, labelled. */
+  table.list, table.list tbody, table.list tfoot, table.list tr, table.list tbody th, table.list tfoot th, table.list td { display: block; width: 100%; }
   table.list thead { position: absolute; left: -9999px; }
   table.list tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
-  table.list tbody th, table.list td { border: 0; padding: .15rem .6rem; }
+  table.list tbody th, table.list tfoot th, table.list td { border: 0; padding: .15rem .6rem; overflow-wrap: anywhere; }
   table.list td.check { float: right; width: auto; }
   table.list td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; }
+  table.list td:empty { display: none; }
   dl.details { grid-template-columns: 1fr; gap: 0; }
   dl.details dd { margin-bottom: .5rem; }
 }

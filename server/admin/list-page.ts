@@ -16,6 +16,12 @@ export const BULK_ACTIONS = {
 } as const;
 export type BulkAction = keyof typeof BULK_ACTIONS;
 
+/** Bulk actions an admin is asked about first (admin.js shows the question). */
+const BULK_ASK_FIRST: Partial<Record<BulkAction, string>> = {
+  'delete-export': 'Delete the export files of the selected requests? Their download links stop working at once. This cannot be undone.',
+  complete: 'Mark the selected requests as completed? Their exports or erasures will not run.',
+};
+
 export interface ListFilterInput {
   status?: RequestStatus | undefined;
   action?: 'export' | 'erase' | undefined;
@@ -170,7 +176,10 @@ ${csrfField(input.csrf)}
 <div class="bulk">
   <label for="bulk-action">Bulk action</label>
   <select id="bulk-action" name="bulk_action">
-    ${Object.entries(BULK_ACTIONS).map(([value, label]) => html`<option value="${value}">${label}</option>`)}
+    ${Object.entries(BULK_ACTIONS).map(([value, label]) => {
+      const ask = BULK_ASK_FIRST[value as BulkAction];
+      return html`<option value="${value}"${ask ? html` data-confirm="${ask}"` : ''}>${label}</option>`;
+    })}
   </select>
   <button type="submit">Apply to selected</button>
 </div>

@@ -94,23 +94,31 @@ function progressBlock(view: RequestView, state: ProgressState): Markup {
 </div>`;
 }
 
-function button(csrf: string, view: RequestView, path: string, label: string, kind = ''): Markup {
-  return html`<form method="post" action="${requestHref(view.id)}/${path}">${csrfField(csrf)}<button type="submit" ${kind ? html`class="${kind}"` : ''}>${label}</button></form>`;
+/** What an admin is asked before an action that cannot be taken back (admin.js shows it). */
+const ASK_FIRST = {
+  cancel: 'Cancel this request? Nothing more runs for it; what was done so far stays done.',
+  'delete-export': 'Delete the export file now? The download link stops working at once. This cannot be undone.',
+  erase: "Erase this person's data now, without their confirmation? This cannot be undone.",
+} as const;
+
+function button(csrf: string, view: RequestView, path: string, label: string, kind = '', ask?: string): Markup {
+  return html`<form method="post" action="${requestHref(view.id)}/${path}"${ask ? html` data-confirm="${ask}"` : ''}>${csrfField(csrf)}<button type="submit" ${kind ? html`class="${kind}"` : ''}>${label}</button></form>`;
 }
 
 function nextSteps(csrf: string, view: RequestView): Markup {
   const steps: Markup[] = [];
-  const act = (path: string, label: string, kind = '') => steps.push(button(csrf, view, path, label, kind));
+  const act = (path: string, label: string, kind = '', ask?: string) => steps.push(button(csrf, view, path, label, kind, ask));
   switch (view.status) {
     case 'pending':
-      act('confirm', view.action === 'export' ? 'Confirm now and export' : view.dryRun ? 'Confirm now (dry run)' : 'Erase now', 'primary');
+      if (view.action === 'erase' && !view.dryRun) act('confirm', 'Erase now', 'primary', ASK_FIRST.erase);
+      else act('confirm', view.action === 'export' ? 'Confirm now and export' : 'Confirm now (dry run)', 'primary');
       act('resend', 'Resend confirmation email');
       act('complete', 'Mark as completed');
-      act('cancel', 'Cancel request', 'danger');
+      act('cancel', 'Cancel request', 'danger', ASK_FIRST.cancel);
       break;
     case 'confirmed':
     case 'processing':
-      act('cancel', 'Cancel request', 'danger');
+      act('cancel', 'Cancel request', 'danger', ASK_FIRST.cancel);
       break;
     case 'failed':
       act('retry', 'Retry as a new request', 'primary');
@@ -119,7 +127,7 @@ function nextSteps(csrf: string, view: RequestView): Markup {
       if (view.download && !view.download.deleted) {
         steps.push(html`<form method="get" action="${requestHref(view.id)}/export.zip"><button type="submit" class="primary">Download export</button></form>`);
         act('email-export', 'Email the download link to the person');
-        act('delete-export', 'Delete export now', 'danger');
+        act('delete-export', 'Delete export now', 'danger', ASK_FIRST['delete-export']);
       }
       if (view.receipt) {
         steps.push(html`<form method="get" action="${requestHref(view.id)}/receipt.json"><button type="submit">Download receipt</button></form>`);
@@ -139,22 +147,22 @@ function erasureBlock(view: RequestView): Markup | '' {
   if (!erasure) return '';
   return html`<section class="card" aria-labelledby="erasure-heading">
 <h2 id="erasure-heading">${view.dryRun ? 'What the erasers would do (dry run)' : 'Erasure results'}</h2>
-<table>
+<table class="list">
 <caption class="sr-only">Per eraser: items removed, items retained and messages</caption>
 <thead><tr><th scope="col">Eraser</th><th scope="col">Removed</th><th scope="col">Retained</th><th scope="col">Messages</th></tr></thead>
 <tbody>
 ${erasure.erasers.map(
   (e) => html`<tr>
 <th scope="row">${e.name} <span class="key">${e.key}</span></th>
-<td>${e.skipped ? '—' : count(e.itemsRemoved, e.removed)}</td>
-<td>${e.skipped ? '—' : count(e.itemsRetained, e.retained)}</td>
-<td>${e.skipped ? html`<p>Skipped: ${e.skipped}</p>` : ''}${e.messages.length
+<td data-label="Removed">${e.skipped ? '—' : count(e.itemsRemoved, e.removed)}</td>
+<td data-label="Retained">${e.skipped ? '—' : count(e.itemsRetained, e.retained)}</td>
+<td data-label="Messages">${e.skipped ? html`<p>Skipped: ${e.skipped}</p>` : ''}${e.messages.length
     ? html`<ul>${e.messages.map((m) => html`<li>${m}</li>`)}</ul>`
     : e.skipped ? '' : html`<span class="muted">—</span>`}${e.messagesOmitted ? html`<p class="muted">and ${e.messagesOmitted} more messages</p>` : ''}</td>
 </tr>`,
 )}
 </tbody>
-<tfoot><tr><th scope="row">Total</th><td>${count(erasure.totals.itemsRemoved, erasure.totals.removed)}</td><td>${count(erasure.totals.itemsRetained, erasure.totals.retained)}</td><td></td></tr></tfoot>
+<tfoot><tr><th scope="row">Total</th><td data-label="Removed">${count(erasure.totals.itemsRemoved, erasure.totals.removed)}</td><td data-label="Retained">${count(erasure.totals.itemsRetained, erasure.totals.retained)}</td><td></td></tr></tfoot>
 </table>
 ${view.receipt
   ? html`<p>Receipt SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download the receipt</a>)</p>`
