@@ -22,6 +22,8 @@ export interface MergedGroup {
   readonly description: string;
   /** Distinct items after merging. */
   readonly itemCount: number;
+  /** Characters of name/value JSON its items hold: what its HTML will weigh, roughly. */
+  readonly dataChars: number;
 }
 
 /**
@@ -73,7 +75,8 @@ INSERT INTO merge_item (group_seq, rank, group_id, item_id)
 
 const GROUPS = `
 SELECT g.seq, g.group_id AS id, i.group_label AS label, i.group_description AS description,
-  (SELECT MAX(rank) FROM merge_item WHERE group_seq = g.seq) AS itemCount
+  (SELECT MAX(rank) FROM merge_item WHERE group_seq = g.seq) AS itemCount,
+  (SELECT COALESCE(SUM(LENGTH(it.pairs)), 0) FROM merge_occurrence AS oc JOIN item AS it ON it.rowid = oc.item_rowid WHERE oc.group_id = g.group_id) AS dataChars
 FROM merge_group AS g
 JOIN merge_occurrence AS o ON o.seq = g.seq
 JOIN item AS i ON i.rowid = o.item_rowid

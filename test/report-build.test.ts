@@ -310,3 +310,17 @@ test('a full disk while the ZIP is written: the error says ENOSPC and the stagin
     execFileSync('umount', [full]);
   }
 });
+
+test('buildExportZip() keeps every HTML page to a few MB: a group of 10,000 items of 1 KB is split by weight', async () => {
+  const value = 'x'.repeat(1000);
+  const items = Array.from({ length: 10_000 }, (_, i) => item('comments', `c${i}`, [{ name: 'Comment', value: `${i} ${value}` }]));
+  const { files, html } = await build([items.slice(0, 5000), items.slice(5000)]);
+  const pages = [...files.keys()].filter((name) => name.startsWith('groups/'));
+  assert.ok(pages.length >= 5, `split into ${pages.length} pages`);
+  for (const [name, text] of files) {
+    if (name.endsWith('.html')) assert.ok(Buffer.byteLength(text) < 3_000_000, `${name} is ${Buffer.byteLength(text)} bytes`);
+  }
+  const shown = pages.reduce((sum, name) => sum + ((files.get(name) as string).match(/<table><tbody>/g)?.length ?? 0), 0);
+  assert.equal(shown, 10_000, 'every item is on exactly one page');
+  assert.match(html, /groups\/comments-comments-1\.html/);
+});
