@@ -23,6 +23,7 @@ import { callPage, loadPlugin, type PageCall } from '../activities/plugin-call.t
 import { validateErasePage, validateExportPage } from '../activities/plugin-response.ts';
 import { ManifestError } from '../lib/errors.ts';
 import { type EraserSnapshot, type ExporterSnapshot, loadManifest } from '../manifest/load.ts';
+import { DEMO_PERSON } from '../plugins/demo/db.ts';
 
 const USAGE = 'usage: npm run plugins:check -- [--manifest plugins.yaml] [--email someone@example.com] [--exporters-only|--erasers-only] [--max-pages 1000]';
 const DEFAULT_EMAIL = 'plugins-check@example.invalid';
@@ -81,6 +82,14 @@ async function main(): Promise<number> {
   process.stdout.write(`${manifest.file} (email ${args.email})\n\n${table(rows)}\n`);
   const failed = rows.filter((row) => row.status.startsWith('FAILED')).length;
   process.stdout.write(`\n${rows.length} plugin(s) checked, ${failed} failed\n`);
+  const exported = rows.filter((row) => row.kind === 'exporter').reduce((sum, row) => sum + Number(row.items || 0), 0);
+  if (args.email === DEFAULT_EMAIL && exported === 0 && rows.some((row) => row.kind === 'exporter')) {
+    // A clean run with nobody's data proves the plugins answer, not that they find anything.
+    process.stdout.write(
+      `\nwarning: 0 items were checked: ${DEFAULT_EMAIL} matches nobody. Pass --email with a person your systems hold` +
+        ` (the demo database's: --email ${DEMO_PERSON}) to check what each plugin finds.\n`,
+    );
+  }
   return failed > 0 ? 1 : 0;
 }
 
