@@ -7,6 +7,7 @@
 import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import { PluginContractError } from '../lib/errors.ts';
 import type { EraserSnapshot } from '../manifest/snapshot.ts';
+import { loggingFailure } from './log-failure.ts';
 import { callPage, loadPlugin } from './plugin-call.ts';
 import { validateErasePage } from './plugin-response.ts';
 import type { EraseCounts } from '../workflows/definitions.ts';
@@ -65,18 +66,21 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
         `Cannot finish eraser "${eraser.key}" (${eraser.name}): it answered "done: false" for ${eraser.maxPages} pages (maxPages); it must answer "done: true" once nothing is left`,
       );
     }
-    const answer = await callPage(eraserFn, {
-      plugin: eraser,
-      kind: 'eraser',
-      requestId: input.requestId,
-      email: input.email,
-      manifestDir: input.manifestDir,
-      page: cursor.page,
-      dryRun: input.dryRun,
-      cancellation: Context.current().cancellationSignal,
-      heartbeat: () => heartbeat(cursor),
+    const context = { requestId: input.requestId, plugin: eraser.key, page: cursor.page };
+    const page = await loggingFailure('eraser page', context, async () => {
+      const answer = await callPage(eraserFn, {
+        plugin: eraser,
+        kind: 'eraser',
+        requestId: input.requestId,
+        email: input.email,
+        manifestDir: input.manifestDir,
+        page: cursor.page,
+        dryRun: input.dryRun,
+        cancellation: Context.current().cancellationSignal,
+        heartbeat: () => heartbeat(cursor),
+      });
+      return validateErasePage(answer, eraser, cursor.page);
     });
-    const page = validateErasePage(answer, eraser, cursor.page);
     cursor.itemsRemoved ||= page.items_removed;
     cursor.itemsRetained ||= page.items_retained;
     cursor.removed += page.removed_count ?? 0;

@@ -8,6 +8,7 @@ import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { StoragePaths } from '../lib/storage.ts';
 import type { ExporterSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
+import { loggingFailure } from './log-failure.ts';
 import { callPage, loadPlugin } from './plugin-call.ts';
 import { validateExportPage } from './plugin-response.ts';
 
@@ -72,19 +73,22 @@ export function createExportActivities({ paths }: { paths: StoragePaths }) {
         // Once here, then after each page: the bottom of one page is the top of the next.
         beat();
         for (;;) {
-          const answer = await callPage(exporterFn, {
-            plugin: exporter,
-            kind: 'exporter',
-            requestId: input.requestId,
-            email: input.email,
-            manifestDir: input.manifestDir,
-            page: position.page,
-            cursor: pageCursor,
-            dryRun: false,
-            cancellation: Context.current().cancellationSignal,
-            heartbeat: beat,
+          const context = { requestId: input.requestId, plugin: exporter.key, page: position.page };
+          const page = await loggingFailure('exporter page', context, async () => {
+            const answer = await callPage(exporterFn, {
+              plugin: exporter,
+              kind: 'exporter',
+              requestId: input.requestId,
+              email: input.email,
+              manifestDir: input.manifestDir,
+              page: position.page,
+              cursor: pageCursor,
+              dryRun: false,
+              cancellation: Context.current().cancellationSignal,
+              heartbeat: beat,
+            });
+            return validateExportPage(answer, exporter, position.page);
           });
-          const page = validateExportPage(answer, exporter, position.page);
           store.writePage(exporter.index, position.page, page.data, page.next_cursor);
           pageCursor = page.next_cursor;
           position.items += page.data.length;

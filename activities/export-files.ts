@@ -10,6 +10,7 @@ import { keyedToken } from '../lib/secrets.ts';
 import type { StoragePaths } from '../lib/storage.ts';
 import { buildExportZip } from '../report/build.ts';
 import { openStaging } from '../report/staging.ts';
+import { loggingFailure } from './log-failure.ts';
 import type { Site } from './mail-templates.ts';
 
 /** How far the ZIP is: items written to export.json, of how many. */
@@ -59,7 +60,7 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
       // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
       let zip: ZipProgress = { written: 0, total: 0 };
       const beat = setInterval(() => heartbeat({ zip }), 2_000);
-      const result = await buildExportZip({
+      const result = await loggingFailure('export ZIP', { requestId }, () => buildExportZip({
         onProgress: (written, total) => {
           zip = { written, total };
         },
@@ -69,7 +70,7 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
         siteName: deps.site.name,
         siteUrl: deps.site.url,
         generatedAt: clock(),
-      }).finally(() => clearInterval(beat));
+      })).finally(() => clearInterval(beat));
       const built: BuiltExport = { file, bytes: result.bytes, sha256: result.sha256, items: result.items, groups: result.groups };
       await writeFile(paths.exportMeta(file), JSON.stringify(built), { mode: 0o600 });
       await discardStaging({ requestId });

@@ -8,6 +8,7 @@ import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { hashKey, keyedToken } from '../lib/secrets.ts';
 import type { ErasureReport, RequestAction } from '../workflows/definitions.ts';
+import { loggingFailure } from './log-failure.ts';
 import { confirmationMail, downloadMail, erasureMail, type Site } from './mail-templates.ts';
 
 export interface MailDeps {
@@ -35,21 +36,27 @@ export function createMailActivities({ mailer, secret, site, publicUrl }: MailDe
       const key = confirmationKey(input.requestId, input.generation);
       const link = `${publicUrl}/confirm?id=${encodeURIComponent(input.requestId)}&key=${key}`;
       const { subject, text } = confirmationMail(site, input.action, link, input.expiresAt);
-      await mailer.send({ to: input.email, subject, text, idempotencyKey: `confirm:${input.requestId}:${input.generation}` });
+      await loggingFailure('confirmation mail', { requestId: input.requestId }, () =>
+        mailer.send({ to: input.email, subject, text, idempotencyKey: `confirm:${input.requestId}:${input.generation}` }),
+      );
     },
 
     /** Mails the download link of a finished export; a `tag` makes an admin's later re-send a new mail. */
     async sendDownloadMail(input: { requestId: string; email: string; file: string; expiresAt: string; tag?: string }) {
       const link = `${publicUrl}/exports/${input.file}`;
       const { subject, text } = downloadMail(site, link, input.expiresAt);
-      const { messageId } = await mailer.send({ to: input.email, subject, text, idempotencyKey: `download:${input.requestId}${input.tag ? `:${input.tag}` : ''}` });
+      const { messageId } = await loggingFailure('download mail', { requestId: input.requestId }, () =>
+        mailer.send({ to: input.email, subject, text, idempotencyKey: `download:${input.requestId}${input.tag ? `:${input.tag}` : ''}` }),
+      );
       return { messageId };
     },
 
     /** Tells the person their erasure is done: what was erased, what was kept and why. */
     async sendErasureMail(input: { requestId: string; email: string; report: ErasureReport }) {
       const { subject, text } = erasureMail(site, input.report);
-      const { messageId } = await mailer.send({ to: input.email, subject, text, idempotencyKey: `erased:${input.requestId}` });
+      const { messageId } = await loggingFailure('erasure mail', { requestId: input.requestId }, () =>
+        mailer.send({ to: input.email, subject, text, idempotencyKey: `erased:${input.requestId}` }),
+      );
       return { messageId };
     },
   };

@@ -50,7 +50,7 @@ export function createMailer(options: { smtpUrl: string; from: string; paths: St
           throw new PermanentMailError(`Cannot deliver mail: the mail server refused it permanently (SMTP ${code})`);
         }
         const kind = (error as { code?: string }).code ?? 'unknown error';
-        throw new Error(`Cannot deliver mail yet: ${kind}${code === undefined ? '' : ` (SMTP ${code})`}`);
+        throw Object.assign(new Error(`Cannot deliver mail yet: ${kind}${code === undefined ? '' : ` (SMTP ${code})`}`), { code: kind === 'unknown error' ? undefined : kind });
       }
       return { messageId, sent: true };
     },

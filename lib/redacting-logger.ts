@@ -64,16 +64,19 @@ function isError(value: unknown): value is Error {
 
 /**
  * What of an error may be logged: its name, its failure type (Temporal's
- * `ApplicationFailure.type`, ours are the error class names) and, along
- * the `cause` chain, the same of each cause.
+ * `ApplicationFailure.type`, ours are the error class names), its code
+ * (ENOSPC…) and, along the `cause` chain, the same of each cause.
  * @example summarizeError(new TypeError('alex@example.com')) // { name: 'TypeError', message: WITHHELD }
  */
 export function summarizeError(error: Error, depth = 0): Record<string, unknown> {
   const type = (error as { type?: unknown }).type;
   const cause = (error as { cause?: unknown }).cause;
+  const code = (error as { code?: unknown }).code;
   return {
     name: error.name,
     ...(typeof type === 'string' ? { type } : {}),
+    // A system or library code (ENOSPC, ECONNREFUSED, ERR_…) says what to fix and never quotes data.
+    ...(typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? { code } : {}),
     message: WITHHELD,
     ...(isError(cause) && depth < 5 ? { cause: summarizeError(cause, depth + 1) } : {}),
   };

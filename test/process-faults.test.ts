@@ -208,6 +208,17 @@ test('no personal data in any log at DEBUG, nor in the workflow IDs, search attr
   assert.ok((logs.get('worker.log') ?? '').length > 1000, 'the worker logged at DEBUG');
   // The careless exporter's first call threw an error naming the person; the worker logged the failure without its words.
   assert.match(logs.get('worker.log') ?? '', /Activity failed[\s\S]*?message withheld from the log/);
+  // …and said what an operator needs: the request, the plugin and page, the attempt, the error's name; for the full disk, its code.
+  const entries = (logs.get('worker.log') ?? '').split(/\n(?=\d{4}-\d\d-\d\dT)/);
+  const pageFailure = entries.find((entry) => entry.includes('exporter page failed') && entry.includes("'careless'"));
+  assert.ok(pageFailure, 'the failed page of "careless" has its own line');
+  for (const expected of [/requestId: 'export-[0-9a-f]{32}-[a-z0-9]{10}'/, /plugin: 'careless'/, /page: 1\b/, /attempt: 1\b/, /name: 'Error'/, /message withheld/]) {
+    assert.match(pageFailure, expected);
+  }
+  const zipFailure = entries.find((entry) => entry.includes('export ZIP failed'));
+  assert.ok(zipFailure, 'the ZIP that hit the full disk has its own line');
+  assert.match(zipFailure, /requestId: 'export-/);
+  assert.match(zipFailure, /code: 'ENOSPC'/);
   const needles = [...EMAILS, ...EMAILS.map((email) => email.split('@')[0] as string), EXPORTED, 'lucky-number', stack.adminToken];
   for (const [name, text] of logs) {
     for (const needle of needles) assert.ok(!text.includes(needle), `${name} holds "${needle}"`);

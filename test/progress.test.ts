@@ -89,3 +89,17 @@ test('the ZIP build reports items written as it streams export.json, and the pag
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the request page says the link was emailed only once it was, and counts with thousands separators', async () => {
+  const { requestPage } = await import('../server/admin/request-page.ts');
+  const view = (status: 'processing' | 'completed' | 'failed') => ({
+    id: 'export-abc', action: 'export' as const, email: 'p@example.com', status, createdAt: '2026-01-01T00:00:00.000Z', sendAsEmail: true,
+    items: 1_234_567, workflow: { id: 'dsr-export-abc', runId: 'r' },
+  });
+  const render = async (status: 'processing' | 'completed' | 'failed') => String(await requestPage({ siteName: 'S', csrf: 'c', notices: [], view: view(status) }, undefined));
+  assert.match(await render('processing'), /to be emailed to the person when the export is ready/);
+  assert.doesNotMatch(await render('processing'), /<dd>emailed to the person/);
+  assert.match(await render('failed'), /not emailed: the request did not complete/);
+  assert.match(await render('completed'), /<dd>emailed to the person<\/dd>/);
+  assert.match(await render('completed'), /<dd>1,234,567<\/dd>/);
+});

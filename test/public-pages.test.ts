@@ -431,6 +431,10 @@ describe('a person asks for their data, in Chromium, against the whole product',
     const gone = await page.goto(downloadUrl);
     assert.equal(gone?.status(), 410);
     assert.equal(await checkPage(page), 'This file is no longer available');
+    // An admin deleted it before the date the mail gave: the page must not claim it went "as promised".
+    const said = (await page.locator('main').textContent()) ?? '';
+    assert.doesNotMatch(said, /as promised/);
+    assert.match(said, /removed it before the date in the email/);
     await screenshot(page, 'public-gone');
     assert.equal((await fetch(`${downloadUrl}/download`)).status, 410);
     assert.equal((await fetch(downloadUrl)).status, 410);
@@ -503,4 +507,12 @@ describe('no enumeration, limits and origin, against the whole product', () => {
     await page.setContent(await refused.text());
     await screenshot(page, 'public-too-many');
   });
+});
+
+test('the 410 page says "as promised" only when the export went at the end of its retention', async () => {
+  const { exportGone } = await import('../server/pages.ts');
+  assert.match(String(await exportGone('', false)), /We deleted this export as promised in the email/);
+  const early = String(await exportGone('', true));
+  assert.doesNotMatch(early, /as promised/);
+  assert.match(early, /before the date in the email/);
 });

@@ -63,3 +63,15 @@ test('a cause from another realm under an error of this one is redacted', () => 
   new RedactingLogger(logger).error('Activity failed', { error: new Error('outer alex@example.com', { cause }) });
   assert.deepEqual(lines[0]?.meta, { error: { name: 'Error', message: WITHHELD, cause: { name: 'Error', message: WITHHELD } } });
 });
+
+test('a system error keeps its code (ENOSPC, ECONNREFUSED…), never its message or path', () => {
+  const { logger, lines } = recorder();
+  const full = Object.assign(new Error("ENOSPC: no space left on device, write '/var/storage/exports/alex.doe@example.com.zip'"), { code: 'ENOSPC' });
+  const odd = Object.assign(new Error('x'), { code: 'not a code: alex.doe@example.com' });
+  new RedactingLogger(logger).warn('export ZIP failed', { requestId: 'export-abc', error: full, other: odd });
+  assert.deepEqual(lines[0]?.meta, {
+    requestId: 'export-abc',
+    error: { name: 'Error', code: 'ENOSPC', message: WITHHELD },
+    other: { name: 'Error', message: WITHHELD },
+  });
+});
