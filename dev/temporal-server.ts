@@ -190,7 +190,9 @@ export function findTemporalCli(): string {
 export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', () => resolve(false));
+    // A failed listen can leave the socket bound (Linux refuses at listen(), after bind()):
+    // close it, or this process itself would keep the port from ever looking free.
+    server.once('error', () => server.close(() => resolve(false)));
     server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }

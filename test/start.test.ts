@@ -6,7 +6,7 @@
  * Ctrl-C and when any of its processes is killed.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -88,12 +88,12 @@ function ports(stack: Started): number[] {
   return ['Admin page', 'Caught mail'].map((label) => Number(new URL(stack.url(label)).port));
 }
 
-async function allFree(list: number[], withinMs: number): Promise<boolean> {
+/** Waits until every port is free; resolves the ones still taken when `withinMs` has passed (none: all free). */
+async function stillTaken(list: number[], withinMs: number): Promise<number[]> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    const free = await Promise.all(list.map((port) => isPortFree(port)));
-    if (free.every(Boolean)) return true;
-    if (Date.now() > deadline) return false;
+    const taken = (await Promise.all(list.map(async (port) => ((await isPortFree(port)) ? undefined : port)))).filter((port) => port !== undefined);
+    if (taken.length === 0 || Date.now() > deadline) return taken;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -144,7 +144,7 @@ describe('npm start', { concurrency: false }, () => {
       stack.child.kill('SIGINT');
     }
     assert.equal(await stack.exited, 0);
-    assert.ok(await allFree(ports(stack), 5_000), 'every port is free after Ctrl-C');
+    assert.deepEqual(await stillTaken(ports(stack), 5_000), [], 'every port is free after Ctrl-C');
     await rm(stack.varDir, { recursive: true, force: true });
   });
 
@@ -169,18 +169,29 @@ describe('npm start', { concurrency: false }, () => {
     await Promise.all([one, two].map((s) => rm(s.varDir, { recursive: true, force: true })));
   });
 
-  test('kill -9 of the worker stops everything, and every port is free within 5 s', async () => {
-    const stack = await startStack();
-    const worker = descendants(stack.child.pid ?? 0).find((p) => p.args.includes('worker/main.ts'));
-    assert.ok(worker, `the worker process is found among ${JSON.stringify(descendants(stack.child.pid ?? 0))}`);
-    const killedAt = Date.now();
-    process.kill(worker.pid, 'SIGKILL');
-    const code = await stack.exited;
-    assert.notEqual(code, 0, 'npm start exits with an error when a process it started dies');
-    assert.ok(await allFree(ports(stack), 5_000 - (Date.now() - killedAt)), `every port free within 5 s:\n${stack.output()}`);
-    assert.match(stack.output(), /the worker stopped; stopping everything/);
-    await rm(stack.varDir, { recursive: true, force: true });
-  });
+  for (const [name, command, said] of [
+    ['the worker', 'worker/main.ts', 'the worker'],
+    ['the Temporal dev server', 'server start-dev', 'the Temporal dev server'],
+    ['Mailpit', 'mailpit', 'Mailpit'],
+  ] as const) {
+    test(`kill -9 of ${name} stops everything, and every port is free within 5 s`, async () => {
+      const stack = await startStack();
+      const victim = descendants(stack.child.pid ?? 0).find((p) => p.args.includes(command));
+      assert.ok(victim, `${name} is found among ${JSON.stringify(descendants(stack.child.pid ?? 0))}`);
+      // Checked one listener per port: two checks of one port at once would take it from each other.
+      const all = [...new Set([...ports(stack), Number(new URL(stack.url('Temporal UI')).port)])];
+      const killedAt = Date.now();
+      process.kill(victim.pid, 'SIGKILL');
+      const code = await stack.exited;
+      assert.notEqual(code, 0, 'npm start exits with an error when a process it started dies');
+      const taken = await stillTaken(all, 5_000 - (Date.now() - killedAt));
+      const listening = taken.length ? spawnSync('ss', ['-ltnp'], { encoding: 'utf8' }).stdout : '';
+      assert.deepEqual(taken, [], `every port free within 5 s:\n${listening}\n${stack.output()}`);
+      assert.ok(Date.now() - killedAt < 5_000, 'npm start itself is gone within 5 s');
+      assert.match(stack.output(), new RegExp(`${said} stopped; stopping everything`));
+      await rm(stack.varDir, { recursive: true, force: true });
+    });
+  }
 
   test('a port set by environment that is taken stops the start and names the variable; a bad plugins.yaml says file:line:col, no stack trace', async () => {
     const squatter = createServer();
