@@ -32,7 +32,8 @@ export interface Mailer {
 }
 
 export function createMailer(options: { smtpUrl: string; from: string; paths: StoragePaths }): Mailer {
-  const transport = nodemailer.createTransport(options.smtpUrl);
+  // Bounded, so one attempt ends well within the mail activity's 45 s (workflows/activity-proxies.ts).
+  const transport = nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   return {
     async send(mail) {
       const hash = hashKey(mail.idempotencyKey);

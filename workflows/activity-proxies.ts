@@ -12,9 +12,13 @@ export type Activities = ReturnType<typeof createActivities>;
 
 const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
 
-/** Mail waits out an SMTP outage with backoff; a permanent refusal fails at once. */
+/**
+ * Mail waits out an SMTP outage with backoff; a permanent refusal fails at once. One attempt is
+ * short (lib/mailer.ts bounds the SMTP conversation to ~30 s): an attempt lost with its worker is
+ * retried within a minute, and the ledger keeps the retry from sending a second copy.
+ */
 export const mail = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
+  startToCloseTimeout: '45s',
   scheduleToCloseTimeout: '2d',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
 });
