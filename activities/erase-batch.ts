@@ -8,9 +8,9 @@ import { activityInfo, ApplicationFailure, Context, heartbeat } from '@temporali
 import { PluginContractError } from '../lib/errors.ts';
 import type { EraserSnapshot } from '../manifest/snapshot.ts';
 import { loggingFailure } from './log-failure.ts';
-import { callPage, loadPlugin } from './plugin-call.ts';
-import { validateErasePage } from './plugin-response.ts';
-import type { EraseCounts } from '../workflows/definitions.ts';
+import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
+import { validateErasePage } from '../plugins/host/check-answer.ts';
+import type { EraseCounts } from '../model/request.ts';
 import { keepMessages, type KeptMessages } from '../workflows/erase-messages.ts';
 
 export interface EraseBatchInput {

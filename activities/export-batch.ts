@@ -9,8 +9,8 @@ import type { StoragePaths } from '../lib/storage.ts';
 import type { ExporterSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
 import { loggingFailure } from './log-failure.ts';
-import { callPage, loadPlugin } from './plugin-call.ts';
-import { validateExportPage } from './plugin-response.ts';
+import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
+import { validateExportPage } from '../plugins/host/check-answer.ts';
 
 export interface ExportBatchInput {
   requestId: string;

@@ -1,4 +1,4 @@
-import type { EraserOutcome, ErasureReport } from '../workflows/definitions.ts';
+import type { EraserOutcome, ErasureReport } from '../model/request.ts';
 
 /**
  * The texts of the mails a person receives, after WordPress's own

@@ -7,7 +7,7 @@
 import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { hashKey, keyedToken } from '../lib/secrets.ts';
-import type { ErasureReport, RequestAction } from '../workflows/definitions.ts';
+import type { ErasureReport, RequestAction } from '../model/request.ts';
 import { loggingFailure } from './log-failure.ts';
 import { confirmationMail, downloadMail, erasureMail, type Site } from './mail-templates.ts';
 

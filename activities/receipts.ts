@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { StoragePaths } from '../lib/storage.ts';
-import type { RequestMemo } from '../workflows/definitions.ts';
+import type { RequestMemo } from '../model/request.ts';
 
 export interface ErasureReceipt {
   receipt: {

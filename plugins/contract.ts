@@ -145,3 +145,12 @@ export function erasedPage(removed: number, messages: string[], done: boolean, r
  * never fails because the data is already gone.
  */
 export type Eraser = (email: string, page: number, ctx: PluginContext) => Promise<ErasePage> | ErasePage;
+
+/** Which list of plugins.yaml an entry is in: it decides the contract its answers follow. */
+export type PluginRole = 'exporter' | 'eraser';
+
+/**
+ * A plugin's page function, whatever its kind: `(email, page, ctx) → answer`. The answer is
+ * checked against its role's contract by the host (plugins/host/check-answer.ts).
+ */
+export type PluginFunction = (email: string, page: number, ctx: PluginContext) => unknown;

@@ -19,8 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { callPage, loadPlugin, type PageCall } from '../activities/plugin-call.ts';
-import { validateErasePage, validateExportPage } from '../activities/plugin-response.ts';
+import { callPage, loadPlugin, type PageCall } from '../plugins/host/call-page.ts';
+import { validateErasePage, validateExportPage } from '../plugins/host/check-answer.ts';
 import { ManifestError } from '../lib/errors.ts';
 import { type EraserSnapshot, type ExporterSnapshot, loadManifest } from '../manifest/load.ts';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';

@@ -6,13 +6,10 @@
 import { existsSync } from 'node:fs';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { StoragePaths } from '../lib/storage.ts';
-import {
-  confirmSignal,
-  deleteNowSignal,
-  markCompletedSignal,
-  type RequestStatus,
-  resendSignal,
-} from '../workflows/definitions.ts';
+import { type RequestStatus } from '../model/request.ts';
+import { confirmSignal, deleteNowSignal, markCompletedSignal, resendSignal } from '../workflows/definitions.ts';
+import type { mailExportLink } from '../workflows/index.ts';
+import { allows, REQUEST_OPERATIONS, type RequestOperation } from '../model/operations.ts';
 import type { FoundRequest, RequestService } from './requests.ts';
 
 /** The request is not in a state that allows the action (409), or its export is gone (410). */
@@ -28,9 +25,10 @@ export class RequestStateError extends Error {
 }
 
 export function createRequestActions(service: RequestService, client: Client, options: { taskQueue: string; paths: StoragePaths }) {
-  const expect = (request: FoundRequest, allowed: readonly RequestStatus[], action: string): void => {
-    if (!request.running || !allowed.includes(request.memo.status)) {
-      throw new RequestStateError('invalid_status', `Cannot ${action}: request "${request.memo.requestId}" is ${request.memo.status}`);
+  const expect = (request: FoundRequest, operation: RequestOperation): void => {
+    if (!request.running || !allows(request.memo, operation)) {
+      const { verb } = REQUEST_OPERATIONS[operation];
+      throw new RequestStateError('invalid_status', `Cannot ${verb}: request "${request.memo.requestId}" is ${request.memo.status}`);
     }
   };
   const exportFile = (request: FoundRequest, action: string): string => {
@@ -45,24 +43,24 @@ export function createRequestActions(service: RequestService, client: Client, op
   return {
     /** Confirms a pending request without the person's key ("force", "erase now"). */
     async confirm(request: FoundRequest): Promise<void> {
-      expect(request, ['pending'], 'confirm the request');
+      expect(request, 'confirm');
       await service.handle(request).signal(confirmSignal, { force: true });
     },
 
     /** Mails a fresh confirmation link; earlier links stop working. */
     async resend(request: FoundRequest): Promise<void> {
-      expect(request, ['pending'], 'resend the confirmation email');
+      expect(request, 'resend');
       await service.handle(request).signal(resendSignal);
     },
 
     async cancel(request: FoundRequest): Promise<void> {
-      expect(request, ['pending', 'confirmed', 'processing'], 'cancel the request');
+      expect(request, 'cancel');
       await service.handle(request).cancel();
     },
 
     /** Closes a pending request as handled outside this tool, as WordPress's "Mark as completed". */
     async markCompleted(request: FoundRequest): Promise<void> {
-      expect(request, ['pending'], 'mark the request completed');
+      expect(request, 'complete');
       await service.handle(request).signal(markCompletedSignal);
     },
 
@@ -82,7 +80,7 @@ export function createRequestActions(service: RequestService, client: Client, op
       const file = exportFile(request, 'email the export');
       const { memo } = request;
       const sentAt = new Date().toISOString();
-      await client.workflow.start('mailExportLink', {
+      await client.workflow.start<typeof mailExportLink>('mailExportLink', {
         taskQueue: options.taskQueue,
         workflowId: `dsr-export-mail-${memo.requestId}-${Date.parse(sentAt)}`,
         args: [{ requestId: memo.requestId, email: memo.email, file, expiresAt: memo.download?.expiresAt ?? sentAt, tag: sentAt }],
@@ -97,7 +95,7 @@ export function createRequestActions(service: RequestService, client: Client, op
      */
     async retry(request: FoundRequest): Promise<FoundRequest> {
       const { memo } = request;
-      if (memo.status !== 'failed' && request.running) {
+      if (!allows(memo, 'retry') && request.running) {
         throw new RequestStateError('invalid_status', `Cannot retry: request "${memo.requestId}" is ${memo.status}, not failed`);
       }
       const resumeFromRequest = memo.action === 'export' && memo.resumeFrom ? { requestId: memo.requestId, ...memo.resumeFrom } : undefined;

@@ -11,21 +11,9 @@ import type { BatchProgress } from '../activities/export-batch.ts';
 import type { ZipProgress } from '../activities/export-files.ts';
 import type { Secret } from '../lib/config.ts';
 import { subjectHash } from '../lib/secrets.ts';
-import {
-  cleanupWorkflowId,
-  DsrAction,
-  DsrRequestId,
-  DsrStatus,
-  DsrSubject,
-  type EraseRequestInput,
-  type ExportRequestInput,
-  type ExportResumePoint,
-  type Progress,
-  progressQuery,
-  type RequestAction,
-  type RequestMemo,
-  requestWorkflowId,
-} from '../workflows/definitions.ts';
+import type * as workflows from '../workflows/index.ts';
+import { cleanupWorkflowId, type ExportResumePoint, type Progress, REQUEST_ACTIONS, REQUEST_ID_PATTERN, type RequestAction, type RequestMemo, requestWorkflowId } from '../model/request.ts';
+import { DsrAction, DsrRequestId, DsrStatus, DsrSubject, type EraseRequestInput, type ExportRequestInput, progressQuery } from '../workflows/definitions.ts';
 
 
 export interface RequestSettings {
@@ -74,10 +62,13 @@ export class DuplicateRequestError extends Error {
   }
 }
 
-const ID_PATTERN = /^(export|erase)-([0-9a-f]{32})-([a-z0-9]{10})$/;
 
 /** The workflow that runs each kind of request (workflows/index.ts). */
-const WORKFLOW_TYPES = { export: 'exportRequest', erase: 'eraseRequest' } as const satisfies Record<RequestAction, string>;
+
+// Each action starts the workflow the model names, with its input type: a renamed or
+// missing workflow breaks the type-check here, not a request at run time.
+REQUEST_ACTIONS satisfies Record<RequestAction, { workflowType: keyof typeof workflows }>;
+type RequestWorkflow = (typeof workflows)[(typeof REQUEST_ACTIONS)[RequestAction]['workflowType']];
 
 export function createRequestService(client: Client, settings: RequestSettings) {
   async function describe(workflowId: string, runId?: string): Promise<FoundRequest | undefined> {
@@ -145,10 +136,11 @@ export function createRequestService(client: Client, settings: RequestSettings) 
           : { ...base, dryRun: input.dryRun === true };
       let runId: string;
       try {
-        const handle = await client.workflow.start(WORKFLOW_TYPES[input.action], {
+        const handle = await client.workflow.start<RequestWorkflow>(REQUEST_ACTIONS[input.action].workflowType, {
           taskQueue: settings.taskQueue,
           workflowId,
-          args: [args],
+          // The input built above is the one of this action's workflow (the union cannot say which).
+          args: [args] as Parameters<RequestWorkflow>,
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'ALLOW_DUPLICATE',
           memo: { record: memo },
@@ -173,7 +165,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
 
     /** Finds a request by id: the current run of its workflow, or an older closed one. */
     async find(id: string): Promise<FoundRequest | undefined> {
-      const match = ID_PATTERN.exec(id);
+      const match = REQUEST_ID_PATTERN.exec(id);
       if (!match) return undefined;
       const workflowId = requestWorkflowId(match[1] as RequestAction, match[2] as string);
       const latest = await describe(workflowId);
@@ -189,7 +181,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
      * matched through its keyed hash: Temporal never sees the address.
      */
     async list(filter: ListFilter): Promise<FoundRequest[]> {
-      const clauses = [`WorkflowType IN (${Object.values(WORKFLOW_TYPES).map((type) => `'${type}'`).join(', ')})`];
+      const clauses = [`WorkflowType IN (${Object.values(REQUEST_ACTIONS).map(({ workflowType }) => `'${workflowType}'`).join(', ')})`];
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
       if (filter.email) clauses.push(`DsrSubject = '${subjectHash(settings.secret, filter.email)}'`);

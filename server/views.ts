@@ -3,7 +3,7 @@
  */
 import { access } from 'node:fs/promises';
 import type { StoragePaths } from '../lib/storage.ts';
-import type { Progress, RequestMemo, RequestStatus } from '../workflows/definitions.ts';
+import type { Progress, RequestMemo, RequestStatus } from '../model/request.ts';
 import type { FoundRequest } from './requests.ts';
 
 export interface ViewContext {

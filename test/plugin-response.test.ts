@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { validateExportPage } from '../activities/plugin-response.ts';
+import { validateExportPage } from '../plugins/host/check-answer.ts';
 import { PluginContractError } from '../lib/errors.ts';
 
 const exporter = { key: 'crm', name: 'CRM' };

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { ManifestError, PermissionError, PluginContractError, PluginUnavailableError } from '../lib/errors.ts';
 import type { EraserSnapshot, Permissions, PluginSource } from '../manifest/snapshot.ts';
 import type { ErasePage, ExportPage } from '../plugins/contract.ts';
-import { resolvePlugin } from '../plugins/kinds/index.ts';
+import { resolvePlugin } from '../plugins/kinds/registry.ts';
 import { closeSqlConnections } from '../plugins/kinds/sql.ts';
 import { readTarget } from '../plugins/kinds/sql/connect.ts';
 import { postgresConfig } from '../plugins/kinds/sql/postgres.ts';

@@ -11,15 +11,8 @@
 import * as wf from '@temporalio/workflow';
 import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, local, mail, pluginActivities } from './activity-proxies.ts';
-import {
-  type EraseCounts,
-  type EraseRequestInput,
-  type EraserOutcome,
-  type ErasureReport,
-  type Progress,
-  progressQuery,
-  type RequestMemo,
-} from './definitions.ts';
+import { type EraseCounts, type EraserOutcome, type ErasureReport, type Progress, type RequestMemo } from '../model/request.ts';
+import { type EraseRequestInput, progressQuery } from './definitions.ts';
 import { keepMessages, type KeptMessages } from './erase-messages.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 

@@ -19,14 +19,8 @@
 import * as wf from '@temporalio/workflow';
 import type { ExporterSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, local, mail, pluginActivities } from './activity-proxies.ts';
-import {
-  cleanupWorkflowId,
-  type ExportRequestInput,
-  type Progress,
-  progressQuery,
-  type RequestMemo,
-  stagingCleanupWorkflowId,
-} from './definitions.ts';
+import { cleanupWorkflowId, type Progress, type RequestMemo, stagingCleanupWorkflowId } from '../model/request.ts';
+import { type ExportRequestInput, progressQuery } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
 import { discardStagingLater } from './discard-staging.ts';
 import { requestLifecycle } from './request-lifecycle.ts';

@@ -5,17 +5,10 @@
  * expires, send a fresh link (voiding the old one) on resend.
  */
 import * as wf from '@temporalio/workflow';
+import { allows } from '../model/operations.ts';
 import { local, mail } from './activity-proxies.ts';
-import {
-  confirmSignal,
-  DsrStatus,
-  type RequestAction,
-  type RequestInputBase,
-  type RequestMemo,
-  type RequestStatus,
-  markCompletedSignal,
-  resendSignal,
-} from './definitions.ts';
+import { type RequestAction, type RequestMemo, type RequestStatus } from '../model/request.ts';
+import { confirmSignal, DsrStatus, type RequestInputBase, markCompletedSignal, resendSignal } from './definitions.ts';
 
 export interface Lifecycle {
   readonly memo: RequestMemo;
@@ -66,16 +59,16 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
   };
 
   wf.setHandler(confirmSignal, ({ keyHash, force }) => {
-    if (memo.status !== 'pending') return; // repeat clicks and late links change nothing
+    if (!allows(memo, 'confirm')) return; // repeat clicks and late links change nothing
     const keyValid = keyHash !== undefined && keyHash === memo.keyHash && Date.now() < Date.parse(memo.keyExpiresAt ?? '');
     if (force === true) confirm('admin');
     else if (keyValid) confirm('person');
   });
   wf.setHandler(resendSignal, () => {
-    if (memo.status === 'pending') linkGeneration++;
+    if (allows(memo, 'resend')) linkGeneration++;
   });
   wf.setHandler(markCompletedSignal, () => {
-    if (memo.status !== 'pending') return;
+    if (!allows(memo, 'complete')) return;
     memo.completedAt = new Date().toISOString();
     publish('completed', 'marked completed by an admin');
   });

@@ -39,9 +39,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ManifestError, PageTooLargeError, PermissionError, PluginContractError, PluginUnavailableError } from '../../lib/errors.ts';
 import type { ExporterSnapshot, PluginSource } from '../../manifest/snapshot.ts';
 import type { PluginContext } from '../contract.ts';
-import { type PageOrigin, pageLimits, pageTooLarge } from '../page-limits.ts';
+import { type PageOrigin, pageLimits, pageTooLarge } from '../host/page-limits.ts';
 import { assertEnvAllowed, assertNetAllowed } from '../permissions.ts';
-import type { PluginFunction, PluginRole } from './index.ts';
+import type { PluginFunction, PluginRole } from '../contract.ts';
 
 /** Options of {@link verifySignature}. */
 export interface VerifySignatureOptions {

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { PluginContractError } from '../../lib/errors.ts';
 import type { PluginSource } from '../../manifest/snapshot.ts';
-import type { PluginFunction, PluginRole } from './index.ts';
+import type { PluginFunction, PluginRole } from '../contract.ts';
 
 export async function loadModulePlugin(
   key: string,

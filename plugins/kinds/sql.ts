@@ -35,10 +35,10 @@
  */
 import { ManifestError } from '../../lib/errors.ts';
 import type { EraserSnapshot, ExporterSnapshot, PluginSource } from '../../manifest/snapshot.ts';
-import type { PluginFunction, PluginRole } from './index.ts';
+import type { PluginFunction, PluginRole } from '../contract.ts';
 import { readTarget } from './sql/connect.ts';
 import { sqlEraser } from './sql/eraser.ts';
-import { pageLimits } from '../page-limits.ts';
+import { pageLimits } from '../host/page-limits.ts';
 import { sqlExporter } from './sql/exporter.ts';
 import { type CompiledSql, compileSql, type ParamName } from './sql/params.ts';
 

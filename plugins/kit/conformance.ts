@@ -15,7 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { beforeEach, describe, test } from 'node:test';
-import { validateErasePage, validateExportPage } from '../../activities/plugin-response.ts';
+import { validateErasePage, validateExportPage } from '../host/check-answer.ts';
 import { resolve } from 'node:path';
 import type { Permissions } from '../../manifest/snapshot.ts';
 import type { ErasePage, ExportItem, ExportPage, PluginContext } from '../contract.ts';

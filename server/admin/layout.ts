@@ -5,7 +5,7 @@
  */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import type { RequestStatus } from '../../workflows/definitions.ts';
+import type { RequestStatus } from '../../model/request.ts';
 import type { Notice } from './session.ts';
 
 export type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;

@@ -4,7 +4,7 @@
  * with checkboxes for bulk actions, and previous/next paging.
  */
 import { html } from 'hono/html';
-import { REQUEST_STATUSES, type RequestStatus } from '../../workflows/definitions.ts';
+import { isRequestAction, REQUEST_ACTIONS, REQUEST_STATUSES, type RequestAction, type RequestStatus } from '../../model/request.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, STATUS_LABELS, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';
@@ -24,7 +24,7 @@ const BULK_ASK_FIRST: Partial<Record<BulkAction, string>> = {
 
 export interface ListFilterInput {
   status?: RequestStatus | undefined;
-  action?: 'export' | 'erase' | undefined;
+  action?: RequestAction | undefined;
   email?: string | undefined;
   offset: number;
   limit: number;
@@ -33,7 +33,7 @@ export interface ListFilterInput {
 /** What the add-request form shows: the values entered and what is wrong with them. */
 export interface AddFormState {
   email: string;
-  action: 'export' | 'erase';
+  action: RequestAction;
   confirm: 'email' | 'now';
   sendAsEmail: boolean;
   dryRun: boolean;
@@ -154,7 +154,7 @@ function table(input: ListPageInput): Markup {
       ? html`<tr class="unreadable">
 <td class="check"></td>
 <th scope="row" data-label="Requester">Cannot read this request: ${r.unreadable} <span class="muted mono">${r.id || r.workflow.id}</span></th>
-<td data-label="Action">${r.action === 'export' ? 'Export' : r.action === 'erase' ? 'Erase' : '—'}</td>
+<td data-label="Action">${isRequestAction(r.action) ? REQUEST_ACTIONS[r.action].noun : '—'}</td>
 <td data-label="Status">${r.status ? statusBadge(r.status) : '—'}</td>
 <td data-label="Requested">${time(r.createdAt || undefined)}</td>
 <td data-label="Confirmed">—</td>

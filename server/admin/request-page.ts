@@ -4,7 +4,8 @@
  * per-eraser results and receipt of an erasure, and the workflow.
  */
 import { html } from 'hono/html';
-import type { Progress } from '../../workflows/definitions.ts';
+import type { Progress } from '../../model/request.ts';
+import { allows, type RequestOperation } from '../../model/operations.ts';
 import { formatBytes, formatCount } from '../pages.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, statusBadge, time } from './layout.ts';
@@ -107,32 +108,24 @@ function button(csrf: string, view: RequestView, path: string, label: string, ki
 
 function nextSteps(csrf: string, view: RequestView): Markup {
   const steps: Markup[] = [];
-  const act = (path: string, label: string, kind = '', ask?: string) => steps.push(button(csrf, view, path, label, kind, ask));
-  switch (view.status) {
-    case 'pending':
-      if (view.action === 'erase' && !view.dryRun) act('confirm', 'Erase now', 'primary', ASK_FIRST.erase);
-      else act('confirm', view.action === 'export' ? 'Confirm now and export' : 'Confirm now (dry run)', 'primary');
-      act('resend', 'Resend confirmation email');
-      act('complete', 'Mark as completed');
-      act('cancel', 'Cancel request', 'danger', ASK_FIRST.cancel);
-      break;
-    case 'confirmed':
-    case 'processing':
-      act('cancel', 'Cancel request', 'danger', ASK_FIRST.cancel);
-      break;
-    case 'failed':
-      act('retry', 'Retry as a new request', 'primary');
-      break;
-    case 'completed':
-      if (view.download && !view.download.deleted) {
-        steps.push(html`<form method="get" action="${requestHref(view.id)}/export.zip"><button type="submit" class="primary">Download export</button></form>`);
-        act('email-export', 'Email the download link to the person');
-        act('delete-export', 'Delete export now', 'danger', ASK_FIRST['delete-export']);
-      }
-      if (view.receipt) {
-        steps.push(html`<form method="get" action="${requestHref(view.id)}/receipt.json"><button type="submit">Download receipt</button></form>`);
-      }
-      break;
+  // Which buttons: the model's table (model/operations.ts), the same the API checks.
+  const can = (operation: RequestOperation) => allows(view, operation);
+  const act = (operation: RequestOperation, label: string, kind = '', ask?: string) => {
+    if (can(operation)) steps.push(button(csrf, view, operation, label, kind, ask));
+  };
+  if (view.action === 'erase' && !view.dryRun) act('confirm', 'Erase now', 'primary', ASK_FIRST.erase);
+  else act('confirm', view.action === 'export' ? 'Confirm now and export' : 'Confirm now (dry run)', 'primary');
+  act('resend', 'Resend confirmation email');
+  act('complete', 'Mark as completed');
+  act('cancel', 'Cancel request', 'danger', ASK_FIRST.cancel);
+  act('retry', 'Retry as a new request', 'primary');
+  if (can('email-export') && view.download && !view.download.deleted) {
+    steps.push(html`<form method="get" action="${requestHref(view.id)}/export.zip"><button type="submit" class="primary">Download export</button></form>`);
+    act('email-export', 'Email the download link to the person');
+    act('delete-export', 'Delete export now', 'danger', ASK_FIRST['delete-export']);
+  }
+  if (view.status === 'completed' && view.receipt) {
+    steps.push(html`<form method="get" action="${requestHref(view.id)}/receipt.json"><button type="submit">Download receipt</button></form>`);
   }
   if (steps.length === 0) return html`<p class="muted">Nothing more to do.</p>`;
   return html`<h3 class="sr-only">Next steps</h3><div class="actions">${steps}</div>`;

@@ -17,7 +17,7 @@ import { html } from 'hono/html';
 import { HTTPException } from 'hono/http-exception';
 import { z } from 'zod';
 import type { Secret } from '../../lib/config.ts';
-import { REQUEST_STATUSES } from '../../workflows/definitions.ts';
+import { isRequestAction, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt, sendZip } from '../downloads.ts';
 import { loggableError } from '../errors.ts';
 import { clientKey, type RateLimiter } from '../public/rate-limit.ts';
@@ -175,7 +175,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   app.get('/', async (c) => {
     const query = c.req.query();
     const status = REQUEST_STATUSES.find((s) => s === query['status']);
-    const action = query['action'] === 'export' || query['action'] === 'erase' ? query['action'] : undefined;
+    const action = isRequestAction(query['action']) ? query['action'] : undefined;
     const email = query['email']?.trim() || undefined;
     const offset = /^\d{1,6}$/.test(query['offset'] ?? '') ? Number(query['offset']) : 0;
     const searchError =
@@ -186,14 +186,19 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   });
 
   app.post('/requests', async (c) => {
+    const chosen = text(c, 'action');
     const form: AddFormState = {
       email: (text(c, 'email') ?? '').trim(),
-      action: text(c, 'action') === 'erase' ? 'erase' : 'export',
+      // An action this engine does not know is refused below, never taken for another one.
+      action: isRequestAction(chosen) ? chosen : 'export',
       confirm: text(c, 'confirm') === 'now' ? 'now' : 'email',
       sendAsEmail: text(c, 'sendAsEmail') === '1',
       dryRun: text(c, 'dryRun') === '1',
     };
     const list = { offset: 0, limit: PAGE_SIZE };
+    if (!isRequestAction(chosen)) {
+      return renderList(c, list, { ...form, error: 'Cannot add the request: choose whether to export or to erase the data.' }, 400);
+    }
     if (!emailSchema.safeParse(form.email).success) {
       const error = form.email ? `Cannot add the request: "${form.email}" is not a valid email address.` : 'Cannot add the request: enter the email address of the person who asks.';
       return renderList(c, list, { ...form, error }, 400);

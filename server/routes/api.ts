@@ -5,7 +5,7 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { REQUEST_STATUSES } from '../../workflows/definitions.ts';
+import { REQUEST_ACTION_NAMES, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt } from '../downloads.ts';
 import { apiError, validationHook } from '../errors.ts';
 import type { RequestActions } from '../request-actions.ts';
@@ -15,7 +15,7 @@ import { requestDetail, requestView, type ViewContext } from '../views.ts';
 const createRequestSchema = z
   .strictObject({
     email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
-    action: z.enum(['export', 'erase'], 'expected "export" or "erase"'),
+    action: z.enum(REQUEST_ACTION_NAMES, `expected one of ${REQUEST_ACTION_NAMES.map((name) => `"${name}"`).join(', ')}`),
     /** Exports: mail the download link to the person (else the admin downloads it). */
     sendAsEmail: z.boolean().default(true),
     skipConfirmation: z.boolean().default(false),
@@ -29,7 +29,7 @@ const createRequestSchema = z
 
 const listQuerySchema = z.strictObject({
   status: z.enum(REQUEST_STATUSES).optional(),
-  action: z.enum(['export', 'erase']).optional(),
+  action: z.enum(REQUEST_ACTION_NAMES).optional(),
   email: z.email('expected a valid email address').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),

@@ -20,7 +20,7 @@ import { resolve } from 'node:path';
 import { ManifestError } from '../../../lib/errors.ts';
 import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
 import { DEFAULT_PORTS, assertEnvAllowed, assertNetAllowed, assertPathAllowed } from '../../permissions.ts';
-import type { PluginRole } from '../index.ts';
+import type { PluginRole } from '../../contract.ts';
 import type { PluginContext } from '../../contract.ts';
 import { type SqlDatabase, type SqlTransaction, StatementError, type TransactionOptions } from './database.ts';
 import { classifySqlError } from './errors.ts';

@@ -7,7 +7,7 @@
 import { PluginContractError } from '../../../lib/errors.ts';
 import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
 import type { ExportItem, ExportPage, ExportPair, PluginContext } from '../../contract.ts';
-import { pageLimits, pageTooLong } from '../../page-limits.ts';
+import { pageLimits, pageTooLong } from '../../host/page-limits.ts';
 import { type SqlTarget, inTransaction, sqlConnection } from './connect.ts';
 import { type Row, safeNumber } from './database.ts';
 import type { CompiledSql } from './params.ts';

@@ -1,13 +1,14 @@
 /**
- * Loading a plugin and calling it for one page: the part exporters, erasers
- * and the plugin kit share. The plugin gets a context with a signal that
+ * The plugin host: loading a plugin and calling it for one page, the part the
+ * engine's activities, `npm run plugins:check`, the conformance kit and the
+ * bench share. The plugin gets a context with a signal that
  * aborts on its timeout or on cancellation; the caller heartbeats meanwhile.
  * Nothing here needs Temporal, so `npm run plugins:check` runs it as is.
  */
-import type { ExporterSnapshot } from '../manifest/snapshot.ts';
-import type { PluginContext } from '../plugins/contract.ts';
-import { type PluginFunction, resolvePlugin } from '../plugins/kinds/index.ts';
-import { pluginCapabilities } from '../plugins/permissions.ts';
+import type { ExporterSnapshot } from '../../manifest/snapshot.ts';
+import type { PluginContext, PluginFunction } from '../contract.ts';
+import { resolvePlugin } from '../kinds/registry.ts';
+import { pluginCapabilities } from '../permissions.ts';
 
 /** How often a long page call still heartbeats, so a slow page is not taken for a dead worker. */
 const HEARTBEAT_EVERY_MS = 2_000;

@@ -2,9 +2,9 @@
  * Checks an exporter's answer the way WordPress does (reference §2.3), then
  * every item, and says which exporter, which page and what was wrong.
  */
-import { PluginContractError } from '../lib/errors.ts';
-import { assertExportPageWithinLimits, type PageLimits } from '../plugins/page-limits.ts';
-import { type ErasePage, exportItemSchema, type ExportPage, MAX_CURSOR_LENGTH } from '../plugins/contract.ts';
+import { PluginContractError } from '../../lib/errors.ts';
+import { assertExportPageWithinLimits, type PageLimits } from './page-limits.ts';
+import { type ErasePage, exportItemSchema, type ExportPage, MAX_CURSOR_LENGTH } from '../contract.ts';
 
 /**
  * @throws {PluginContractError} naming the exporter, the page and the problem

@@ -1,0 +1,146 @@
+/**
+ * The request model: what a personal-data request is, whatever runs it. The
+ * actions and their words, the statuses, the record every part reads (the
+ * memo), erasure results, live progress and the ids. Workflows, activities,
+ * the server and the admin pages import it; it imports nothing of theirs,
+ * and nothing from Node (the workflow sandbox loads it).
+ */
+
+/**
+ * The kinds of request, each described once: adding one is an entry here, its workflow, its
+ * activities and its mail texts (see docs/ARCHITECTURE.md).
+ */
+export const REQUEST_ACTIONS = {
+  export: {
+    /** What the admin pages call it. */
+    label: 'Export personal data',
+    /** "Export request for …", "Erasure request for …" */
+    noun: 'Export',
+    /** The workflow type that runs it (workflows/index.ts exports a function of this name). */
+    workflowType: 'exportRequest',
+    /** The manifest's list whose plugins it runs. */
+    pluginRole: 'exporter',
+  },
+  erase: {
+    label: 'Erase personal data',
+    noun: 'Erasure',
+    workflowType: 'eraseRequest',
+    pluginRole: 'eraser',
+  },
+} as const;
+
+export type RequestAction = keyof typeof REQUEST_ACTIONS;
+export const REQUEST_ACTION_NAMES = Object.keys(REQUEST_ACTIONS) as [RequestAction, ...RequestAction[]];
+
+/** Whether `value` names a kind of request. */
+export function isRequestAction(value: unknown): value is RequestAction {
+  return typeof value === 'string' && Object.hasOwn(REQUEST_ACTIONS, value);
+}
+/** WordPress's four statuses, plus `processing` while plugins run; in the order the admin list and the API show them. */
+export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+
+export interface Progress {
+  status: RequestStatus;
+  /** How many exporters (or erasers) the manifest snapshot lists. */
+  pluginsTotal: number;
+  /** The one at work now. */
+  plugin?: { index: number; key: string; name: string };
+  page: number;
+  /** Items exported so far (exports) or removed so far (erasures). */
+  items: number;
+  /** While the ZIP is written: items written to export.json, of how many. */
+  zip?: { written: number; total: number };
+  /** While a plugin's or the ZIP's activity is being retried: the attempt under way and what the last one failed with. */
+  retry?: { attempt: number; errorType: string };
+}
+
+/** What pages of an eraser added up to: one batch's, or a whole eraser's. */
+export interface EraseCounts {
+  pages: number;
+  itemsRemoved: boolean;
+  itemsRetained: boolean;
+  /** Counts, where the eraser reports them. */
+  removed: number;
+  retained: number;
+  /** Its messages in order, e.g. what was kept and why. */
+  messages: string[];
+}
+
+/** What one eraser did (or, in a dry run, would do). */
+export interface EraserOutcome extends EraseCounts {
+  key: string;
+  name: string;
+  /** Messages beyond the first few hundred, counted rather than kept. */
+  messagesOmitted?: number;
+  startedAt: string;
+  finishedAt?: string;
+  /** Why it did not run, e.g. no plan mode in a dry run. */
+  skipped?: string;
+}
+
+export interface ErasureReport {
+  erasers: EraserOutcome[];
+  totals: { itemsRemoved: boolean; itemsRetained: boolean; removed: number; retained: number };
+}
+
+/** Where a failed export stopped: its staged pages up to here are kept for a retry. */
+export interface ExportResumePoint {
+  /** The exporter that failed (its position in the manifest snapshot). */
+  exporterIndex: number;
+  /** Its first page not yet staged. */
+  page: number;
+  /** Items staged so far. */
+  items: number;
+  /** The manifest snapshot the pages were staged with; a retry resumes only with the same one. */
+  manifestDigest: string;
+}
+
+/** The request's record, kept in the workflow memo so the API can read it without a worker. */
+export interface RequestMemo {
+  requestId: string;
+  email: string;
+  action: RequestAction;
+  status: RequestStatus;
+  reason?: string;
+  createdAt: string;
+  confirmedAt?: string;
+  /** Who confirmed: the person through the mailed link, or an admin. */
+  confirmedBy?: 'person' | 'admin';
+  completedAt?: string;
+  /** SHA-256 of the current confirmation key; the key itself is only in the mail. */
+  keyHash?: string;
+  keyExpiresAt?: string;
+  sendAsEmail: boolean;
+  manifestDigest?: string;
+  /** A failed export: where it stopped; a retry resumes there (see ExportRequestInput.resumeFromRequest). */
+  resumeFrom?: ExportResumePoint;
+  /** A retry that resumed: the failed request whose staged pages it took over. */
+  resumedFrom?: string;
+  items?: number;
+  download?: { file: string; bytes: number; sha256: string; expiresAt: string };
+  /** Erasures: a plan only, nothing changed. */
+  dryRun?: boolean;
+  erasure?: ErasureReport;
+  /** Erasures: the proof kept after the request (see activities/receipts.ts). */
+  receipt?: { sha256: string };
+}
+
+/** A request id: `<action>-<subject hash>-<10 random characters>`; safe to log and to show. */
+export const REQUEST_ID_PATTERN = new RegExp(`^(${Object.keys(REQUEST_ACTIONS).join('|')})-([0-9a-f]{32})-([a-z0-9]{10})$`);
+
+/** Workflow ID: one running request per person and action, without the email in it. */
+export function requestWorkflowId(action: RequestAction, subject: string): string {
+  return `dsr-${action}-${subject}`;
+}
+
+/** Workflow ID of the child that deletes an export file at the end of its retention. */
+export function cleanupWorkflowId(requestId: string): string {
+  return `dsr-export-cleanup-${requestId}`;
+}
+
+/** Workflow ID of the child that deletes the staged pages of a failed export nobody retried. */
+export function stagingCleanupWorkflowId(requestId: string): string {
+  return `dsr-staging-cleanup-${requestId}`;
+}
