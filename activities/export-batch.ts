@@ -5,7 +5,7 @@
  * written twice replaces itself), so every item lands exactly once.
  */
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import type { ExporterSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
 import { loggingFailure } from './log-failure.ts';
@@ -49,14 +49,14 @@ interface Position {
   live?: BatchProgress;
 }
 
-export function createExportActivities({ paths }: { paths: StoragePaths }) {
+export function createExportActivities({ store: kept }: { store: Store }) {
   return {
     async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
       const { exporter } = input;
       const resumed = activityInfo().heartbeatDetails as Position | undefined;
       const position: Position = resumed && resumed.page >= input.page ? resumed : { page: input.page, items: 0, pages: 0 };
       const exporterFn = await loadPlugin(exporter, 'exporter');
-      const store = openStaging(paths.staging(input.requestId));
+      const store = openStaging(kept.stagingPath(input.requestId));
       const started = Date.now();
       const beat = () => {
         position.live = {

@@ -3,11 +3,11 @@
  * run twice: a retried build returns the finished file's facts, a retried
  * delete finds nothing left to delete.
  */
-import { access, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, rename, rm } from 'node:fs/promises';
 import { heartbeat } from '@temporalio/activity';
 import type { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store, StoredExport } from '../storage/store.ts';
 import { buildExportZip } from '../report/build.ts';
 import { openStaging } from '../report/staging.ts';
 import { loggingFailure } from './log-failure.ts';
@@ -19,13 +19,7 @@ export interface ZipProgress {
   total: number;
 }
 
-export interface BuiltExport {
-  file: string;
-  bytes: number;
-  sha256: string;
-  items: number;
-  groups: number;
-}
+export type BuiltExport = StoredExport;
 
 /** What a retry took over from the failed request's staging store. */
 export interface AdoptedStaging {
@@ -40,12 +34,12 @@ export interface AdoptedStaging {
 /** A staging store is one SQLite file plus, after a crash, its journal files. */
 const STAGING_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 
-export function createExportFileActivities(deps: { paths: StoragePaths; secret: Secret; site: Site; clock?: () => Date }) {
-  const { paths } = deps;
+export function createExportFileActivities(deps: { store: Store; secret: Secret; site: Site; clock?: () => Date }) {
+  const kept = deps.store;
   const clock = deps.clock ?? (() => new Date());
 
   const discardStaging = async ({ requestId }: { requestId: string }): Promise<void> => {
-    const base = paths.staging(requestId);
+    const base = kept.stagingPath(requestId);
     await Promise.all(['', ...STAGING_SUFFIXES].map((suffix) => rm(`${base}${suffix}`, { force: true })));
   };
 
@@ -53,10 +47,10 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
     /** Turns the staged pages into the ZIP (index.html + export.json), then removes the staging store. */
     async buildExport({ requestId, email }: { requestId: string; email: string }): Promise<BuiltExport> {
       const file = `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
-      const done = await readFile(paths.exportMeta(file), 'utf8').catch(() => undefined);
-      if (done !== undefined) return JSON.parse(done) as BuiltExport;
+      const done = await kept.exports.meta(file);
+      if (done !== undefined) return done;
       // A request whose exporters found nothing (or a manifest with none) still gets its About page.
-      openStaging(paths.staging(requestId)).close();
+      openStaging(kept.stagingPath(requestId)).close();
       // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
       let zip: ZipProgress = { written: 0, total: 0 };
       const beat = setInterval(() => heartbeat({ zip }), 2_000);
@@ -64,15 +58,15 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
         onProgress: (written, total) => {
           zip = { written, total };
         },
-        stagingPath: paths.staging(requestId),
-        zipPath: paths.exportFile(file),
+        stagingPath: kept.stagingPath(requestId),
+        zipPath: kept.exports.zipPath(file),
         email,
         siteName: deps.site.name,
         siteUrl: deps.site.url,
         generatedAt: clock(),
       })).finally(() => clearInterval(beat));
-      const built: BuiltExport = { file, bytes: result.bytes, sha256: result.sha256, items: result.items, groups: result.groups };
-      await writeFile(paths.exportMeta(file), JSON.stringify(built), { mode: 0o600 });
+      const built: BuiltExport = { file, bytes: result.bytes, sha256: result.sha256, items: result.items, groups: result.groups, requestId, builtAt: clock().toISOString() };
+      await kept.exports.saveMeta(built);
       await discardStaging({ requestId });
       return built;
     },
@@ -87,8 +81,8 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
      * so a crash half-way leaves the database where the next attempt looks for it.
      */
     async adoptStaging({ from, to, exporterIndex }: { from: string; to: string; exporterIndex: number }): Promise<AdoptedStaging> {
-      const source = paths.staging(from);
-      const target = paths.staging(to);
+      const source = kept.stagingPath(from);
+      const target = kept.stagingPath(to);
       if (await _exists(source)) {
         for (const suffix of STAGING_SUFFIXES) await rename(`${source}${suffix}`, `${target}${suffix}`).catch(_ignoreMissing);
         await rename(source, target);
@@ -108,9 +102,7 @@ export function createExportFileActivities(deps: { paths: StoragePaths; secret: 
      * it went at the end of its retention (as the mail promised) or earlier, by an admin.
      */
     async deleteExport({ file, early = false }: { file: string; early?: boolean }): Promise<void> {
-      await writeFile(paths.tombstone(file), JSON.stringify({ deletedAt: clock().toISOString(), early }), { mode: 0o600 });
-      await rm(paths.exportFile(file), { force: true });
-      await rm(paths.exportMeta(file), { force: true });
+      await kept.exports.remove(file, { deletedAt: clock().toISOString(), early });
     },
   };
 }

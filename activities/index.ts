@@ -5,7 +5,7 @@
  */
 import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { createEraseActivities } from './erase-batch.ts';
 import { createExportActivities } from './export-batch.ts';
@@ -15,7 +15,7 @@ import { createReceiptActivities } from './receipts.ts';
 import type { Site } from './mail-templates.ts';
 
 export interface ActivityDeps {
-  paths: StoragePaths;
+  store: Store;
   mailer: Mailer;
   secret: Secret;
   site: Site;

@@ -6,8 +6,7 @@
  * holds no erased data.
  */
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import type { RequestMemo } from '../model/request.ts';
 
 export interface ErasureReceipt {
@@ -32,13 +31,10 @@ export function receiptDigest(receipt: ErasureReceipt['receipt']): string {
   return createHash('sha256').update(JSON.stringify(receipt)).digest('hex');
 }
 
-export function createReceiptActivities({ paths }: { paths: StoragePaths }) {
+export function createReceiptActivities({ store }: { store: Store }) {
   return {
     /** Writes the receipt once; a retry returns the digest of the one already written. */
     async writeErasureReceipt({ memo }: { memo: RequestMemo }): Promise<{ sha256: string }> {
-      const file = paths.receipt(memo.requestId);
-      const existing = await readFile(file, 'utf8').catch(() => undefined);
-      if (existing !== undefined) return { sha256: (JSON.parse(existing) as ErasureReceipt).sha256 };
       const receipt: ErasureReceipt['receipt'] = {
         version: 1,
         requestId: memo.requestId,
@@ -53,10 +49,9 @@ export function createReceiptActivities({ paths }: { paths: StoragePaths }) {
         totals: memo.erasure?.totals ?? null,
       };
       const document: ErasureReceipt = { receipt, sha256: receiptDigest(receipt) };
-      const temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, `${JSON.stringify(document, null, 2)}\n`, { mode: 0o600 });
-      await rename(temp, file);
-      return { sha256: document.sha256 };
+      // A retry finds the receipt kept by the first attempt and returns its digest.
+      const kept = await store.receipts.writeOnce(memo.requestId, `${JSON.stringify(document, null, 2)}\n`);
+      return { sha256: (JSON.parse(kept) as ErasureReceipt).sha256 };
     },
   };
 }

@@ -14,7 +14,8 @@ import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { MailCatcher } from '../dev/mail-catcher.ts';
 import { Secret } from '../lib/config.ts';
-import { ensureStorage, type StoragePaths, storagePaths } from '../lib/storage.ts';
+import { fileStore } from '../storage/file-store.ts';
+import { ensureStorage, type StoragePaths, storagePaths } from '../storage/file-layout.ts';
 import { createApp } from '../server/app.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 
@@ -73,7 +74,7 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
     client: shared.client,
     adminToken: new Secret(token),
     secret: new Secret(secret),
-    paths,
+    store: fileStore(paths),
     publicUrl: baseUrl,
     siteName: 'Bench',
     namespace: 'default',

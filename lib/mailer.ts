@@ -11,11 +11,10 @@
  * a fresh link. The message-id is derived from the key, so receiving servers
  * can drop any duplicate another path might produce.
  */
-import { open, rm } from 'node:fs/promises';
 import nodemailer from 'nodemailer';
 import { PermanentMailError } from './errors.ts';
 import { hashKey } from './secrets.ts';
-import type { StoragePaths } from './storage.ts';
+import type { MailLedger } from '../storage/store.ts';
 
 export interface OutgoingMail {
   to: string;
@@ -31,20 +30,22 @@ export interface Mailer {
   close(): void;
 }
 
-export function createMailer(options: { smtpUrl: string; from: string; paths: StoragePaths }): Mailer {
+export function createMailer(options: { smtpUrl: string; from: string; ledger: MailLedger }): Mailer {
   // Bounded, so one attempt ends well within the mail activity's 45 s (workflows/activity-proxies.ts).
   const transport = nodemailer.createTransport({ url: options.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   return {
     async send(mail) {
       const hash = hashKey(mail.idempotencyKey);
-      const ledger = options.paths.mailLedger(hash);
       const messageId = `<${hash.slice(0, 40)}@dsr-engine>`;
-      if (!(await claim(ledger, messageId))) return { messageId, sent: false };
+      const claimed = await options.ledger.claim(hash, JSON.stringify({ messageId, claimedAt: new Date().toISOString() })).catch((error: unknown) => {
+        throw ledgerError(error);
+      });
+      if (!claimed) return { messageId, sent: false };
       try {
         await transport.sendMail({ from: options.from, to: mail.to, subject: mail.subject, text: mail.text, messageId });
       } catch (error) {
         // Refused or unreachable: the server did not take it, so a retry may send it.
-        await rm(ledger, { force: true });
+        await options.ledger.release(hash);
         const code = (error as { responseCode?: number }).responseCode;
         // Messages of SMTP errors can quote the recipient: keep only codes, so no address reaches logs.
         if (code !== undefined && code >= 500) {
@@ -59,32 +60,6 @@ export function createMailer(options: { smtpUrl: string; from: string; paths: St
       transport.close();
     },
   };
-}
-
-/**
- * Creates the ledger entry for a mail about to be sent.
- * @returns false when it exists already (sent, or claimed by an attempt that may have sent it)
- * @throws the file system's error (e.g. ENOSPC) when the claim cannot be written whole; nothing is left behind
- */
-async function claim(ledger: string, messageId: string): Promise<boolean> {
-  let file: Awaited<ReturnType<typeof open>>;
-  try {
-    file = await open(ledger, 'wx', 0o600);
-  } catch (error) {
-    // Even an entry left empty by a crash mid-write counts: it was created before any send.
-    if ((error as { code?: string }).code === 'EEXIST') return false;
-    throw ledgerError(error);
-  }
-  try {
-    await file.writeFile(JSON.stringify({ messageId, claimedAt: new Date().toISOString() }));
-    await file.sync();
-    await file.close();
-    return true;
-  } catch (error) {
-    await file.close().catch(() => {});
-    await rm(ledger, { force: true });
-    throw ledgerError(error);
-  }
 }
 
 /** The file system's reason with its code (ENOSPC, EACCES…), which says what to fix; no path, no address. */

@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
 import { sameText } from '../lib/secrets.ts';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
 import { apiError, loggableError } from './errors.ts';
@@ -24,7 +24,7 @@ import type { ViewContext } from './views.ts';
 export interface AppOptions extends RequestSettings {
   client: Client;
   adminToken: Secret;
-  paths: StoragePaths;
+  store: Store;
   publicUrl: string;
   siteName: string;
   namespace: string;
@@ -60,7 +60,7 @@ export function createApp(options: AppOptions): Hono {
     }
   });
 
-  const view: ViewContext = { publicUrl: options.publicUrl, paths: options.paths, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace };
+  const view: ViewContext = { publicUrl: options.publicUrl, store: options.store, temporalUiUrl: options.temporalUiUrl, namespace: options.namespace };
 
   // Wrong credentials are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.
   const authFailures = createRateLimiter(AUTH_FAILURE_LIMIT);
@@ -104,7 +104,7 @@ export function createApp(options: AppOptions): Hono {
     authFailures,
     temporalUiUpstream: options.temporalUiUpstream,
   }));
-  app.route('/', publicRoutes(service, { siteName: options.siteName, paths: options.paths, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
+  app.route('/', publicRoutes(service, { siteName: options.siteName, store: options.store, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
 
   app.get('/healthz', async (c) => {
     const reachable = await Promise.race([

@@ -4,37 +4,34 @@
  * answers `undefined` when there is nothing to send, so every caller says so
  * in its own way (a page, a redirect with a notice, a JSON error).
  */
-import { open, readFile } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import type { Context } from 'hono';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import type { FoundRequest } from './requests.ts';
 
 /**
- * The ZIP at `path` as an attachment named `filename`; a HEAD gets the headers only.
- * The file is opened before answering, so one deleted meanwhile answers `undefined`
+ * The export `file` as an attachment named `filename`; a HEAD gets the headers only.
+ * The ZIP is opened before answering, so one deleted meanwhile answers `undefined`
  * rather than a broken stream.
  */
-export async function sendZip(c: Context, path: string, filename: string): Promise<Response | undefined> {
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (!handle) return undefined;
-  const { size } = await handle.stat();
+export async function sendZip(c: Context, store: Store, file: string, filename: string): Promise<Response | undefined> {
+  const opened = await store.exports.open(file);
+  if (!opened) return undefined;
   const headers = {
     'Content-Type': 'application/zip',
-    'Content-Length': String(size),
+    'Content-Length': String(opened.bytes),
     'Content-Disposition': `attachment; filename="${filename}"`,
   };
   if (c.req.method === 'HEAD') {
-    await handle.close();
+    await opened.close();
     return c.body(null, 200, headers);
   }
-  return c.body(Readable.toWeb(handle.createReadStream()) as ReadableStream<Uint8Array>, 200, headers);
+  return c.body(opened.body(), 200, headers);
 }
 
 /** The receipt of a completed erasure as a JSON attachment, or `undefined` when the request has none (or its file is gone). */
-export async function sendReceipt(c: Context, request: FoundRequest, paths: StoragePaths): Promise<Response | undefined> {
+export async function sendReceipt(c: Context, request: FoundRequest, store: Store): Promise<Response | undefined> {
   const { requestId, receipt } = request.memo;
-  const json = receipt ? await readFile(paths.receipt(requestId), 'utf8').catch(() => undefined) : undefined;
+  const json = receipt ? await store.receipts.read(requestId) : undefined;
   if (json === undefined) return undefined;
   return c.body(json, 200, {
     'Content-Type': 'application/json; charset=utf-8',

@@ -6,13 +6,12 @@ import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
 import { loadConfig, required } from '../lib/config.ts';
 import { dataConverter, EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
-import { ensureStorage, storagePaths } from '../lib/storage.ts';
+import { createFileStore } from '../storage/file-store.ts';
 import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfig();
-const paths = storagePaths(config.storageDir);
-await ensureStorage(paths);
+const store = await createFileStore(config.storageDir);
 const connection = await connectClient(config.temporal);
 const warning = await ensureSearchAttributes(connection, config.temporal.namespace);
 if (warning) console.warn(`server: ${warning}`);
@@ -27,7 +26,7 @@ const app = createApp({
   adminLogin: config.adminLogin,
   payloadCodec,
   secret: required(config.appSecret, 'APP_SECRET', 'keys the subject hashes in workflow IDs'),
-  paths,
+  store,
   publicUrl: config.publicUrl,
   siteName: config.siteName,
   namespace: config.temporal.namespace,

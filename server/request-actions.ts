@@ -3,9 +3,8 @@
  * alike: each checks the request is in a state where the action makes sense
  * and says plainly why not, then signals (or starts) a workflow.
  */
-import { existsSync } from 'node:fs';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import { type RequestStatus } from '../model/request.ts';
 import { confirmSignal, deleteNowSignal, markCompletedSignal, resendSignal } from '../workflows/definitions.ts';
 import type { mailExportLink } from '../workflows/index.ts';
@@ -24,17 +23,17 @@ export class RequestStateError extends Error {
   }
 }
 
-export function createRequestActions(service: RequestService, client: Client, options: { taskQueue: string; paths: StoragePaths }) {
+export function createRequestActions(service: RequestService, client: Client, options: { taskQueue: string; store: Store }) {
   const expect = (request: FoundRequest, operation: RequestOperation): void => {
     if (!request.running || !allows(request.memo, operation)) {
       const { verb } = REQUEST_OPERATIONS[operation];
       throw new RequestStateError('invalid_status', `Cannot ${verb}: request "${request.memo.requestId}" is ${request.memo.status}`);
     }
   };
-  const exportFile = (request: FoundRequest, action: string): string => {
+  const exportFile = async (request: FoundRequest, action: string): Promise<string> => {
     const file = request.memo.download?.file;
     if (!file) throw new RequestStateError('no_export', `Cannot ${action}: request "${request.memo.requestId}" has no export file`);
-    if (!existsSync(options.paths.exportFile(file))) {
+    if (!(await options.store.exports.has(file))) {
       throw new RequestStateError('already_deleted', `Cannot ${action}: the export of request "${request.memo.requestId}" was already deleted`, 410);
     }
     return file;
@@ -66,7 +65,7 @@ export function createRequestActions(service: RequestService, client: Client, op
 
     /** Deletes the export file now rather than at the end of its retention. */
     async deleteExport(request: FoundRequest): Promise<void> {
-      exportFile(request, 'delete the export');
+      await exportFile(request, 'delete the export');
       try {
         await service.cleanupHandle(request.memo.requestId).signal(deleteNowSignal);
       } catch (error) {
@@ -77,7 +76,7 @@ export function createRequestActions(service: RequestService, client: Client, op
 
     /** Mails the person the download link of a finished export (e.g. one the admin downloaded first). */
     async emailExport(request: FoundRequest): Promise<void> {
-      const file = exportFile(request, 'email the export');
+      const file = await exportFile(request, 'email the export');
       const { memo } = request;
       const sentAt = new Date().toISOString();
       await client.workflow.start<typeof mailExportLink>('mailExportLink', {

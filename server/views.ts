@@ -1,14 +1,13 @@
 /**
  * The JSON shape of a request in the admin API.
  */
-import { access } from 'node:fs/promises';
-import type { StoragePaths } from '../lib/storage.ts';
+import type { Store } from '../storage/store.ts';
 import type { Progress, RequestMemo, RequestStatus } from '../model/request.ts';
 import type { FoundRequest } from './requests.ts';
 
 export interface ViewContext {
   publicUrl: string;
-  paths: StoragePaths;
+  store: Store;
   temporalUiUrl: string | undefined;
   namespace: string;
 }
@@ -85,7 +84,7 @@ export async function requestDetail(request: FoundRequest, context: ViewContext,
   const view = requestView(request, context, progress);
   const file = request.memo.download?.file;
   if (view.download && file) {
-    view.download.deleted = await access(context.paths.exportFile(file)).then(() => false, () => true);
+    view.download.deleted = !(await context.store.exports.has(file));
   }
   return view;
 }

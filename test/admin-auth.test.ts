@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { Secret } from '../lib/config.ts';
-import { storagePaths } from '../lib/storage.ts';
+import { storagePaths } from '../storage/file-layout.ts';
+import { fileStore } from '../storage/file-store.ts';
 import { createSessions } from '../server/admin/session.ts';
 import { createApp } from '../server/app.ts';
 import { createRateLimiter } from '../server/public/rate-limit.ts';
@@ -58,7 +59,7 @@ describe('wrong admin credentials', () => {
       client: {} as Client,
       adminToken,
       secret,
-      paths: storagePaths('/nonexistent'),
+      store: fileStore(storagePaths('/nonexistent')),
       publicUrl: 'http://localhost:3000',
       siteName: 'Test',
       namespace: 'default',

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type MailCatcher, startMailCatcher } from '../dev/mail-catcher.ts';
 import { createMailer } from '../lib/mailer.ts';
-import { ensureStorage, storagePaths } from '../lib/storage.ts';
+import { ensureStorage, storagePaths } from '../storage/file-layout.ts';
+import { fileStore } from '../storage/file-store.ts';
 
 let catcher: MailCatcher;
 before(async () => {
@@ -60,7 +61,7 @@ for (const where of ['STORAGE_DIR', 'the mail ledger alone'] as const) {
       await ensureStorage(paths);
       release = fillWithTmpfs(join(storage, 'mail-ledger'));
     }
-    const mailer = createMailer({ smtpUrl: catcher.smtpUrl, from: 'Privacy <privacy@test.invalid>', paths });
+    const mailer = createMailer({ smtpUrl: catcher.smtpUrl, from: 'Privacy <privacy@test.invalid>', ledger: fileStore(paths).mailLedger });
     const to = `full.disk.${where.length}@example.com`;
     const mail = { to, subject: 'Confirm Action: Export Personal Data', text: 'link', idempotencyKey: `confirm:req-${where.length}:1` };
     try {
@@ -93,7 +94,7 @@ test('a send refused for now leaves no mark: the retry sends it', async () => {
   await ensureStorage(paths);
   let refusing = true;
   const picky = await startMailCatcher({ refuseTemporarily: () => refusing });
-  const mailer = createMailer({ smtpUrl: picky.smtpUrl, from: 'Privacy <privacy@test.invalid>', paths });
+  const mailer = createMailer({ smtpUrl: picky.smtpUrl, from: 'Privacy <privacy@test.invalid>', ledger: fileStore(paths).mailLedger });
   const mail = { to: 'later@example.com', subject: 'Erasure Request Fulfilled', text: 'done', idempotencyKey: 'erased:req-later' };
   try {
     await assert.rejects(mailer.send(mail), /Cannot deliver mail yet/);

@@ -14,7 +14,8 @@ import { mailboxKey, PUBLIC_RATE_LIMITS, publicRoutes } from '../server/routes/p
 import { DuplicateRequestError, type RequestService } from '../server/requests.ts';
 import { Secret } from '../lib/config.ts';
 import { subjectHash } from '../lib/secrets.ts';
-import { storagePaths } from '../lib/storage.ts';
+import { storagePaths } from '../storage/file-layout.ts';
+import { fileStore } from '../storage/file-store.ts';
 import { launchBrowser, screenshot } from './helpers/browser.ts';
 import { startStack, type Stack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
@@ -97,7 +98,7 @@ describe('the request form, against a stand-in service', () => {
   let clock = Date.parse('2030-01-01T00:00:00Z');
   const app = publicRoutes(service, {
     siteName: 'Test <Site>',
-    paths: storagePaths('/nonexistent'),
+    store: fileStore(storagePaths('/nonexistent')),
     confirmTtlMs: 86_400_000,
     retentionMs: 3 * 86_400_000,
     now: () => clock,
@@ -226,7 +227,7 @@ describe('the request form, against a stand-in service', () => {
         return {};
       },
     } as unknown as RequestService;
-    const timed = publicRoutes(slowService, { siteName: 'S', paths: storagePaths('/nonexistent'), confirmTtlMs: 1, retentionMs: 1, answerFloorMs: 150 });
+    const timed = publicRoutes(slowService, { siteName: 'S', store: fileStore(storagePaths('/nonexistent')), confirmTtlMs: 1, retentionMs: 1, answerFloorMs: 150 });
     const once = async (email: string, address: string) => {
       const started = performance.now();
       const response = await timed.request(

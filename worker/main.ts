@@ -8,7 +8,7 @@ import { loadConfig, required } from '../lib/config.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { RedactingLogger } from '../lib/redacting-logger.ts';
 import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
-import { ensureStorage, storagePaths } from '../lib/storage.ts';
+import { createFileStore } from '../storage/file-store.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { closeSqlConnections } from '../plugins/kinds/sql.ts';
@@ -18,14 +18,13 @@ const config = loadConfig();
 // Errors are logged without their messages, which may quote personal data (lib/redacting-logger.ts).
 Runtime.install({ logger: new RedactingLogger(new DefaultLogger(config.logLevel)) });
 
-const paths = storagePaths(config.storageDir);
-await ensureStorage(paths);
+const store = await createFileStore(config.storageDir);
 // Fail at start, not at the first request, when plugins.yaml is wrong.
 const manifest = await loadManifest(config.pluginsFile);
 const mailer = createMailer({
   smtpUrl: required(config.smtpUrl, 'SMTP_URL', 'the mail server for confirmation and download mails'),
   from: config.mailFrom,
-  paths,
+  ledger: store.mailLedger,
 });
 const payloadCodec = new EncryptionCodec(
   parsePayloadKeys(required(config.payloadKeys, 'PAYLOAD_KEYS', 'encrypts workflow histories; e.g. `k1:$(openssl rand -base64 32)`').reveal()),
@@ -39,7 +38,7 @@ const worker = await createRequestWorker({
   workflowThread: config.workflowThread,
   workflowBundle: await bundleWorkflowsInChild(),
   activities: createActivities({
-    paths,
+    store,
     mailer,
     secret: required(config.appSecret, 'APP_SECRET', 'derives confirmation keys and export file names'),
     site: { name: config.siteName, url: config.siteUrl },

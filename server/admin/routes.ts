@@ -295,7 +295,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   app.get('/requests/:id/export.zip', async (c) => {
     const request = await load(c);
     const file = request.memo.download?.file;
-    const sent = file && (await sendZip(c, options.view.paths.exportFile(file), `personal-data-export-${request.memo.requestId}.zip`));
+    const sent = file && (await sendZip(c, options.view.store, file, `personal-data-export-${request.memo.requestId}.zip`));
     if (sent) return sent;
     flash(c, { kind: 'error', text: file ? 'Cannot download: the export file has been deleted.' : 'Cannot download: this request has no export file.' });
     return c.redirect(requestHref(request.memo.requestId), 303);
@@ -303,7 +303,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
 
   app.get('/requests/:id/receipt.json', async (c) => {
     const request = await load(c);
-    const sent = await sendReceipt(c, request, options.view.paths);
+    const sent = await sendReceipt(c, request, options.view.store);
     if (sent) return sent;
     flash(c, { kind: 'error', text: 'Cannot download a receipt: this request is not a completed erasure.' });
     return c.redirect(requestHref(request.memo.requestId), 303);

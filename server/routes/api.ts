@@ -78,7 +78,7 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
 
   app.get('/requests/:id/receipt', async (c) => {
     const request = await load(c.req.param('id'));
-    const sent = await sendReceipt(c, request, context.paths);
+    const sent = await sendReceipt(c, request, context.store);
     if (!sent) throw apiError(404, 'no_receipt', `Cannot find a receipt: request "${request.memo.requestId}" is not a completed erasure`);
     return sent;
   });

@@ -4,7 +4,6 @@
  * links carry unguessable tokens; no answer reveals whether an email address
  * is known or already has a request.
  */
-import { open, readFile } from 'node:fs/promises';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
@@ -12,7 +11,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { hashKey, normaliseEmail, sameDigest } from '../../lib/secrets.ts';
-import { EXPORT_FILE_PATTERN, type StoragePaths } from '../../lib/storage.ts';
+import { EXPORT_FILE_PATTERN } from '../../storage/file-layout.ts';
+import type { Store, StoredExport } from '../../storage/store.ts';
 import { confirmSignal } from '../../workflows/definitions.ts';
 import { sendZip } from '../downloads.ts';
 import {
@@ -68,10 +68,10 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-
 
 export interface PublicRouteOptions {
   siteName: string;
-  paths: StoragePaths;
+  store: Store;
   /** How long a confirmation link works, as the answer to the form says. */
   confirmTtlMs: number;
-  /** How long an export is kept: the download page's deletion date is the ZIP's mtime plus this. */
+  /** How long an export is kept: the deletion date shown when its request does not say (older exports). */
   retentionMs: number;
   /** Milliseconds since the epoch, for the rate limits and dates; injectable for tests. @default Date.now */
   now?: () => number;
@@ -248,22 +248,20 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
 
   /** The ZIP; one gone (deleted, even meanwhile) answers 410 or 404 rather than a broken stream. */
   const download = async (c: Context, file: string, toRoot: string) =>
-    (await sendZip(c, options.paths.exportFile(file), 'personal-data-export.zip')) ?? missing(c, file, toRoot);
+    (await sendZip(c, options.store, file, 'personal-data-export.zip')) ?? missing(c, file, toRoot);
 
-  const missing = (c: Context, file: string, toRoot: string) =>
-    readFile(options.paths.tombstone(file), 'utf8').then(
-      (tombstone) => {
-        const early = (() => {
-          try {
-            return (JSON.parse(tombstone) as { early?: unknown }).early === true;
-          } catch {
-            return false; // an older or torn tombstone: the file is gone all the same
-          }
-        })();
-        return render(c, 410, GONE_TITLE, exportGone(toRoot, early));
-      },
-      () => render(c, 404, NOT_FOUND_TITLE, exportNotFound(toRoot)),
-    );
+  const missing = async (c: Context, file: string, toRoot: string) => {
+    const tombstone = await options.store.exports.tombstone(file);
+    return tombstone ? render(c, 410, GONE_TITLE, exportGone(toRoot, tombstone.early)) : render(c, 404, NOT_FOUND_TITLE, exportNotFound(toRoot));
+  };
+
+  /** When the export goes: the date its request promised, else its build time plus the retention. */
+  const deletionDate = async (meta: StoredExport | undefined): Promise<Date> => {
+    const request = meta?.requestId ? await service.find(meta.requestId).catch(() => undefined) : undefined;
+    const promised = request?.memo.download?.expiresAt;
+    if (promised) return new Date(promised);
+    return new Date((meta?.builtAt ? Date.parse(meta.builtAt) : now()) + options.retentionMs);
+  };
 
   app.get('/exports/:file', async (c) => {
     const file = c.req.param('file');
@@ -272,12 +270,12 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../'));
     // Browsers get a page that says what the file is; curl and scripts get the file, as before.
     if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return download(c, file, '../');
-    const handle = await open(options.paths.exportFile(file), 'r').catch(() => undefined);
-    if (!handle) return missing(c, file, '../');
-    const stat = await handle.stat().finally(() => handle.close());
-    const meta = await readFile(options.paths.exportMeta(file), 'utf8').then((text) => JSON.parse(text) as { bytes?: unknown }, () => undefined);
-    const bytes = typeof meta?.bytes === 'number' ? meta.bytes : stat.size;
-    const deletesAt = new Date(stat.mtimeMs + options.retentionMs);
+    const opened = await options.store.exports.open(file);
+    if (!opened) return missing(c, file, '../');
+    await opened.close();
+    const meta = await options.store.exports.meta(file);
+    const bytes = meta?.bytes ?? opened.bytes;
+    const deletesAt = await deletionDate(meta);
     return render(c, 200, DOWNLOAD_TITLE, downloadPage({ file, bytes, deletesAt, now: new Date(now()) }));
   });
 

@@ -31,7 +31,7 @@ import { findTemporalCli, startTemporalDevServer, type TemporalDevServer } from 
 import { freePort } from '../../dev/free-port.ts';
 import { type CaughtMail, type MailCatcher, startMailCatcher } from '../../dev/mail-catcher.ts';
 import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
-import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
+import { ensureStorage, storagePaths, type StoragePaths } from '../../storage/file-layout.ts';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../../workflows/definitions.ts';
 import { type ApiResponse, linkIn, ROOT, waitForStatus } from './stack.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../../worker/process-options.ts';

@@ -19,7 +19,8 @@ import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../dev/m
 import { Secret } from '../../lib/config.ts';
 import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
-import { ensureStorage, storagePaths, type StoragePaths } from '../../lib/storage.ts';
+import { fileStore } from '../../storage/file-store.ts';
+import { ensureStorage, storagePaths, type StoragePaths } from '../../storage/file-layout.ts';
 import { openDemoDb, seedDemoData } from '../../plugins/demo/db.ts';
 import { createApp } from '../../server/app.ts';
 import { createRequestWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
@@ -121,6 +122,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await writeFile(manifestPath, (options.manifest ?? demoManifest(dbPath)).replaceAll('{db}', dbPath));
   const paths = storagePaths(join(dir, 'storage'));
   await ensureStorage(paths);
+  const store = fileStore(paths);
   const mail = await startMailCatcher({ smtpPort: 0 });
   const taskQueue = uniqueTaskQueue('e2e');
   const adminToken = randomBytes(24).toString('hex');
@@ -149,7 +151,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...settings,
     client,
     adminToken: new Secret(adminToken),
-    paths,
+    store,
     publicUrl: baseUrl,
     siteName: 'Test Site',
     namespace: env.namespace,
@@ -190,7 +192,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
     linkIn,
     async startWorker() {
-      mailer = createMailer({ smtpUrl: mail.smtpUrl, from: 'Privacy <privacy@test.invalid>', paths });
+      mailer = createMailer({ smtpUrl: mail.smtpUrl, from: 'Privacy <privacy@test.invalid>', ledger: store.mailLedger });
       worker = await createRequestWorker({
         connection: env.nativeConnection,
         namespace: env.namespace,
@@ -198,7 +200,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         workflowBundle: await workflowBundle(),
         payloadCodec,
         activities: createActivities({
-          paths,
+          store,
           mailer,
           secret: settings.secret,
           site: { name: 'Test Site', url: 'https://site.test' },
