@@ -1,3 +1,4 @@
+import { formatDate } from '../lib/format.ts';
 import type { EraserOutcome, ErasureReport } from '../model/request.ts';
 
 /**
@@ -11,14 +12,6 @@ export interface Site {
 }
 
 const ACTION_DESCRIPTION = { export: 'Export Personal Data', erase: 'Erase Personal Data' } as const;
-
-/** "25 November 2026, 14:03 UTC": unambiguous for any reader. */
-export function formatDate(iso: string): string {
-  const date = new Date(iso);
-  const day = date.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
-  const time = date.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
-  return `${day}, ${time} UTC`;
-}
 
 /** "Howdy, …" ends as WordPress's mails do: regards from the site, and its address. */
 function signature(site: Site): string[] {

@@ -13,12 +13,12 @@ import { sameText } from '../lib/secrets.ts';
 import type { Store } from '../storage/store.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
-import { apiError, loggableError } from './errors.ts';
-import { clientKey, createRateLimiter, type RateLimiterOptions } from './public/rate-limit.ts';
-import { createRequestActions, RequestStateError } from './request-actions.ts';
-import { createRequestService, DuplicateRequestError, type RequestSettings } from './requests.ts';
-import { apiRoutes } from './routes/api.ts';
-import { publicRoutes } from './routes/public.ts';
+import { apiError, domainRefusal, loggableError } from './errors.ts';
+import { clientKey, createRateLimiter, type RateLimiterOptions } from './rate-limit.ts';
+import { createRequestActions } from './request-actions.ts';
+import { createRequestService, type RequestSettings } from './requests.ts';
+import { apiRoutes } from './api/routes.ts';
+import { publicRoutes } from './public/routes.ts';
 import type { ViewContext } from './views.ts';
 
 export interface AppOptions extends RequestSettings {
@@ -119,11 +119,10 @@ export function createApp(options: AppOptions): Hono {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `Cannot find ${c.req.method} ${c.req.path}` } }, 404));
 
   app.onError((error, c) => {
-    if (error instanceof RequestStateError) {
-      return c.json({ error: { code: error.code, message: error.message } }, error.status);
-    }
-    if (error instanceof DuplicateRequestError) {
-      return c.json({ error: { code: 'duplicate_request', message: error.message, existingId: error.existingId } }, 409);
+    const refusal = domainRefusal(error);
+    if (refusal) {
+      const { status, ...body } = refusal;
+      return c.json({ error: body }, status);
     }
     if (error instanceof HTTPException) {
       if (error.res) return error.getResponse();

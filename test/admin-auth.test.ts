@@ -12,7 +12,7 @@ import { storagePaths } from '../storage/file-layout.ts';
 import { fileStore } from '../storage/file-store.ts';
 import { createSessions } from '../server/admin/session.ts';
 import { createApp } from '../server/app.ts';
-import { createRateLimiter } from '../server/public/rate-limit.ts';
+import { createRateLimiter } from '../server/rate-limit.ts';
 
 const secret = new Secret('s'.repeat(40));
 const adminToken = new Secret('token-0123456789abcdef');

@@ -300,7 +300,7 @@ describe('brute force on the confirmation link', () => {
     const sameDigest = /export function sameDigest[\s\S]*?\n}/.exec(secrets)?.[0] ?? '';
     assert.match(sameDigest, /timingSafeEqual\(/, 'sameDigest compares with crypto.timingSafeEqual');
     assert.doesNotMatch(sameDigest, /\b(a === b|left === right|a == b)\b/, 'and never with === on the digests');
-    const routes = await readFile(join(ROOT, 'server', 'routes', 'public.ts'), 'utf8');
+    const routes = await readFile(join(ROOT, 'server', 'public', 'routes.ts'), 'utf8');
     assert.match(routes, /sameDigest\(hashKey\(key\), keyHash\)/, '/confirm compares the hashed key with sameDigest');
     assert.match(routes, /const KEY_PATTERN = \/\^\[A-Za-z0-9_-\]\{43\}\$\//, 'a key is exactly 43 base64url characters');
   });

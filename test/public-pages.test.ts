@@ -9,8 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO_PERSON } from '../plugins/demo/db.ts';
-import { createRateLimiter, rateKeyForAddress } from '../server/public/rate-limit.ts';
-import { mailboxKey, PUBLIC_RATE_LIMITS, publicRoutes } from '../server/routes/public.ts';
+import { createRateLimiter, rateKeyForAddress } from '../server/rate-limit.ts';
+import { mailboxKey, PUBLIC_RATE_LIMITS, publicRoutes } from '../server/public/routes.ts';
 import { DuplicateRequestError, type RequestService } from '../server/requests.ts';
 import { Secret } from '../lib/config.ts';
 import { subjectHash } from '../lib/secrets.ts';
@@ -511,7 +511,7 @@ describe('no enumeration, limits and origin, against the whole product', () => {
 });
 
 test('the 410 page says "as promised" only when the export went at the end of its retention', async () => {
-  const { exportGone } = await import('../server/pages.ts');
+  const { exportGone } = await import('../server/public/pages.ts');
   assert.match(String(await exportGone('', false)), /We deleted this export as promised in the email/);
   const early = String(await exportGone('', true));
   assert.doesNotMatch(early, /as promised/);

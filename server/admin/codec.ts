@@ -18,7 +18,7 @@ import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Secret } from '../../lib/config.ts';
 import { sameText } from '../../lib/secrets.ts';
-import { clientKey, type RateLimiter } from '../public/rate-limit.ts';
+import { clientKey, type RateLimiter } from '../rate-limit.ts';
 import { SESSION_COOKIE, type Sessions } from './session.ts';
 
 const payloadsSchema = z.strictObject({

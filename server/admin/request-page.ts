@@ -6,7 +6,7 @@
 import { html } from 'hono/html';
 import type { Progress } from '../../model/request.ts';
 import { allows, type RequestOperation } from '../../model/operations.ts';
-import { formatBytes, formatCount } from '../pages.ts';
+import { formatBytes, formatCount } from '../../lib/format.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';

@@ -19,11 +19,10 @@ import { z } from 'zod';
 import type { Secret } from '../../lib/config.ts';
 import { isRequestAction, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt, sendZip } from '../downloads.ts';
-import { loggableError } from '../errors.ts';
-import { clientKey, type RateLimiter } from '../public/rate-limit.ts';
+import { domainRefusal, loggableError } from '../errors.ts';
+import { clientKey, type RateLimiter } from '../rate-limit.ts';
 import type { RequestActions } from '../request-actions.ts';
-import { RequestStateError } from '../request-actions.ts';
-import { DuplicateRequestError, type FoundRequest, type RequestService } from '../requests.ts';
+import type { FoundRequest, RequestService } from '../requests.ts';
 import { requestDetail, requestView, type ViewContext } from '../views.ts';
 import { mountCodec } from './codec.ts';
 import { mountTemporalUi } from './temporal-ui.ts';
@@ -220,8 +219,10 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
       });
       return c.redirect('/admin', 303);
     } catch (error) {
-      if (!(error instanceof DuplicateRequestError)) throw error;
-      return renderList(c, list, { ...form, error: error.message, errorLink: { href: requestHref(error.existingId), text: `View request ${error.existingId}` } }, 409);
+      const refusal = domainRefusal(error);
+      if (!refusal) throw error;
+      const link = refusal.existingId ? { errorLink: { href: requestHref(refusal.existingId), text: `View request ${refusal.existingId}` } } : {};
+      return renderList(c, list, { ...form, error: refusal.message, ...link }, 409);
     }
   });
 
@@ -252,7 +253,8 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
           await bulk.run(actions, request);
           return { ok: true, text: label, href: requestHref(id) };
         } catch (error) {
-          if (error instanceof RequestStateError) return { ok: false, text: error.message, href: requestHref(id) };
+          const refusal = domainRefusal(error);
+          if (refusal) return { ok: false, text: refusal.message, href: requestHref(id) };
           console.error(`server: admin bulk ${action} on ${id} failed: ${loggableError(error)}`);
           return { ok: false, text: `${label}: an internal error occurred; see the server log.`, href: requestHref(id) };
         }
@@ -316,9 +318,9 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
       flash(c, { kind: 'success', text: `Started a new request like ${request.memo.requestId}; a confirmation email is on its way.` });
       return c.redirect(requestHref(created.memo.requestId), 303);
     } catch (error) {
-      if (error instanceof RequestStateError) flash(c, { kind: 'error', text: error.message });
-      else if (error instanceof DuplicateRequestError) flash(c, { kind: 'error', text: error.message, link: { href: requestHref(error.existingId), text: 'View it' } });
-      else throw error;
+      const refusal = domainRefusal(error);
+      if (!refusal) throw error;
+      flash(c, { kind: 'error', text: refusal.message, ...(refusal.existingId ? { link: { href: requestHref(refusal.existingId), text: 'View it' } } : {}) });
       return c.redirect(requestHref(request.memo.requestId), 303);
     }
   });
@@ -331,8 +333,9 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
       await single.run(actions, request);
       flash(c, { kind: 'success', text: single.done(request) });
     } catch (error) {
-      if (!(error instanceof RequestStateError)) throw error;
-      flash(c, { kind: 'error', text: error.message });
+      const refusal = domainRefusal(error);
+      if (!refusal) throw error;
+      flash(c, { kind: 'error', text: refusal.message });
     }
     return c.redirect(requestHref(request.memo.requestId), 303);
   });

@@ -14,7 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Secret } from '../../lib/config.ts';
 import { keyedToken, sameText } from '../../lib/secrets.ts';
-import { createRateLimiter, type RateLimiter } from '../public/rate-limit.ts';
+import { createRateLimiter, type RateLimiter } from '../rate-limit.ts';
 
 /** Name and password accepted besides the admin token (ADMIN_USERNAME / ADMIN_PASSWORD). */
 export interface AdminLogin {

@@ -41,8 +41,8 @@ import {
   tooManyRequests,
   UNAVAILABLE_TITLE,
   unavailable,
-} from '../pages.ts';
-import { clientKey, createRateLimiter, type RateLimiterOptions } from '../public/rate-limit.ts';
+} from './pages.ts';
+import { clientKey, createRateLimiter, type RateLimiterOptions } from '../rate-limit.ts';
 import { DuplicateRequestError, type RequestService, type FoundRequest } from '../requests.ts';
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;

@@ -8,7 +8,7 @@
  */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { formatDate } from '../activities/mail-templates.ts';
+import { formatBytes, formatDate } from '../../lib/format.ts';
 
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -281,20 +281,3 @@ function describeDuration(ms: number): string {
   return 'a moment';
 }
 
-/** A count as people read it: "12,345". */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-/** "840 bytes", "12 KB", "3.4 MB" (1 KB = 1024 bytes); the admin's request page shows sizes so too. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
