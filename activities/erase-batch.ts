@@ -11,7 +11,7 @@ import { loggingFailure } from './log-failure.ts';
 import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
 import { validateErasePage } from '../plugins/host/check-answer.ts';
 import type { EraseCounts } from '../model/request.ts';
-import { keepMessages, type KeptMessages } from '../workflows/erase-messages.ts';
+import { keepMessages, type KeptMessages } from '../model/erase-messages.ts';
 
 export interface EraseBatchInput {
   requestId: string;
@@ -24,7 +24,7 @@ export interface EraseBatchInput {
   dryRun: boolean;
 }
 
-/** A batch's counts; its messages capped as the workflow caps them (workflows/erase-messages.ts). */
+/** A batch's counts; its messages capped as the workflow caps them (model/erase-messages.ts). */
 export interface EraseBatchResult extends EraseCounts, KeptMessages {
   nextPage: number;
   done: boolean;

@@ -8,7 +8,6 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import type { Config } from './config.ts';
-import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 
 function connectionOptions(config: Config['temporal']) {
   const tls =
@@ -33,12 +32,16 @@ export function connectClient(config: Config['temporal']): Promise<Connection> {
 /**
  * Registers the Dsr* search attributes; an attribute that exists already is fine.
  * Clusters that forbid the operator API (Temporal Cloud) need them created by hand:
- * the returned message says which.
+ * the returned message says which. `keys`: the Keyword attributes to have (workflows/definitions.ts).
  */
-export async function ensureSearchAttributes(connection: Pick<Connection, "operatorService">, namespace: string): Promise<string | undefined> {
+export async function ensureSearchAttributes(
+  connection: Pick<Connection, "operatorService">,
+  namespace: string,
+  keys: readonly { name: string }[],
+): Promise<string | undefined> {
   const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
-  const missing = SEARCH_ATTRIBUTES.filter((key) => !existing?.customAttributes?.[key.name]);
+  const missing = keys.filter((key) => !existing?.customAttributes?.[key.name]);
   if (missing.length === 0) return undefined;
   try {
     await connection.operatorService.addSearchAttributes({
@@ -51,3 +54,9 @@ export async function ensureSearchAttributes(connection: Pick<Connection, "opera
     return `Cannot register search attributes ${names} (${(error as Error).message}); create them as Keyword with \`temporal operator search-attribute create\``;
   }
 }
+
+/**
+ * Where the server shows a Temporal Web UI behind the admin sign-in (server/admin/temporal-ui.ts);
+ * that UI must be started with this public path (`--ui-public-path`), as `npm start` does.
+ */
+export const TEMPORAL_UI_PATH = '/admin/temporal';

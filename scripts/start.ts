@@ -34,7 +34,7 @@ import { loadConfig } from '../lib/config.ts';
 import { ConfigError, ManifestError } from '../lib/errors.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { DEMO_PERSON, openDemoDb, seedDemoData } from '../plugins/demo/db.ts';
-import { TEMPORAL_UI_PATH } from '../server/admin/temporal-ui.ts';
+import { TEMPORAL_UI_PATH } from '../lib/temporal.ts';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 

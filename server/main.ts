@@ -8,12 +8,13 @@ import { loadConfig, required } from '../lib/config.ts';
 import { dataConverter, EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { createFileStore } from '../storage/file-store.ts';
 import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
+import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfig();
 const store = await createFileStore(config.storageDir);
 const connection = await connectClient(config.temporal);
-const warning = await ensureSearchAttributes(connection, config.temporal.namespace);
+const warning = await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTES);
 if (warning) console.warn(`server: ${warning}`);
 const payloadCodec = new EncryptionCodec(
   parsePayloadKeys(required(config.payloadKeys, 'PAYLOAD_KEYS', 'decrypts workflow histories; the worker must have the same keys').reveal()),

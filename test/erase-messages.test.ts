@@ -1,7 +1,7 @@
-/** An eraser's messages: in order, each once, capped, the rest counted (workflows/erase-messages.ts). */
+/** An eraser's messages: in order, each once, capped, the rest counted (model/erase-messages.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { keepMessages, type KeptMessages, MAX_MESSAGES } from '../workflows/erase-messages.ts';
+import { keepMessages, type KeptMessages, MAX_MESSAGES } from '../model/erase-messages.ts';
 
 test('a message said on every page is kept once, in the order first said', () => {
   const kept: KeptMessages = { messages: ['b'] };

@@ -13,7 +13,7 @@ import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, local, mail, pluginActivities } from './activity-proxies.ts';
 import { type EraseCounts, type EraserOutcome, type ErasureReport, type Progress, type RequestMemo } from '../model/request.ts';
 import { type EraseRequestInput, progressQuery } from './definitions.ts';
-import { keepMessages, type KeptMessages } from './erase-messages.ts';
+import { keepMessages, type KeptMessages } from '../model/erase-messages.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 
 /** What one erase batch reports, or attaches to its failure: counts, and the messages it kept and omitted. */

@@ -14,8 +14,8 @@ import { getCookie } from 'hono/cookie';
 import { proxy } from 'hono/proxy';
 import { SESSION_COOKIE, type Sessions } from './session.ts';
 
-/** Where the UI lives under /admin; the UI must be started with this public path (`--ui-public-path`). */
-export const TEMPORAL_UI_PATH = '/admin/temporal';
+export { TEMPORAL_UI_PATH } from '../../lib/temporal.ts';
+
 
 // biome-ignore lint/suspicious/noExplicitAny: mounted on the admin app whatever its Env
 export function mountTemporalUi(app: Hono<any>, options: { upstream: string; sessions: Sessions }): void {
