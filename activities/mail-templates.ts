@@ -3,7 +3,7 @@ import type { EraserOutcome, ErasureReport } from '../model/request.ts';
 
 /**
  * The texts of the mails a person receives, after WordPress's own
- * (reference §1.7, §4.7), with the expiry stated plainly.
+ * (docs/WORDPRESS.md#mails), with the expiry stated plainly.
  */
 
 export interface Site {

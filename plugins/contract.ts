@@ -1,6 +1,6 @@
 /**
- * The exporter and eraser contracts, as WordPress defines them (reference
- * §2.2, §3.2), so that a WordPress plugin ports mechanically:
+ * The exporter and eraser contracts, as WordPress defines them
+ * (docs/WORDPRESS.md#exporter-answer, #eraser-answer), so that a WordPress plugin ports mechanically:
  * exporters `(email, page, ctx) → { data, done }`, erasers
  * `(email, page, ctx) → { items_removed, items_retained, messages, done }`.
  *

@@ -1,7 +1,7 @@
 /**
  * Turns a filled staging store into the export ZIP the data subject
  * downloads: `index.html`, `export.json` and, for very large groups,
- * `groups/<anchor>-<n>.html` (reference §4.3–4.6).
+ * `groups/<anchor>-<n>.html` (docs/WORDPRESS.md#export-file).
  *
  * Everything is streamed from SQLite into the archive, so peak memory does not
  * grow with the number of items. Running it again rebuilds the same ZIP.
@@ -104,7 +104,7 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
 }
 
 /**
- * The built-in About group (reference §4.4), with the time in UTC.
+ * The built-in About group (docs/WORDPRESS.md#export-file), with the time in UTC.
  * @example formatUtc(new Date(0)) // '1970-01-01 00:00:00 UTC'
  */
 export function formatUtc(date: Date): string {

@@ -1,7 +1,7 @@
 /**
  * `index.html` and the per-group pages, written as streams of text.
  *
- * Structure follows WordPress (reference §4.6); the CSS is our own so the
+ * Structure follows WordPress (docs/WORDPRESS.md#export-file); the CSS is our own so the
  * report reads on a phone and prints cleanly. A group with more items than
  * the page size is moved out to `groups/<anchor>-<n>.html` so that no single
  * HTML file grows without bound (a browser cannot open a 1 GB page).

@@ -1,6 +1,6 @@
 /**
  * Small pure helpers for the HTML report: escaping, anchors and cell values,
- * following WordPress (reference §2.7, §4.6) where it is safe to.
+ * following WordPress (docs/WORDPRESS.md#values, docs/WORDPRESS.md#export-file) where it is safe to.
  */
 import sanitizeHtml from 'sanitize-html';
 import type { ExportPair } from '../plugins/contract.ts';

@@ -1,5 +1,5 @@
 /**
- * `export.json` written as a stream of text (reference §4.5), so that its
+ * `export.json` written as a stream of text (docs/WORDPRESS.md#export-file), so that its
  * size never has to fit in memory:
  * `{ "<title>": { "<group_id>": { group_label, group_description, items: { "<item_id>": [pairs…] } } } }`.
  *

@@ -1,5 +1,5 @@
 /**
- * The WordPress merge (reference §2.6) done in SQL, so that memory stays flat
+ * The WordPress merge (docs/WORDPRESS.md#merge) done in SQL, so that memory stays flat
  * whatever the item count:
  * - groups in first-seen order, label and description from their first item;
  * - items in first-seen order of `item_id` within their group;

@@ -38,7 +38,7 @@ export interface StagingStore {
   pageCount(exporterIndex: number): number;
   /** @returns how many items are staged, before merging repeated `item_id`s */
   itemCount(): number;
-  /** Builds the WordPress merge (reference §2.6) on disk; see {@link MergedExport}. */
+  /** Builds the WordPress merge (docs/WORDPRESS.md#merge) on disk; see {@link MergedExport}. */
   merge(): MergedExport;
   /** Closes the connection. The file stays; deleting it is the caller's job. */
   close(): void;

@@ -1,6 +1,6 @@
 /**
- * IP anonymisation as WordPress does it (`wp_privacy_anonymize_ip`, reference
- * §5.6), so an anonymised comment keeps only the network, never the host:
+ * IP anonymisation as WordPress does it (`wp_privacy_anonymize_ip`,
+ * docs/WORDPRESS.md#core-plugins), so an anonymised comment keeps only the network, never the host:
  * IPv4 keeps the first three octets (`/24`), IPv6 the first 64 bits, an
  * IPv4-mapped IPv6 address is treated as IPv4 and keeps its `::ffff:` prefix.
  * Ports, brackets, netmasks and `%scope` suffixes are dropped.

@@ -1,5 +1,5 @@
 /**
- * Demo port of WordPress's `wordpress-comments` eraser (reference §5.4): every
+ * Demo port of WordPress's `wordpress-comments` eraser (docs/WORDPRESS.md#core-plugins): every
  * comment whose author email matches case-insensitively is anonymised:
  * author "Anonymous", email, website and user agent emptied, IP address cut to
  * its network ({@link anonymizeIp}), the account link removed; and, unlike

@@ -1,5 +1,5 @@
 /**
- * Demo port of WordPress's `wordpress-comments` exporter (reference §5.2) plus
+ * Demo port of WordPress's `wordpress-comments` exporter (docs/WORDPRESS.md#core-plugins) plus
  * the plugin handbook's location example: every comment whose author email
  * matches case-insensitively (account or not), one item `comment-<id>` each,
  * with `Latitude`/`Longitude` when the comment has them. Pages of

@@ -9,7 +9,7 @@
  *
  * Erasers page without an offset: each page takes the next batch of rows that
  * still match the email. Erased rows no longer match, so nothing is skipped
- * (the WordPress comment eraser's offset skips rows, reference §5.4).
+ * (the WordPress comment eraser's offset skips rows, docs/WORDPRESS.md#core-plugins).
  */
 import { erasedPage, erasePageSchema, type ErasePage, type PluginContext } from '../contract.ts';
 import { perConnection, type Database } from './db.ts';

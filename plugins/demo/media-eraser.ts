@@ -1,6 +1,6 @@
 /**
  * Deletes the files uploaded by the account with this email, from the disk
- * and from `media` (WordPress core erases no media, reference §5.5). Paths
+ * and from `media` (WordPress core erases no media, docs/WORDPRESS.md#core-plugins). Paths
  * are relative to the database file's directory and must lie under the
  * entry's `permissions.write` (checked by `ctx.resolvePath`, links resolved);
  * a file already gone counts as deleted. Pages of `ctx.pageSize ?? 500`, each taking the next batch of

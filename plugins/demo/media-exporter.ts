@@ -1,5 +1,5 @@
 /**
- * Demo port of WordPress's `wordpress-media` exporter (reference §5.3): the
+ * Demo port of WordPress's `wordpress-media` exporter (docs/WORDPRESS.md#core-plugins): the
  * URL of every file uploaded by the account with this email, one item
  * `post-<id>` each in group `media`. Pages of `ctx.pageSize ?? 50` by ascending
  * id, `done` on the last page (WordPress: `max_num_pages <= page`). Files are

@@ -1,6 +1,6 @@
 /**
  * Deletes the session tokens of the account with this email (WordPress core
- * erases none, reference §5.5): the person is logged out everywhere and no
+ * erases none, docs/WORDPRESS.md#core-plugins): the person is logged out everywhere and no
  * login IP or user agent is left. Pages of `ctx.pageSize ?? 500`, each taking
  * the next batch of the account's tokens; journaled per request and page. An
  * email without an account has no sessions.

@@ -1,6 +1,6 @@
 /**
- * Demo port of the session-token part of WordPress's user exporter (reference
- * §5.1): one item `session-tokens-<userId>-<id>` per login session of the
+ * Demo port of the session-token part of WordPress's user exporter
+ * (docs/WORDPRESS.md#core-plugins): one item `session-tokens-<userId>-<id>` per login session of the
  * account with this email, in group `session-tokens`. Dates are UTC
  * `YYYY-MM-DD HH:MM:SS`. One page; an email without an account exports nothing.
  */

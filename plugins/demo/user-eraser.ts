@@ -1,6 +1,6 @@
 /**
  * Clears the account with this email (WordPress core leaves accounts to the
- * admin, reference §5.5): first and last name and website emptied, display
+ * admin, docs/WORDPRESS.md#core-plugins): first and last name and website emptied, display
  * name "Deleted user", email `deleted-<id>@site.invalid`, login `deleted-<id>`,
  * and the account disabled. The row stays, so the orders kept for tax law
  * still point at an account. One page; journaled per request.

@@ -1,5 +1,5 @@
 /**
- * Demo port of WordPress's `wordpress-user` exporter (reference §5.1): the
+ * Demo port of WordPress's `wordpress-user` exporter (docs/WORDPRESS.md#core-plugins): the
  * registered account with this email, as one item `user-<id>` in group `user`,
  * empty values skipped. Ignores `page`; always one page. An email without an
  * account exports nothing. The database is `ctx.settings.database`.

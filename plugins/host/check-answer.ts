@@ -1,5 +1,5 @@
 /**
- * Checks an exporter's answer the way WordPress does (reference §2.3), then
+ * Checks an exporter's answer the way WordPress does (docs/WORDPRESS.md#exporter-answer), then
  * every item, and says which exporter, which page and what was wrong.
  */
 import { PluginContractError } from '../../lib/errors.ts';
@@ -77,7 +77,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /**
- * Checks an eraser's answer as WordPress does (reference §3.3), and that the
+ * Checks an eraser's answer as WordPress does (docs/WORDPRESS.md#eraser-answer), and that the
  * flags really are booleans, since "removed" and "kept" must never be confused.
  * @throws {PluginContractError} naming the eraser, the page and the problem
  */

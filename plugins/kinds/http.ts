@@ -1,39 +1,8 @@
 /**
  * The `http` kind: an exporter or eraser written in any language, behind an
- * HTTP endpoint. For every page the engine sends one request:
- *
- * ```http
- * POST <url>
- * Content-Type: application/json
- * User-Agent: dsr-engine
- * X-DSR-Timestamp: 1718000000                 (only with `secret:`)
- * X-DSR-Signature: sha256=<64 hex digits>     (only with `secret:`)
- * <the entry's `headers:`>
- *
- * {"email":"alex@example.com","page":1,"requestId":"…","role":"exporter","pageSize":500}
- * ```
- *
- * `role` is `exporter` or `eraser`; erasers also get `"dryRun": true|false`;
- * `pageSize` is there only when the entry sets it, `cursor` only when the
- * previous page answered a `next_cursor`. The endpoint answers 200
- * with the WordPress contract as JSON: `{ data, done }` (and optionally
- * `next_cursor`, see plugins/contract.ts) for an exporter,
- * `{ items_removed, items_retained, messages, done }` for an eraser (the
- * engine checks it). 5xx, 429 and network errors are retried with the entry's
- * `retry:`; any other 4xx, a redirect and invalid JSON fail the request
- * without retry. The engine connects only to a host in `permissions.net`.
- *
- * **Verifying the signature.** With `secret: HOOK_SECRET` (the name of an
- * environment variable, also listed in `permissions.env`) every request is
- * signed with HMAC-SHA256 over `"<X-DSR-Timestamp>.<raw body>"`. The receiver
- * recomputes it over the raw bytes it received (before any JSON parsing),
- * compares in constant time, and rejects a timestamp more than 5 minutes
- * away from its clock (a replay). In Node: {@link verifySignature}. In Python:
- *
- * ```python
- * expected = "sha256=" + hmac.new(secret, f"{ts}.".encode() + raw_body, hashlib.sha256).hexdigest()
- * ok = hmac.compare_digest(expected, signature) and abs(time.time() - int(ts)) <= 300
- * ```
+ * HTTP endpoint. One signed POST per page; the wire protocol, the signature
+ * and how a receiver verifies it (in Node and in Python) are in
+ * docs/PLUGINS.md. The engine connects only to a host in `permissions.net`.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ManifestError, PageTooLargeError, PermissionError, PluginContractError, PluginUnavailableError } from '../../lib/errors.ts';
