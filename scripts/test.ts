@@ -10,7 +10,7 @@
  *
  * Test processes get `TEMPORAL_ADDRESS` and `TEMPORAL_NAMESPACE`
  * (see `test/helpers/temporal.ts`). The server's log is `.tmp/temporal-test-server.log`.
- * Set `SKIP_TYPECHECK=1` to skip `tsc --noEmit`.
+ * Set `SKIP_TYPECHECK=1` to skip `tsc --noEmit`, `SKIP_LINT=1` to skip Biome.
  *
  * @module
  */
@@ -42,6 +42,24 @@ function findTestFiles(): string[] {
     .filter((file) => file.endsWith('.test.ts') && !file.split(path.sep).includes('node_modules'))
     .map((file) => path.join('test', file))
     .sort();
+}
+
+/**
+ * Biome: formatting and lint rules over the whole tree (biome.json), as CI sees them; nothing is
+ * rewritten here (`npm run format` does that). Set `SKIP_LINT=1` to skip.
+ */
+function style(): boolean {
+  if (process.env.SKIP_LINT === '1') {
+    log('biome skipped (SKIP_LINT=1)');
+    return true;
+  }
+  const started = Date.now();
+  const biome = path.join(root, 'node_modules', '.bin', 'biome');
+  const result = spawnSync(biome, ['ci', '--max-diagnostics=50', '.'], { cwd: root, stdio: 'inherit' });
+  if (result.error) log(`could not run biome: ${result.error.message}`);
+  const ok = result.status === 0;
+  log(`biome ci ${ok ? 'passed' : 'FAILED (npm run format fixes formatting; lint findings name their rule)'} in ${since(started)}`);
+  return ok;
 }
 
 function typecheck(): boolean {
@@ -83,6 +101,7 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  if (!style()) return 1;
   if (!typecheck()) return 1;
 
   let server: TemporalDevServer | undefined;
