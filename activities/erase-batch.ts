@@ -70,7 +70,7 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
     const page = await loggingFailure('eraser page', context, async () => {
       const answer = await callPage(eraserFn, {
         plugin: eraser,
-        kind: 'eraser',
+        role: 'eraser',
         requestId: input.requestId,
         email: input.email,
         manifestDir: input.manifestDir,
@@ -86,9 +86,8 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor): Promise<Erase
     cursor.removed += page.removed_count ?? 0;
     cursor.retained += page.retained_count ?? 0;
     // A line every page repeats is said once, and past MAX_MESSAGES counted (the workflow does the same across batches).
-    const said = page.items_retained && page.messages.length === 0 && eraser.retentionReason
-      ? [`Some data was kept: ${eraser.retentionReason}`]
-      : page.messages;
+    const said =
+      page.items_retained && page.messages.length === 0 && eraser.retentionReason ? [`Some data was kept: ${eraser.retentionReason}`] : page.messages;
     keepMessages(cursor, said);
     cursor.pages += 1;
     cursor.page += 1;

@@ -6,7 +6,7 @@
  */
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { Store } from '../storage/store.ts';
-import type { ExporterSnapshot } from '../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
 import { loggingFailure } from './log-failure.ts';
 import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
@@ -15,7 +15,7 @@ import { validateExportPage } from '../plugins/host/check-answer.ts';
 export interface ExportBatchInput {
   requestId: string;
   email: string;
-  exporter: ExporterSnapshot;
+  exporter: PluginSnapshot;
   manifestDir: string;
   /** First page to fetch (1-based). */
   page: number;
@@ -77,7 +77,7 @@ export function createExportActivities({ store: kept }: { store: Store }) {
           const page = await loggingFailure('exporter page', context, async () => {
             const answer = await callPage(exporterFn, {
               plugin: exporter,
-              kind: 'exporter',
+              role: 'exporter',
               requestId: input.requestId,
               email: input.email,
               manifestDir: input.manifestDir,

@@ -54,18 +54,28 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
       // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
       let zip: ZipProgress = { written: 0, total: 0 };
       const beat = setInterval(() => heartbeat({ zip }), 2_000);
-      const result = await loggingFailure('export ZIP', { requestId }, () => buildExportZip({
-        onProgress: (written, total) => {
-          zip = { written, total };
-        },
-        stagingPath: kept.stagingPath(requestId),
-        zipPath: kept.exports.zipPath(file),
-        email,
-        siteName: deps.site.name,
-        siteUrl: deps.site.url,
-        generatedAt: clock(),
-      })).finally(() => clearInterval(beat));
-      const built: BuiltExport = { file, bytes: result.bytes, sha256: result.sha256, items: result.items, groups: result.groups, requestId, builtAt: clock().toISOString() };
+      const result = await loggingFailure('export ZIP', { requestId }, () =>
+        buildExportZip({
+          onProgress: (written, total) => {
+            zip = { written, total };
+          },
+          stagingPath: kept.stagingPath(requestId),
+          zipPath: kept.exports.zipPath(file),
+          email,
+          siteName: deps.site.name,
+          siteUrl: deps.site.url,
+          generatedAt: clock(),
+        }),
+      ).finally(() => clearInterval(beat));
+      const built: BuiltExport = {
+        file,
+        bytes: result.bytes,
+        sha256: result.sha256,
+        items: result.items,
+        groups: result.groups,
+        requestId,
+        builtAt: clock().toISOString(),
+      };
       await kept.exports.saveMeta(built);
       await discardStaging({ requestId });
       return built;
@@ -112,7 +122,10 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
 // ---------------------------------------------------------------------------
 
 function _exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false);
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function _ignoreMissing(error: unknown): void {

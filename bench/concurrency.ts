@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CaughtMail } from '../dev/mail-catcher.ts';
-import { DEMO_PERSON, openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { DEMO_PERSON, seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { cpuCell, cpuSplit, requestHistory, type Shared, startStack, writeCommentsManifest } from './stack.ts';
 import { percentile, secondsSince } from './table.ts';
 
@@ -30,8 +31,7 @@ export async function runConcurrency(shared: Shared, count: number, workerCount:
   db.close();
   const stack = await startStack(shared, { dir, manifest: await writeCommentsManifest(dir, dbPath), workers: workerCount });
   const failures: string[] = [];
-  const downloadMailTo = (email: string) => (m: CaughtMail) =>
-    m.subject.endsWith('Personal Data Export') && m.to.some((to) => to.toLowerCase() === email);
+  const downloadMailTo = (email: string) => (m: CaughtMail) => m.subject.endsWith('Personal Data Export') && m.to.some((to) => to.toLowerCase() === email);
   try {
     const warm = await stack.api('POST', '/api/requests', { email: DEMO_PERSON, action: 'export', skipConfirmation: true });
     if (warm.status !== 201) throw new Error(`warm-up request refused: ${JSON.stringify(warm.body)}`);
@@ -77,13 +77,24 @@ export async function runConcurrency(shared: Shared, count: number, workerCount:
         perWorker.set(label, (perWorker.get(label) ?? 0) + n);
       }
     }
-    const split = [...perWorker].sort().map(([w, n]) => `${w}: ${n}`).join(', ');
+    const split = [...perWorker]
+      .sort()
+      .map(([w, n]) => `${w}: ${n}`)
+      .join(', ');
     return {
       failures,
       row: [
-        String(count), String(workerCount), wall.toFixed(2), (done.length / wall).toFixed(1),
-        percentile(latencies, 50).toFixed(2), percentile(latencies, 99).toFixed(2), (latencies.at(-1) ?? Number.NaN).toFixed(2),
-        String(maxEvents), split, cpu, String(failures.length),
+        String(count),
+        String(workerCount),
+        wall.toFixed(2),
+        (done.length / wall).toFixed(1),
+        percentile(latencies, 50).toFixed(2),
+        percentile(latencies, 99).toFixed(2),
+        (latencies.at(-1) ?? Number.NaN).toFixed(2),
+        String(maxEvents),
+        split,
+        cpu,
+        String(failures.length),
       ],
     };
   } finally {
@@ -93,5 +104,15 @@ export async function runConcurrency(shared: Shared, count: number, workerCount:
 }
 
 export const CONCURRENCY_HEADER = [
-  'requests', 'workers', 'wall s', 'requests/s', 'p50 s', 'p99 s', 'max s', 'max history events', 'activities per worker', 'CPU s workers / temporal / bench', 'failures',
+  'requests',
+  'workers',
+  'wall s',
+  'requests/s',
+  'p50 s',
+  'p99 s',
+  'max s',
+  'max history events',
+  'activities per worker',
+  'CPU s workers / temporal / bench',
+  'failures',
 ];

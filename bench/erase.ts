@@ -9,7 +9,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Database, openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
+import { type Database, openDemoDb } from '../plugins/demo/schema.ts';
+import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { confirmAndFollow, requestHistory, type Shared, startStack, writeCommentsEraserManifest } from './stack.ts';
 
 export interface EraseResult {
@@ -19,8 +20,15 @@ export interface EraseResult {
 }
 
 export const ERASE_HEADER = [
-  'items', 'wall s', 'items/s', 'worker RSS during erasure MB', 'worker peak RSS MB', 'items removed (reported)',
-  'rows left with the email', 'max history events (runs)', 'CPU s worker / temporal / bench',
+  'items',
+  'wall s',
+  'items/s',
+  'worker RSS during erasure MB',
+  'worker peak RSS MB',
+  'items removed (reported)',
+  'rows left with the email',
+  'max history events (runs)',
+  'CPU s worker / temporal / bench',
 ];
 
 /**
@@ -56,7 +64,8 @@ export async function runErase(shared: Shared, email: string, size: number): Pro
     if (before.carrying !== size) problems.push(`${size} comments seeded, but ${before.carrying} rows carried the email before the erasure`);
     if (left !== 0) problems.push(`${left} of ${size} rows still carry the email after the erasure`);
     if (reported !== size) problems.push(`${size} comments seeded, the request reports ${reported} removed`);
-    if (receipt && receipt.receipt?.totals?.removed !== size) problems.push(`${size} comments seeded, the receipt says ${receipt.receipt?.totals?.removed} removed`);
+    if (receipt && receipt.receipt?.totals?.removed !== size)
+      problems.push(`${size} comments seeded, the receipt says ${receipt.receipt?.totals?.removed} removed`);
     if (comments !== before.comments) problems.push(`${before.comments - comments} comments deleted, but the eraser should only anonymise them`);
     return {
       problems,

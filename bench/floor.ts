@@ -73,8 +73,16 @@ export async function runFloor(manifestFile: string, email: string, dir: string)
     for (let page = 1; ; page++) {
       let t = performance.now();
       const answer = await callPage(fn, {
-        plugin: exporter, kind: 'exporter', requestId: 'floor', email, manifestDir: manifest.dir,
-        page, cursor, dryRun: false, cancellation: never, heartbeat: () => {},
+        plugin: exporter,
+        role: 'exporter',
+        requestId: 'floor',
+        email,
+        manifestDir: manifest.dir,
+        page,
+        cursor,
+        dryRun: false,
+        cancellation: never,
+        heartbeat: () => {},
       });
       const data = validateExportPage(answer, exporter, page);
       exporterS += secondsSince(t);
@@ -92,7 +100,12 @@ export async function runFloor(manifestFile: string, email: string, dir: string)
   }
   const t = performance.now();
   const zip = await buildExportZip({
-    stagingPath, zipPath: join(dir, 'floor.zip'), email, siteName: 'Bench', siteUrl: 'https://bench.example', generatedAt: new Date(),
+    stagingPath,
+    zipPath: join(dir, 'floor.zip'),
+    email,
+    siteName: 'Bench',
+    siteUrl: 'https://bench.example',
+    generatedAt: new Date(),
   });
   const buildS = secondsSince(t);
   return { items, zipItems: zip.items, pages, exporterS, stagingS, buildS, totalS: secondsSince(started) };

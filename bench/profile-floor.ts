@@ -13,13 +13,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { runFloor } from './floor.ts';
 import { writeCommentsManifest } from './stack.ts';
 import { printTable } from './table.ts';
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 const size = Number(process.argv[2] ?? 200_000);
 const email = 'profile@example.com';
@@ -41,8 +49,10 @@ try {
   session.disconnect();
 
   const f = (s: number) => s.toFixed(2);
-  printTable(['items', 'pages', 'exporter s', 'staging writes s', 'merge+render+zip s', 'total s'],
-    [[String(floor.items), String(floor.pages), f(floor.exporterS), f(floor.stagingS), f(floor.buildS), f(floor.totalS)]]);
+  printTable(
+    ['items', 'pages', 'exporter s', 'staging writes s', 'merge+render+zip s', 'total s'],
+    [[String(floor.items), String(floor.pages), f(floor.exporterS), f(floor.stagingS), f(floor.buildS), f(floor.totalS)]],
+  );
   const self = new Map<string, number>();
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   profile.samples.forEach((id, i) => {
@@ -53,8 +63,13 @@ try {
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  printTable(['self ms', '%', 'function'], [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)
-    .map(([key, ms]) => [ms.toFixed(0), ((100 * ms) / total).toFixed(1), key]));
+  printTable(
+    ['self ms', '%', 'function'],
+    [...self]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([key, ms]) => [ms.toFixed(0), ((100 * ms) / total).toFixed(1), key]),
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

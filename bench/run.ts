@@ -28,7 +28,8 @@ import { Client, Connection } from '@temporalio/client';
 import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
-import { openDemoDb, seedDemoData, seedManyComments } from '../plugins/demo/db.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { countExportItems } from './count-items.ts';
 import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
@@ -69,7 +70,9 @@ try {
     printTable(CONCURRENCY_HEADER, [result.row]);
     for (const failure of result.failures.slice(0, 20)) console.error(`FAILED ${failure}`);
     wrong = result.failures.length > 0;
-    console.log(`\nnode ${process.version}; latency = just before the POST (skipConfirmation) → download mail accepted by the SMTP sink;\nrequests/s = completed requests / (first POST → last mail); activities per worker from ActivityTaskStarted identities;\nCPU s = user+system CPU (/proc/PID/stat) from the first POST to the last mail; bench = this process: load generator, HTTP server, client, SMTP sink`);
+    console.log(
+      `\nnode ${process.version}; latency = just before the POST (skipConfirmation) → download mail accepted by the SMTP sink;\nrequests/s = completed requests / (first POST → last mail); activities per worker from ActivityTaskStarted identities;\nCPU s = user+system CPU (/proc/PID/stat) from the first POST to the last mail; bench = this process: load generator, HTTP server, client, SMTP sink`,
+    );
   } else if (values.erase) {
     const rows: string[][] = [];
     for (const size of sizesOf(values.erase)) {
@@ -79,7 +82,9 @@ try {
       wrong ||= result.problems.length > 0;
     }
     printTable(ERASE_HEADER, rows);
-    console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; wall = confirmation click → request completed (receipt written, mail sent);\nthe demo comments eraser alone, pages of 500, anonymising each comment (text kept);\nitems removed = erasure.totals.removed of GET /api/requests/:id (the receipt must say the same);\nrows left = rows of any table of the demo DB with the email in any column, counted after the worker stopped;\nRSS during erasure = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`);
+    console.log(
+      `\nnode ${process.version}, ${process.platform}/${process.arch}; wall = confirmation click → request completed (receipt written, mail sent);\nthe demo comments eraser alone, pages of 500, anonymising each comment (text kept);\nitems removed = erasure.totals.removed of GET /api/requests/:id (the receipt must say the same);\nrows left = rows of any table of the demo DB with the email in any column, counted after the worker stopped;\nRSS during erasure = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`,
+    );
   } else {
     const rows: string[][] = [];
     const floorRows: string[][] = [];
@@ -88,12 +93,42 @@ try {
       rows.push(row);
       if (floor) {
         const f = (s: number) => s.toFixed(2);
-        floorRows.push([String(size), String(floor.pages), f(floor.exporterS), f(floor.stagingS), f(floor.buildS), f(floor.totalS), floor.peakRssMb?.toFixed(0) ?? '-']);
+        floorRows.push([
+          String(size),
+          String(floor.pages),
+          f(floor.exporterS),
+          f(floor.stagingS),
+          f(floor.buildS),
+          f(floor.totalS),
+          floor.peakRssMb?.toFixed(0) ?? '-',
+        ]);
       }
     }
-    printTable(['items', 'stack s', 'items/s', 'floor s', 'stack/floor', 'worker RSS during export MB', 'worker peak RSS MB', 'ZIP MB', 'export.json MB', 'HTML files', 'max history events (runs)', 'CPU s worker / temporal / bench'], rows);
-    if (floorRows.length) printTable(['items', 'pages', 'floor: exporter s', 'floor: staging writes s', 'floor: merge+render+zip s', 'floor total s', 'floor peak RSS MB'], floorRows);
-    console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; stack time = confirmation click → request completed (ZIP written);\nfloor = same exporter → staging → ZIP in one process started like the worker (same heap cap), no Temporal (bench/floor.ts);\nRSS during export = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`);
+    printTable(
+      [
+        'items',
+        'stack s',
+        'items/s',
+        'floor s',
+        'stack/floor',
+        'worker RSS during export MB',
+        'worker peak RSS MB',
+        'ZIP MB',
+        'export.json MB',
+        'HTML files',
+        'max history events (runs)',
+        'CPU s worker / temporal / bench',
+      ],
+      rows,
+    );
+    if (floorRows.length)
+      printTable(
+        ['items', 'pages', 'floor: exporter s', 'floor: staging writes s', 'floor: merge+render+zip s', 'floor total s', 'floor peak RSS MB'],
+        floorRows,
+      );
+    console.log(
+      `\nnode ${process.version}, ${process.platform}/${process.arch}; stack time = confirmation click → request completed (ZIP written);\nfloor = same exporter → staging → ZIP in one process started like the worker (same heap cap), no Temporal (bench/floor.ts);\nRSS during export = highest VmRSS sampled every ~25 ms; peak RSS = VmHWM, which includes bundling the workflow code at worker start;\nCPU s = user+system CPU of each process (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`,
+    );
   }
 } finally {
   await connection.close();

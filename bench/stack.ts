@@ -125,7 +125,7 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
       if (closed) return;
       closed = true;
       for (const worker of workers) worker.kill('SIGTERM');
-      await Promise.all(workers.map((w) => (w.exitCode ?? w.signalCode) !== null ? undefined : new Promise((r) => w.once('exit', r))));
+      await Promise.all(workers.map((w) => ((w.exitCode ?? w.signalCode) !== null ? undefined : new Promise((r) => w.once('exit', r)))));
       server.close();
     },
   };

@@ -97,29 +97,39 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
       stream.on('error', callback);
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        simpleParser(raw).then((parsed) => {
-          const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
-          const mail: CaughtMail = {
-            id: randomUUID(),
-            from: parsed.from?.value[0]?.address ?? envelopeFrom,
-            to: session.envelope.rcptTo.map((r) => r.address),
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-            date: parsed.date ?? new Date(),
-            raw: raw.toString('utf8'),
-          };
-          if (typeof parsed.html === 'string') mail.html = parsed.html;
-          if (parsed.messageId !== undefined) mail.messageId = parsed.messageId;
-          caught.push(mail);
-          for (const w of waiters) if (w.predicate(mail)) { waiters.delete(w); w.resolve(mail); }
-          callback();
-        }, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
+        simpleParser(raw).then(
+          (parsed) => {
+            const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+            const mail: CaughtMail = {
+              id: randomUUID(),
+              from: parsed.from?.value[0]?.address ?? envelopeFrom,
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              date: parsed.date ?? new Date(),
+              raw: raw.toString('utf8'),
+            };
+            if (typeof parsed.html === 'string') mail.html = parsed.html;
+            if (parsed.messageId !== undefined) mail.messageId = parsed.messageId;
+            caught.push(mail);
+            for (const w of waiters)
+              if (w.predicate(mail)) {
+                waiters.delete(w);
+                w.resolve(mail);
+              }
+            callback();
+          },
+          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+        );
       });
     },
   });
   await new Promise<void>((resolve, reject) => {
     smtp.once('error', reject);
-    smtp.listen(options.smtpPort ?? 0, host, () => { smtp.off('error', reject); resolve(); });
+    smtp.listen(options.smtpPort ?? 0, host, () => {
+      smtp.off('error', reject);
+      resolve();
+    });
   });
   const smtpPort = (smtp.server.address() as AddressInfo).port;
 
@@ -143,13 +153,21 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
         }, timeoutMs);
         const waiter = {
           predicate,
-          resolve: (m: CaughtMail) => { clearTimeout(timer); resolve(m); },
-          reject: (e: Error) => { clearTimeout(timer); reject(e); },
+          resolve: (m: CaughtMail) => {
+            clearTimeout(timer);
+            resolve(m);
+          },
+          reject: (e: Error) => {
+            clearTimeout(timer);
+            reject(e);
+          },
         };
         waiters.add(waiter);
       });
     },
-    clear: () => { caught.length = 0; },
+    clear: () => {
+      caught.length = 0;
+    },
     close() {
       closed ??= stopServers();
       return closed;

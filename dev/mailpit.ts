@@ -54,8 +54,10 @@ export interface Mailpit {
 export async function startMailpit(options: MailpitOptions): Promise<Mailpit> {
   const host = '127.0.0.1';
   const args = [
-    '--smtp', `${host}:${options.smtpPort}`,
-    '--listen', `${host}:${options.uiPort}`,
+    '--smtp',
+    `${host}:${options.smtpPort}`,
+    '--listen',
+    `${host}:${options.uiPort}`,
     ...(options.database === undefined ? [] : ['--database', options.database]),
     // Offline and private: no update check, no reverse DNS of the sender, no outbound link checks.
     '--disable-version-check',
@@ -102,7 +104,10 @@ export async function startMailpit(options: MailpitOptions): Promise<Mailpit> {
   });
   for (;;) {
     if (ended) throw new Error(`Mailpit (${options.binary}) exited while starting:\n${output.trim()}`);
-    const ready = await fetch(`${uiUrl}/api/v1/info`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${uiUrl}/api/v1/info`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       await stop();

@@ -85,7 +85,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const wanted = [options.port ?? 0, 0, 0, uiPortOption === false ? -1 : uiPortOption];
   // A port asked for by number must be free: otherwise the readiness check below would be
   // answered by whatever Temporal already listens there, and we would join a server not ours.
-  for (const [index, name] of [[0, 'port'], [3, 'UI port']] as const) {
+  for (const [index, name] of [
+    [0, 'port'],
+    [3, 'UI port'],
+  ] as const) {
     const asked = wanted[index] ?? 0;
     if (asked > 0 && !(await isPortFree(asked))) {
       throw new Error(`Cannot start the Temporal dev server: its ${name} ${asked} on 127.0.0.1 is in use by another program`);
@@ -95,22 +98,32 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   const address = `127.0.0.1:${port}`;
 
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort),
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
     ...(uiPort === undefined || uiPort < 0 ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...(options.dbFile === undefined ? [] : ['--db-filename', options.dbFile]),
     ...(options.uiCodecEndpoint === undefined || uiPort === undefined || uiPort < 0 ? [] : ['--ui-codec-endpoint', options.uiCodecEndpoint]),
     ...(options.uiPublicPath === undefined || uiPort === undefined || uiPort < 0 ? [] : ['--ui-public-path', options.uiPublicPath]),
-    '--namespace', namespace,
-    '--log-level', 'warn',
+    '--namespace',
+    namespace,
+    '--log-level',
+    'warn',
     ...Object.entries(options.searchAttributes ?? {}).flatMap(([key, type]) => ['--search-attribute', `${key}=${type}`]),
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     // No outbound "is there a newer server?" call: we are often offline.
-    '--dynamic-config-value', 'frontend.enableServerVersionCheck=false',
+    '--dynamic-config-value',
+    'frontend.enableServerVersionCheck=false',
   ];
 
   if (options.dbFile !== undefined) fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });
@@ -148,8 +161,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     await stop();
     const tail = output.text().trim();
     throw new Error(
-      `Temporal dev server (${options.cliPath} ${args.join(' ')}) did not become ready: ${why}` +
-        (tail ? `\n--- server output (tail) ---\n${tail}` : ''),
+      `Temporal dev server (${options.cliPath} ${args.join(' ')}) did not become ready: ${why}${tail ? `\n--- server output (tail) ---\n${tail}` : ''}`,
     );
   }
 
@@ -232,12 +244,7 @@ async function _pickPorts(wanted: number[]): Promise<number[]> {
  * fresh connection: a gRPC channel that failed backs off for ever longer.
  * Resolves `undefined` when ready, or the reason it gave up.
  */
-async function _waitUntilReady(
-  address: string,
-  namespace: string,
-  timeoutMs: number,
-  signal: AbortSignal,
-): Promise<string | undefined> {
+async function _waitUntilReady(address: string, namespace: string, timeoutMs: number, signal: AbortSignal): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   const [host = '127.0.0.1', port = '0'] = address.split(':');
   let lastError = 'port not open';
@@ -245,9 +252,7 @@ async function _waitUntilReady(
     if (await _portOpen(host, Number(port))) {
       const connection = Connection.lazy({ address, connectTimeout: 2_000 });
       try {
-        await connection.withDeadline(Date.now() + 5_000, () =>
-          connection.workflowService.describeNamespace({ namespace }),
-        );
+        await connection.withDeadline(Date.now() + 5_000, () => connection.workflowService.describeNamespace({ namespace }));
         return undefined;
       } catch (error) {
         lastError = error instanceof Error ? error.message : String(error);

@@ -33,15 +33,20 @@ const envSchema = z.object({
   TEMPORAL_UI_URL: z.url().optional(),
   /** A Temporal Web UI (started with public path /admin/temporal) to serve behind the admin sign-in. */
   TEMPORAL_UI_UPSTREAM: z.url().optional(),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'expected smtp://host:port or smtps://user:pass@host:port').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'expected smtp://host:port or smtps://user:pass@host:port')
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Privacy Team <privacy@localhost>'),
-  ADMIN_EMAIL: z.email().optional(),
   PLUGINS_FILE: z.string().min(1).default('plugins.yaml'),
   PORT: port.default(3000),
   /** Interface the HTTP server listens on; every interface when unset (npm start: 127.0.0.1). */
   HOST: z.string().min(1).optional(),
   /** A random name for this start, shown by /healthz (npm start sets it to know its own server). */
-  INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, - and _').optional(),
+  INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, - and _')
+    .optional(),
   PUBLIC_URL: z.url().optional(),
   STORAGE_DIR: z.string().min(1).default('var/storage'),
   SITE_NAME: z.string().min(1).default('Example Site'),
@@ -51,7 +56,10 @@ const envSchema = z.object({
     .string()
     .min(16, 'must be at least 16 characters')
     // RFC 6750's token68: anything else cannot be sent as "Authorization: Bearer <token>".
-    .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'must be sendable as a bearer token: letters, digits and - . _ ~ + / (then = only at the end), e.g. `openssl rand -hex 24`')
+    .regex(
+      /^[A-Za-z0-9\-._~+/]+=*$/,
+      'must be sendable as a bearer token: letters, digits and - . _ ~ + / (then = only at the end), e.g. `openssl rand -hex 24`',
+    )
     .optional(),
   PAYLOAD_KEYS: z.string().min(1).optional(),
   ADMIN_USERNAME: z.string().trim().min(1).max(100).optional(),
@@ -96,7 +104,6 @@ export interface Config {
   };
   smtpUrl: string | undefined;
   mailFrom: string;
-  adminEmail: string | undefined;
   pluginsFile: string;
   port: number;
   host: string | undefined;
@@ -131,9 +138,7 @@ export interface Config {
  * @throws {ConfigError} listing every invalid variable and what would be valid
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const picked = Object.fromEntries(
-    Object.keys(envSchema.shape).flatMap((name) => (env[name] === undefined || env[name] === '' ? [] : [[name, env[name]]])),
-  );
+  const picked = Object.fromEntries(Object.keys(envSchema.shape).flatMap((name) => (env[name] === undefined || env[name] === '' ? [] : [[name, env[name]]])));
   const parsed = envSchema.safeParse(picked);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -159,7 +164,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
-    adminEmail: e.ADMIN_EMAIL,
     pluginsFile: e.PLUGINS_FILE,
     port: e.PORT,
     host: e.HOST,

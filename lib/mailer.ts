@@ -52,7 +52,9 @@ export function createMailer(options: { smtpUrl: string; from: string; ledger: M
           throw new PermanentMailError(`Cannot deliver mail: the mail server refused it permanently (SMTP ${code})`);
         }
         const kind = (error as { code?: string }).code ?? 'unknown error';
-        throw Object.assign(new Error(`Cannot deliver mail yet: ${kind}${code === undefined ? '' : ` (SMTP ${code})`}`), { code: kind === 'unknown error' ? undefined : kind });
+        throw Object.assign(new Error(`Cannot deliver mail yet: ${kind}${code === undefined ? '' : ` (SMTP ${code})`}`), {
+          code: kind === 'unknown error' ? undefined : kind,
+        });
       }
       return { messageId, sent: true };
     },

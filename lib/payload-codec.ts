@@ -60,9 +60,12 @@ export function parsePayloadKeys(text: string): PayloadKey[] {
       const key = Buffer.from(part.slice(colon + 1), 'base64');
       // Named by position, never quoted: without a valid id, the entry's text may be the key itself.
       if (colon < 1 || !/^[A-Za-z0-9._-]+$/.test(id)) {
-        throw new ConfigError(`Cannot use PAYLOAD_KEYS: entry ${index + 1} is not "id:base64key" (an id of letters, digits, ".", "_" or "-", a colon, then the key)`);
+        throw new ConfigError(
+          `Cannot use PAYLOAD_KEYS: entry ${index + 1} is not "id:base64key" (an id of letters, digits, ".", "_" or "-", a colon, then the key)`,
+        );
       }
-      if (key.length !== 32) throw new ConfigError(`Cannot use PAYLOAD_KEYS: key "${id}" must be 32 bytes (base64 of \`openssl rand -base64 32\`), got ${key.length}`);
+      if (key.length !== 32)
+        throw new ConfigError(`Cannot use PAYLOAD_KEYS: key "${id}" must be 32 bytes (base64 of \`openssl rand -base64 32\`), got ${key.length}`);
       return [{ id, key }];
     });
   if (keys.length === 0) throw new ConfigError('Cannot use PAYLOAD_KEYS: no key given');
@@ -106,7 +109,9 @@ export class EncryptionCodec implements PayloadCodec {
         plain = Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]);
       } catch {
         // Another stack's key under the same id, or a damaged payload: say which key, never what it holds.
-        throw new ConfigError(`Cannot decrypt a payload: the key "${id}" in PAYLOAD_KEYS does not open it (another key under the same id, or a damaged payload)`);
+        throw new ConfigError(
+          `Cannot decrypt a payload: the key "${id}" in PAYLOAD_KEYS does not open it (another key under the same id, or a damaged payload)`,
+        );
       }
       return PayloadMessage.decode(plain) as Payload;
     });

@@ -35,7 +35,7 @@ export function connectClient(config: Config['temporal']): Promise<Connection> {
  * the returned message says which. `keys`: the Keyword attributes to have (workflows/definitions.ts).
  */
 export async function ensureSearchAttributes(
-  connection: Pick<Connection, "operatorService">,
+  connection: Pick<Connection, 'operatorService'>,
   namespace: string,
   keys: readonly { name: string }[],
 ): Promise<string | undefined> {

@@ -11,9 +11,9 @@ import { LineCounter, parseDocument } from 'yaml';
 import { ManifestError } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
 import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KINDS } from './schema.ts';
-import { DEFAULT_PAGE_LIMITS, type ExporterSnapshot, type ManifestSnapshot, type PluginSource } from './snapshot.ts';
+import { DEFAULT_PAGE_LIMITS, type PluginSnapshot, type ManifestSnapshot, type PluginSource } from './snapshot.ts';
 
-export type { EraserSnapshot, ExporterSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
+export type { EraserSnapshot, PluginSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
 
 /**
  * Reads, parses and validates a manifest file.
@@ -46,7 +46,10 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       const node = (unknown === undefined ? undefined : locateKey(doc, keys, unknown)) ?? locate(doc, keys);
       const where = node ? lineCounter.linePos(node) : { line: 1, col: 1 };
       const entryKey = keys.length >= 2 ? doc.getIn([keys[0], keys[1], 'key']) : undefined;
-      const label = keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '');
+      const label = keys
+        .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+        .join('')
+        .replace(/^\./, '');
       const entry = typeof entryKey === 'string' ? ` '${entryKey}'` : '';
       const kindPath: (string | number)[] = keys.length >= 2 ? [keys[0] as string | number, keys[1] as string | number, 'kind'] : [];
       const message = describeIssue(issue, kindPath.length ? doc.getIn(kindPath) : undefined);
@@ -63,7 +66,12 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
   const at = (keys: (string | number)[], message: string) => {
     const node = locate(doc, keys);
     const pos = node === undefined ? { line: 1, col: 1 } : lineCounter.linePos(node);
-    problems.push(`${path}:${pos.line}:${pos.col} ${keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('').replace(/^\./, '')}: ${message}`);
+    problems.push(
+      `${path}:${pos.line}:${pos.col} ${keys
+        .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+        .join('')
+        .replace(/^\./, '')}: ${message}`,
+    );
   };
   for (const list of ['exporters', 'erasers'] as const) {
     const first = new Map<string, number>();
@@ -96,11 +104,9 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
   };
 }
 
-function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: string): ExporterSnapshot {
+function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: string): PluginSnapshot {
   const group =
-    entry.groupId !== undefined
-      ? { id: entry.groupId, label: entry.groupLabel ?? entry.groupId, description: entry.groupDescription ?? '' }
-      : undefined;
+    entry.groupId !== undefined ? { id: entry.groupId, label: entry.groupLabel ?? entry.groupId, description: entry.groupDescription ?? '' } : undefined;
   return {
     index,
     key: entry.key,
@@ -154,7 +160,9 @@ function describeIssue(issue: { code: string; message: string; keys?: string[]; 
 
 /** Offset of the key `name` in the mapping at `keys`, if it is there. */
 function locateKey(doc: ReturnType<typeof parseDocument>, keys: (string | number)[], name: string): number | undefined {
-  const map = (keys.length === 0 ? doc.contents : doc.getIn(keys, true)) as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] } | null;
+  const map = (keys.length === 0 ? doc.contents : doc.getIn(keys, true)) as {
+    items?: { key?: { value?: unknown; range?: [number, number, number] } }[];
+  } | null;
   return map?.items?.find((pair) => pair.key?.value === name)?.key?.range?.[0];
 }
 

@@ -8,9 +8,7 @@ import { z } from 'zod';
 import { parseByteSize } from '../lib/byte-size.ts';
 import { parseDuration } from '../lib/duration.ts';
 
-const slug = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a slug: lowercase letters, digits and dashes, e.g. "crm-contacts"');
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a slug: lowercase letters, digits and dashes, e.g. "crm-contacts"');
 
 const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
   message: 'expected a duration such as "30s", "5m" or "500ms"',

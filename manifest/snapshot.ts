@@ -43,8 +43,8 @@ export function pageLimits(plugin: { limits?: PageLimits | undefined }): PageLim
   return plugin.limits ?? DEFAULT_PAGE_LIMITS;
 }
 
-/** One exporter as a running request sees it: paths absolute, durations in ms. */
-export interface ExporterSnapshot {
+/** One plugin (exporter or eraser) as a running request sees it: paths absolute, durations in ms. */
+export interface PluginSnapshot {
   index: number;
   key: string;
   name: string;
@@ -60,7 +60,7 @@ export interface ExporterSnapshot {
 }
 
 /** One eraser as a running request sees it. */
-export interface EraserSnapshot extends ExporterSnapshot {
+export interface EraserSnapshot extends PluginSnapshot {
   retentionReason: string | undefined;
   supportsDryRun: boolean;
   maxPages: number;
@@ -71,6 +71,6 @@ export interface ManifestSnapshot {
   dir: string;
   /** SHA-256 of the file's bytes, to tell which manifest a request ran with. */
   digest: string;
-  exporters: ExporterSnapshot[];
+  exporters: PluginSnapshot[];
   erasers: EraserSnapshot[];
 }

@@ -40,7 +40,6 @@ export function isRequestAction(value: unknown): value is RequestAction {
 export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-
 export interface Progress {
   status: RequestStatus;
   /** How many exporters (or erasers) the manifest snapshot lists. */

@@ -16,10 +16,10 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { PermissionError } from '../lib/errors.ts';
-import type { ExporterSnapshot } from '../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../manifest/snapshot.ts';
 import type { PluginContext } from './contract.ts';
 
-type Plugin = Pick<ExporterSnapshot, 'key' | 'permissions'>;
+type Plugin = Pick<PluginSnapshot, 'key' | 'permissions'>;
 
 /** The capabilities {@link pluginCapabilities} scopes to one plugin. */
 export type PluginCapabilities = Pick<PluginContext, 'fetch' | 'env' | 'readFile' | 'resolvePath'>;

@@ -104,7 +104,9 @@ export function* groupPageHtml(title: string, section: ReportSection, n: number,
     n > 1 ? `<a href="${section.anchor}-${n - 1}.html">&larr; Previous page</a>` : '',
     `<a href="../index.html">Back to the report</a>`,
     n < pages ? `<a href="${section.anchor}-${n + 1}.html">Next page &rarr;</a>` : '',
-  ].filter(Boolean).join(' &middot; ');
+  ]
+    .filter(Boolean)
+    .join(' &middot; ');
   yield `${head(`${group.label} (${n}/${pages}) – ${title}`)}<nav>${nav}</nav>`;
   yield `<h1 id="top">${escapeText(group.label)} <span class="count">(page ${n} of ${pages})</span></h1>${description(group)}`;
   yield `<p>${itemRange(first, last)} of ${group.itemCount}.</p><div>`;

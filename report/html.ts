@@ -9,6 +9,7 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 
 // C0 and C1 controls but tab, LF and CR; DEL; and the bidi embeddings, overrides and isolates
 // (U+202A–U+202E, U+2066–U+2069) that can make text read differently from what it is (Trojan Source).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what this is for
 const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
 
 /**

@@ -39,11 +39,7 @@ const CHUNK = 64 * 1024;
  * @throws whatever a generator, archiver or the file system threw; nothing is left at `zipPath` or `zipPath.partial`
  * @example await writeZipAtomically('/exports/x.zip', [{ name: 'a.txt', content: () => ['hi'] }]);
  */
-export async function writeZipAtomically(
-  zipPath: string,
-  entries: Iterable<ZipEntry>,
-  options: ZipOptions = {},
-): Promise<ZipWritten> {
+export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipEntry>, options: ZipOptions = {}): Promise<ZipWritten> {
   const partial = `${zipPath}.partial`;
   await rm(partial, { force: true });
   const file = await open(partial, 'wx', 0o600);

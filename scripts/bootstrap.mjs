@@ -117,7 +117,8 @@ function ensureBuildTools() {
   }
   log(`${missing.join(', ')} missing: apt-get install build-essential python3 (once)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'build-essential', 'python3'], { env, stdio: 'inherit' }).status === 0;
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'build-essential', 'python3'], { env, stdio: 'inherit' }).status === 0;
   if (!install() && !(spawnSync('apt-get', ['update'], { env, stdio: 'inherit' }).status === 0 && install())) {
     fail('apt-get could not install build-essential and python3, needed to build better-sqlite3.');
   }

@@ -22,15 +22,15 @@ import { parseArgs } from 'node:util';
 import { callPage, loadPlugin, type PageCall } from '../plugins/host/call-page.ts';
 import { validateErasePage, validateExportPage } from '../plugins/host/check-answer.ts';
 import { ManifestError } from '../lib/errors.ts';
-import { type EraserSnapshot, type ExporterSnapshot, loadManifest } from '../manifest/load.ts';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { type EraserSnapshot, type PluginSnapshot, loadManifest } from '../manifest/load.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 
 const USAGE = 'usage: npm run plugins:check -- [--manifest plugins.yaml] [--email someone@example.com] [--exporters-only|--erasers-only] [--max-pages 1000]';
 const DEFAULT_EMAIL = 'plugins-check@example.invalid';
 
 /** One row of the table. */
 interface Row {
-  kind: 'exporter' | 'eraser';
+  role: 'exporter' | 'eraser';
   key: string;
   name: string;
   pages: number;
@@ -43,19 +43,24 @@ interface Row {
   status: string;
 }
 
+/** The command line's flags, or a throw that says which one is wrong. */
+function flags() {
+  return parseArgs({
+    options: {
+      manifest: { type: 'string', default: 'plugins.yaml' },
+      email: { type: 'string', default: DEFAULT_EMAIL },
+      'exporters-only': { type: 'boolean', default: false },
+      'erasers-only': { type: 'boolean', default: false },
+      'max-pages': { type: 'string', default: '1000' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  }).values;
+}
+
 async function main(): Promise<number> {
-  let args;
+  let args: ReturnType<typeof flags>;
   try {
-    args = parseArgs({
-      options: {
-        manifest: { type: 'string', default: 'plugins.yaml' },
-        email: { type: 'string', default: DEFAULT_EMAIL },
-        'exporters-only': { type: 'boolean', default: false },
-        'erasers-only': { type: 'boolean', default: false },
-        'max-pages': { type: 'string', default: '1000' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }).values;
+    args = flags();
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
@@ -67,7 +72,7 @@ async function main(): Promise<number> {
   }
   // npm runs scripts from the package root; a relative --manifest means relative to where npm was run.
   const manifestPath = resolve(process.env.INIT_CWD ?? process.cwd(), args.manifest);
-  let manifest;
+  let manifest: Awaited<ReturnType<typeof loadManifest>>;
   try {
     manifest = await loadManifest(manifestPath);
   } catch (error) {
@@ -82,8 +87,8 @@ async function main(): Promise<number> {
   process.stdout.write(`${manifest.file} (email ${args.email})\n\n${table(rows)}\n`);
   const failed = rows.filter((row) => row.status.startsWith('FAILED')).length;
   process.stdout.write(`\n${rows.length} plugin(s) checked, ${failed} failed\n`);
-  const exported = rows.filter((row) => row.kind === 'exporter').reduce((sum, row) => sum + Number(row.items || 0), 0);
-  if (args.email === DEFAULT_EMAIL && exported === 0 && rows.some((row) => row.kind === 'exporter')) {
+  const exported = rows.filter((row) => row.role === 'exporter').reduce((sum, row) => sum + Number(row.items || 0), 0);
+  if (args.email === DEFAULT_EMAIL && exported === 0 && rows.some((row) => row.role === 'exporter')) {
     // A clean run with nobody's data proves the plugins answer, not that they find anything.
     process.stdout.write(
       `\nwarning: 0 items were checked: ${DEFAULT_EMAIL} matches nobody. Pass --email with a person your systems hold` +
@@ -95,7 +100,7 @@ async function main(): Promise<number> {
 
 type Base = Pick<PageCall, 'email' | 'requestId' | 'manifestDir'> & { maxPages: number };
 
-async function checkExporter(exporter: ExporterSnapshot, base: Base): Promise<Row> {
+async function checkExporter(exporter: PluginSnapshot, base: Base): Promise<Row> {
   let items = 0;
   const row = await drain(exporter, 'exporter', base, async (answer, page) => {
     const checked = validateExportPage(answer, exporter, page);
@@ -107,7 +112,18 @@ async function checkExporter(exporter: ExporterSnapshot, base: Base): Promise<Ro
 
 async function checkEraser(eraser: EraserSnapshot, base: Base): Promise<Row> {
   if (!eraser.supportsDryRun) {
-    return { kind: 'eraser', key: eraser.key, name: eraser.name, pages: 0, items: '', removed: '', retained: '', slowestMs: 0, totalMs: 0, status: 'skipped (no plan mode)' };
+    return {
+      role: 'eraser',
+      key: eraser.key,
+      name: eraser.name,
+      pages: 0,
+      items: '',
+      removed: '',
+      retained: '',
+      slowestMs: 0,
+      totalMs: 0,
+      status: 'skipped (no plan mode)',
+    };
   }
   const tally = { removed: 0, retained: 0, removedFlag: false, retainedFlag: false };
   const row = await drain(eraser, 'eraser', { ...base, maxPages: Math.min(base.maxPages, eraser.maxPages) }, async (answer, page) => {
@@ -124,24 +140,32 @@ async function checkEraser(eraser: EraserSnapshot, base: Base): Promise<Row> {
 
 /** Calls pages 1, 2, … through the engine's `callPage` until `take` says done, timing each. */
 async function drain(
-  plugin: ExporterSnapshot,
-  kind: PageCall['kind'],
+  plugin: PluginSnapshot,
+  role: PageCall['role'],
   base: Base,
   take: (answer: unknown, page: number) => Promise<boolean>,
 ): Promise<Omit<Row, 'items' | 'removed' | 'retained'>> {
   let cursor: string | undefined; // an exporter's next_cursor, handed to its next page as the engine does
-  const row = { kind, key: plugin.key, name: plugin.name, pages: 0, slowestMs: 0, totalMs: 0, status: 'ok' };
+  const row = { role, key: plugin.key, name: plugin.name, pages: 0, slowestMs: 0, totalMs: 0, status: 'ok' };
   const started = performance.now();
   try {
-    const fn = await loadPlugin(plugin, kind);
+    const fn = await loadPlugin(plugin, role);
     for (let page = 1; ; page++) {
       if (page > base.maxPages) throw new Error(`still "done: false" after ${base.maxPages} pages (--max-pages)`);
       const pageStarted = performance.now();
       let answer: unknown;
       try {
         answer = await callPage(fn, {
-          plugin, kind, page, cursor, email: base.email, requestId: base.requestId, manifestDir: base.manifestDir,
-          dryRun: kind === 'eraser', cancellation: NEVER_ABORTED, heartbeat: () => {},
+          plugin,
+          role,
+          page,
+          cursor,
+          email: base.email,
+          requestId: base.requestId,
+          manifestDir: base.manifestDir,
+          dryRun: role === 'eraser',
+          cancellation: NEVER_ABORTED,
+          heartbeat: () => {},
         });
       } finally {
         row.slowestMs = Math.max(row.slowestMs, performance.now() - pageStarted); // a page that timed out counts too
@@ -149,7 +173,7 @@ async function drain(
       row.pages = page;
       if (await take(answer, page)) break;
       const next = (answer as { next_cursor?: unknown }).next_cursor; // take() has validated the answer
-      cursor = kind === 'exporter' && typeof next === 'string' ? next : undefined;
+      cursor = role === 'exporter' && typeof next === 'string' ? next : undefined;
     }
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));
@@ -164,15 +188,26 @@ const NEVER_ABORTED = new AbortController().signal;
 /** The rows as an aligned plain-text table; the status comes last, since a failure's reason is long. */
 function table(rows: Row[]): string {
   const ms = (n: number, row: Row) => (row.status.startsWith('skipped') ? '' : n.toFixed(n < 10 ? 1 : 0));
-  const header = ['kind', 'key', 'name', 'pages', 'items', 'would remove', 'would retain', 'slowest ms', 'total ms', 'status'];
+  const header = ['role', 'key', 'name', 'pages', 'items', 'would remove', 'would retain', 'slowest ms', 'total ms', 'status'];
   const cells = rows.map((r) => [
-    r.kind, r.key, r.name, r.status.startsWith('skipped') ? '' : String(r.pages), r.items, r.removed, r.retained,
-    ms(r.slowestMs, r), ms(r.totalMs, r), r.status,
+    r.role,
+    r.key,
+    r.name,
+    r.status.startsWith('skipped') ? '' : String(r.pages),
+    r.items,
+    r.removed,
+    r.retained,
+    ms(r.slowestMs, r),
+    ms(r.totalMs, r),
+    r.status,
   ]);
   const numeric = new Set([3, 4, 5, 6, 7, 8]);
   const widths = header.map((h, i) => (i === header.length - 1 ? h.length : Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length))));
   const line = (c: string[]) =>
-    c.map((cell, i) => (i === c.length - 1 ? cell : numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+    c
+      .map((cell, i) => (i === c.length - 1 ? cell : numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

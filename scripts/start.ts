@@ -33,7 +33,8 @@ import { freePort } from '../dev/free-port.ts';
 import { loadConfig } from '../lib/config.ts';
 import { ConfigError, ManifestError } from '../lib/errors.ts';
 import { loadManifest } from '../manifest/load.ts';
-import { DEMO_PERSON, openDemoDb, seedDemoData } from '../plugins/demo/db.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { DEMO_PERSON, seedDemoData } from '../plugins/demo/seed.ts';
 import { TEMPORAL_UI_PATH } from '../lib/temporal.ts';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
@@ -162,14 +163,16 @@ async function portLock(): Promise<() => void> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-    const alive = holder > 0 && (() => {
-      try {
-        process.kill(holder, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
+    const alive =
+      holder > 0 &&
+      (() => {
+        try {
+          process.kill(holder, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      })();
     if (!alive && statSync(lock, { throwIfNoEntry: false }) && Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 2_000) {
       rmSync(lock, { recursive: true, force: true });
       continue;
@@ -251,7 +254,10 @@ try {
   await waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string);
   releasePorts();
   releasePorts = undefined;
-  await Promise.all([waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string), waitForWorker(env.TEMPORAL_ADDRESS as string, config.temporal.namespace, env.TEMPORAL_TASK_QUEUE as string)]);
+  await Promise.all([
+    waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string),
+    waitForWorker(env.TEMPORAL_ADDRESS as string, config.temporal.namespace, env.TEMPORAL_TASK_QUEUE as string),
+  ]);
   const token = env.ADMIN_TOKEN as string;
   const secretsPath = join(varDir, 'dev-secrets.json');
   const secretsFile = secretsPath.startsWith(`${process.cwd()}/`) ? `./${relative(process.cwd(), secretsPath)}` : secretsPath;
@@ -275,7 +281,7 @@ try {
 } catch (error) {
   releasePorts?.();
   const plain = error instanceof StartError || error instanceof ConfigError || error instanceof ManifestError;
-  console.error(`[start] ${plain ? (error as Error).message : (error as Error).stack ?? String(error)}`);
+  console.error(`[start] ${plain ? (error as Error).message : ((error as Error).stack ?? String(error))}`);
   await stopAll(1);
 }
 
@@ -283,7 +289,12 @@ try {
 async function waitForOurServer(url: string, instance: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && !stopping) {
-    const body = await fetch(url).then((r) => r.json() as Promise<{ instance?: string }>, () => undefined).catch(() => undefined);
+    const body = await fetch(url)
+      .then(
+        (r) => r.json() as Promise<{ instance?: string }>,
+        () => undefined,
+      )
+      .catch(() => undefined);
     if (body?.instance === instance) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -299,9 +310,10 @@ async function waitForWorker(address: string, namespace: string, taskQueue: stri
     while (Date.now() < deadline && !stopping) {
       const polled = await Promise.all(
         types.map((taskQueueType) =>
-          connection.workflowService
-            .describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType })
-            .then((answer) => (answer.pollers?.length ?? 0) > 0, () => false),
+          connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType }).then(
+            (answer) => (answer.pollers?.length ?? 0) > 0,
+            () => false,
+          ),
         ),
       );
       if (polled.every(Boolean)) return;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,7 +55,10 @@ function style(): boolean {
   }
   const started = Date.now();
   const biome = path.join(root, 'node_modules', '.bin', 'biome');
-  const result = spawnSync(biome, ['ci', '--max-diagnostics=50', '.'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(biome, ['ci', '--max-diagnostics=50', '.'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.error) log(`could not run biome: ${result.error.message}`);
   const ok = result.status === 0;
   log(`biome ci ${ok ? 'passed' : 'FAILED (npm run format fixes formatting; lint findings name their rule)'} in ${since(started)}`);
@@ -69,7 +72,10 @@ function typecheck(): boolean {
   }
   const started = Date.now();
   const tsc = path.join(root, 'node_modules', '.bin', 'tsc');
-  const result = spawnSync(tsc, ['--noEmit', '-p', root], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync(tsc, ['--noEmit', '-p', root], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.error) log(`could not run tsc: ${result.error.message}`);
   const ok = result.status === 0;
   log(`tsc --noEmit ${ok ? 'passed' : 'FAILED'} in ${since(started)}`);
@@ -131,15 +137,15 @@ async function main(): Promise<number> {
 
     started = Date.now();
     log(`running ${files.length} test file(s)`);
-    runner = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', '--test-concurrency=1', ...runnerFlags, ...files],
-      {
-        cwd: root,
-        stdio: 'inherit',
-        env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: NAMESPACE },
+    runner = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...runnerFlags, ...files], {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_NAMESPACE: NAMESPACE,
       },
-    );
+    });
     let code = await waitForExit(runner);
     if (interrupted) code = signalExitCode(interrupted);
     log(`tests ${code === 0 ? 'passed' : `FAILED (exit ${code})`} in ${since(started)}`);

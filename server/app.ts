@@ -72,7 +72,10 @@ export function createApp(options: AppOptions): Hono {
     const blocked = authFailures.peek(key);
     if (!blocked.allowed) {
       c.header('Retry-After', String(Math.ceil(blocked.retryAfterMs / 1000)));
-      return c.json({ error: { code: 'too_many_requests', message: 'Cannot use the admin API: too many wrong tokens from this address; try again later' } }, 429);
+      return c.json(
+        { error: { code: 'too_many_requests', message: 'Cannot use the admin API: too many wrong tokens from this address; try again later' } },
+        429,
+      );
     }
     // Missing, malformed and wrong credentials all get the same 401 in the API's shape, and all count.
     const token = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(c.req.header('Authorization') ?? '')?.[1];
@@ -91,24 +94,41 @@ export function createApp(options: AppOptions): Hono {
     }
     await next();
   });
-  app.use('/api/*', bodyLimit({ maxSize: 64 * 1024, onError: () => { throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB'); } }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw apiError(413, 'body_too_large', 'Cannot accept the request: the body is larger than 64 KiB');
+      },
+    }),
+  );
   app.route('/api', apiRoutes(service, actions, view));
-  app.route('/admin', adminRoutes(service, actions, {
-    secret: options.secret,
-    adminToken: options.adminToken,
-    adminLogin: options.adminLogin,
-    siteName: options.siteName,
-    publicUrl: options.publicUrl,
-    view,
-    codec: options.payloadCodec,
-    authFailures,
-    temporalUiUpstream: options.temporalUiUpstream,
-  }));
-  app.route('/', publicRoutes(service, { siteName: options.siteName, store: options.store, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }));
+  app.route(
+    '/admin',
+    adminRoutes(service, actions, {
+      secret: options.secret,
+      adminToken: options.adminToken,
+      adminLogin: options.adminLogin,
+      siteName: options.siteName,
+      publicUrl: options.publicUrl,
+      view,
+      codec: options.payloadCodec,
+      authFailures,
+      temporalUiUpstream: options.temporalUiUpstream,
+    }),
+  );
+  app.route(
+    '/',
+    publicRoutes(service, { siteName: options.siteName, store: options.store, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }),
+  );
 
   app.get('/healthz', async (c) => {
     const reachable = await Promise.race([
-      options.client.workflowService.getSystemInfo({}).then(() => true, () => false),
+      options.client.workflowService.getSystemInfo({}).then(
+        () => true,
+        () => false,
+      ),
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
     ]);
     // `instance` lets whoever started this server tell it from another one on the same port.
@@ -136,4 +156,3 @@ export function createApp(options: AppOptions): Hono {
 
   return app;
 }
-

@@ -5,7 +5,6 @@
  */
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { Store } from '../storage/store.ts';
-import { type RequestStatus } from '../model/request.ts';
 import { confirmSignal, deleteNowSignal, markCompletedSignal, resendSignal } from '../workflows/definitions.ts';
 import type { mailExportLink } from '../workflows/index.ts';
 import { allows, REQUEST_OPERATIONS, type RequestOperation } from '../model/operations.ts';

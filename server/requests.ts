@@ -12,9 +12,17 @@ import type { ZipProgress } from '../activities/export-files.ts';
 import type { Secret } from '../lib/config.ts';
 import { subjectHash } from '../lib/secrets.ts';
 import type * as workflows from '../workflows/index.ts';
-import { cleanupWorkflowId, type ExportResumePoint, type Progress, REQUEST_ACTIONS, REQUEST_ID_PATTERN, type RequestAction, type RequestMemo, requestWorkflowId } from '../model/request.ts';
+import {
+  cleanupWorkflowId,
+  type ExportResumePoint,
+  type Progress,
+  REQUEST_ACTIONS,
+  REQUEST_ID_PATTERN,
+  type RequestAction,
+  type RequestMemo,
+  requestWorkflowId,
+} from '../model/request.ts';
 import { DsrAction, DsrRequestId, DsrStatus, DsrSubject, type EraseRequestInput, type ExportRequestInput, progressQuery } from '../workflows/definitions.ts';
-
 
 export interface RequestSettings {
   taskQueue: string;
@@ -61,7 +69,6 @@ export class DuplicateRequestError extends Error {
     this.existingId = existingId;
   }
 }
-
 
 /** The workflow that runs each kind of request (workflows/index.ts). */
 
@@ -181,7 +188,11 @@ export function createRequestService(client: Client, settings: RequestSettings) 
      * matched through its keyed hash: Temporal never sees the address.
      */
     async list(filter: ListFilter): Promise<FoundRequest[]> {
-      const clauses = [`WorkflowType IN (${Object.values(REQUEST_ACTIONS).map(({ workflowType }) => `'${workflowType}'`).join(', ')})`];
+      const clauses = [
+        `WorkflowType IN (${Object.values(REQUEST_ACTIONS)
+          .map(({ workflowType }) => `'${workflowType}'`)
+          .join(', ')})`,
+      ];
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
       if (filter.email) clauses.push(`DsrSubject = '${subjectHash(settings.secret, filter.email)}'`);
@@ -276,7 +287,10 @@ async function listedRequest(client: Client, execution: RawExecution): Promise<F
       sendAsEmail: false,
     } as RequestMemo;
     // The codec's messages name the key id and never quote the payload.
-    const why = error instanceof Error && error.name === 'ConfigError' ? error.message : `cannot decode its record (${error instanceof Error ? error.name : typeof error})`;
+    const why =
+      error instanceof Error && error.name === 'ConfigError'
+        ? error.message
+        : `cannot decode its record (${error instanceof Error ? error.name : typeof error})`;
     return { ...base, memo, unreadable: why };
   }
 }
@@ -290,7 +304,9 @@ async function activityProgress(handle: ReturnType<Client['workflow']['getHandle
   for (const activity of raw.pendingActivities ?? []) {
     const payloads = activity.heartbeatDetails?.payloads;
     if (!payloads?.length) continue;
-    const details = (await decodePayload(handle.client.options.loadedDataConverter, payloads[0] as Payload)) as { live?: BatchProgress; zip?: ZipProgress } | undefined;
+    const details = (await decodePayload(handle.client.options.loadedDataConverter, payloads[0] as Payload)) as
+      | { live?: BatchProgress; zip?: ZipProgress }
+      | undefined;
     const attempt = activity.attempt ?? 1;
     // The failure's type is kept in clear by the failure converter; its message (maybe personal data) is not read here.
     const errorType = activity.lastFailure?.applicationFailureInfo?.type || (activity.lastFailure?.timeoutFailureInfo ? 'Timeout' : undefined);

@@ -40,7 +40,14 @@ export function fileStore(paths: StoragePaths): Store & { paths: StoragePaths } 
       zipPath: (file) => paths.exportFile(file),
       meta: (file) => readJson<StoredExport>(paths.exportMeta(file)),
       saveMeta: (meta) => writeAtomically(paths.exportMeta(meta.file), JSON.stringify(meta)),
-      has: (file) => open(paths.exportFile(file), 'r').then(async (handle) => (await handle.close(), true), () => false),
+      has: (file) =>
+        open(paths.exportFile(file), 'r').then(
+          async (handle) => {
+            await handle.close();
+            return true;
+          },
+          () => false,
+        ),
       async open(file) {
         const handle = await open(paths.exportFile(file), 'r').catch(() => undefined);
         if (!handle) return undefined;
@@ -59,7 +66,9 @@ export function fileStore(paths: StoragePaths): Store & { paths: StoragePaths } 
       async tombstone(file) {
         const text = await readFile(paths.tombstone(file), 'utf8').catch(() => undefined);
         if (text === undefined) return undefined;
-        const parsed = await Promise.resolve().then(() => JSON.parse(text) as Partial<Tombstone>).catch(() => ({}) as Partial<Tombstone>);
+        const parsed = await Promise.resolve()
+          .then(() => JSON.parse(text) as Partial<Tombstone>)
+          .catch(() => ({}) as Partial<Tombstone>);
         // An older or torn tombstone: the file is gone all the same.
         return { deletedAt: typeof parsed.deletedAt === 'string' ? parsed.deletedAt : '', early: parsed.early === true };
       },

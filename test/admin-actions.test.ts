@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { join } from 'node:path';
 import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadConfig, Secret } from '../lib/config.ts';
 import { ConfigError } from '../lib/errors.ts';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { loginPage } from '../server/admin/login-page.ts';
 import { createSessions } from '../server/admin/session.ts';
 import { launchBrowser, screenshot } from './helpers/browser.ts';
@@ -84,7 +84,10 @@ describe('admin sessions', () => {
     const config = loadConfig({ ADMIN_USERNAME: 'officer', ADMIN_PASSWORD: 'long enough password' });
     assert.equal(config.adminLogin?.username, 'officer');
     assert.doesNotMatch(JSON.stringify(config), /long enough/);
-    assert.throws(() => loadConfig({ ADMIN_USERNAME: 'officer' }), (error: unknown) => error instanceof ConfigError && /ADMIN_PASSWORD: must be set too/.test(error.message));
+    assert.throws(
+      () => loadConfig({ ADMIN_USERNAME: 'officer' }),
+      (error: unknown) => error instanceof ConfigError && /ADMIN_PASSWORD: must be set too/.test(error.message),
+    );
     assert.throws(() => loadConfig({ ADMIN_USERNAME: 'officer', ADMIN_PASSWORD: 'short' }), /ADMIN_PASSWORD: must be at least 12 characters/);
     const form = String(await loginPage({ siteName: 'S', withPassword: true, next: '/admin', username: '<b>x</b>' }));
     assert.match(form, /<label for="username">Username<\/label>/);
@@ -142,7 +145,10 @@ describe('admin pages', () => {
     assert.match(page.url(), /\/admin\/login\?next=%2Fadmin$/);
     await screenshot(page, 'admin-login');
     await page.getByLabel('Admin token').fill('not-the-token');
-    const [refused] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/admin/login') && r.request().method() === 'POST'), page.getByRole('button', { name: 'Log in' }).click()]);
+    const [refused] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/admin/login') && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Log in' }).click(),
+    ]);
     assert.equal(refused.status(), 401);
     await page.getByRole('alert').filter({ hasText: 'Cannot log in' }).waitFor();
 
@@ -216,8 +222,14 @@ describe('admin pages', () => {
     assert.equal(await bar.getAttribute('max'), '8');
     const second = [...seen].filter(([t]) => /^Exporter 2 of 8: Slow numbers B, page \d+; \d+ items exported so far\.$/.test(t));
     assert.ok(second.length >= 2, `the text follows page by page: ${[...seen.keys()].join(' | ')}`);
-    assert.ok(second.every(([, value]) => value === 1), 'the bar shows one exporter of eight done');
-    assert.ok([...seen].some(([t, value]) => t.startsWith('Exporter 3 of 8') && value === 2), 'the bar moves on with each exporter');
+    assert.ok(
+      second.every(([, value]) => value === 1),
+      'the bar shows one exporter of eight done',
+    );
+    assert.ok(
+      [...seen].some(([t, value]) => t.startsWith('Exporter 3 of 8') && value === 2),
+      'the bar moves on with each exporter',
+    );
 
     // Completed: the script reloads once to show the final state and the downloads.
     await page.getByRole('heading', { name: 'Status: Completed' }).waitFor({ timeout: 60_000 });
@@ -268,7 +280,7 @@ describe('admin pages', () => {
       await results.getByRole('rowheader', { name: new RegExp(`^${name}`) }).waitFor();
     }
     const orders = results.getByRole('row').filter({ has: page.getByRole('rowheader', { name: /^Orders and invoices/ }) });
-    assert.match(await orders.innerText(), /tax law/i, 'what was kept, and why');
+    assert.match((await orders.textContent()) ?? '', /tax law/i, 'what was kept, and why');
     await page.getByText('Receipt SHA-256').waitFor();
     await page.getByText('by an admin').waitFor();
     await screenshot(page, 'admin-erasure-result');
@@ -300,7 +312,10 @@ describe('admin pages', () => {
       ids.push(created.body.id);
     }
     await page.goto(`${stack.baseUrl}/admin?status=pending`);
-    await reloadUntil(async () => (await listed(ids[0] as string).count()) + (await listed(ids[1] as string).count()) === 2, 'both pending requests in the list');
+    await reloadUntil(
+      async () => (await listed(ids[0] as string).count()) + (await listed(ids[1] as string).count()) === 2,
+      'both pending requests in the list',
+    );
     await screenshot(page, 'admin-list');
     for (const id of ids) await listed(id).check();
     await page.getByLabel('Bulk action').selectOption('complete');
@@ -313,14 +328,23 @@ describe('admin pages', () => {
 
     // Again on the same two: both refused, each saying why.
     await page.goto(`${stack.baseUrl}/admin?status=completed`);
-    await reloadUntil(async () => (await listed(ids[0] as string).count()) + (await listed(ids[1] as string).count()) === 2, 'both completed requests in the list');
+    await reloadUntil(
+      async () => (await listed(ids[0] as string).count()) + (await listed(ids[1] as string).count()) === 2,
+      'both completed requests in the list',
+    );
     for (const id of ids) await listed(id).check();
     await page.getByLabel('Bulk action').selectOption('complete');
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Apply to selected' }).click();
     const refused = page.getByRole('alert').filter({ hasText: 'Cannot mark 2 requests as completed' });
     await refused.waitFor();
-    assert.equal(await refused.getByRole('listitem').filter({ hasText: /is completed/ }).count(), 2);
+    assert.equal(
+      await refused
+        .getByRole('listitem')
+        .filter({ hasText: /is completed/ })
+        .count(),
+      2,
+    );
   });
 
   test('search by email matches the whole address in any case', async () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 const UI = 'http://localhost:8233';
@@ -34,7 +34,11 @@ test('an admin decodes a stored payload through /admin/codec/decode; others get 
       },
     ],
   });
-  assert.ok(!Buffer.from(input.data ?? []).toString('latin1').includes(DEMO_PERSON));
+  assert.ok(
+    !Buffer.from(input.data ?? [])
+      .toString('latin1')
+      .includes(DEMO_PERSON),
+  );
 
   const url = `${stack.baseUrl}/admin/codec/decode`;
   const anonymous = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });

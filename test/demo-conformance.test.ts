@@ -13,7 +13,9 @@ import { pathToFileURL } from 'node:url';
 import commentLocationExporter from '../plugins/examples/comment-location-exporter.ts';
 import commentsEraser from '../plugins/demo/comments-eraser.ts';
 import commentsExporter from '../plugins/demo/comments-exporter.ts';
-import { closeDemoConnections, DEMO_PERSON, openDemoDb, seedDemoData } from '../plugins/demo/db.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { DEMO_PERSON, seedDemoData } from '../plugins/demo/seed.ts';
+import { closeDemoConnections } from '../plugins/demo/db.ts';
 import mediaEraser from '../plugins/demo/media-eraser.ts';
 import mediaExporter from '../plugins/demo/media-exporter.ts';
 import ordersEraser from '../plugins/demo/orders-eraser.ts';
@@ -47,14 +49,20 @@ function demoSite(): { dir: string; reseed: () => void } {
 }
 
 const exporters = demoSite();
-const ctx = (dir: string, settings: Record<string, unknown> = {}) => () => ({
-  manifestDir: dir, settings: { database: 'site/demo.sqlite', ...settings },
-});
+const ctx =
+  (dir: string, settings: Record<string, unknown> = {}) =>
+  () => ({
+    manifestDir: dir,
+    settings: { database: 'site/demo.sqlite', ...settings },
+  });
 
 for (const [name, exporter] of [
-  ['demo-user exporter', userExporter], ['demo-comments exporter', commentsExporter],
-  ['demo-sessions exporter', sessionsExporter], ['demo-media exporter', mediaExporter],
-  ['demo-orders exporter', ordersExporter], ['comment-location exporter (WordPress handbook example)', commentLocationExporter],
+  ['demo-user exporter', userExporter],
+  ['demo-comments exporter', commentsExporter],
+  ['demo-sessions exporter', sessionsExporter],
+  ['demo-media exporter', mediaExporter],
+  ['demo-orders exporter', ordersExporter],
+  ['comment-location exporter (WordPress handbook example)', commentLocationExporter],
 ] as const) {
   testExporter({ name, exporter, email: DEMO_PERSON, pageSize: 2, permissions: { read: ['site'] }, ctx: ctx(exporters.dir) });
 }
@@ -69,8 +77,15 @@ for (const [name, eraser, exporter, settings] of [
 ] as const) {
   const site = demoSite();
   testEraser({
-    name, eraser, exporter, email: DEMO_PERSON, pageSize: 2, supportsDryRun: true,
-    permissions: { write: ['site'] }, reset: site.reseed, ctx: ctx(site.dir, settings),
+    name,
+    eraser,
+    exporter,
+    email: DEMO_PERSON,
+    pageSize: 2,
+    supportsDryRun: true,
+    permissions: { write: ['site'] },
+    reset: site.reseed,
+    ctx: ctx(site.dir, settings),
   });
 }
 
@@ -79,7 +94,9 @@ test('testExporter() and testEraser() fail plugins that break the contract or us
   dirs.push(dir);
   const url = (path: string) => JSON.stringify(pathToFileURL(path).href);
   const file = join(dir, 'broken.test.ts');
-  writeFileSync(file, `
+  writeFileSync(
+    file,
+    `
 import { testEraser, testExporter } from ${url(join(ROOT, 'plugins', 'kit', 'conformance.ts'))};
 import malformed from ${url(join(FIXTURE_PLUGINS, 'malformed.ts'))};
 import malformedEraser from ${url(join(FIXTURE_PLUGINS, 'malformed-eraser.ts'))};
@@ -89,7 +106,8 @@ testExporter({ name: 'undeclared read', exporter: userExporter, email: ${JSON.st
 testExporter({ name: 'no-done exporter', exporter: malformed, email: 'no-done@malformed.test' });
 testExporter({ name: 'endless exporter', exporter: () => ({ data: [], done: false }), email: 'a@b.test', maxPages: 5 });
 testEraser({ name: 'never-ends eraser', eraser: malformedEraser, email: 'never-ends@malformed.test', maxPages: 5 });
-`);
+`,
+  );
   const { NODE_TEST_CONTEXT: _, ...env } = process.env; // else the child thinks it runs inside this test
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: ROOT, env, encoding: 'utf8' });
   assert.equal(run.status, 1, run.stdout + run.stderr);

@@ -4,15 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Sqlite from 'better-sqlite3';
-import {
-  erasePageSchema, exportPageSchema, type ErasePage, type Eraser, type ExportItem, type Exporter, type PluginContext,
-} from '../plugins/contract.ts';
+import { erasePageSchema, exportPageSchema, type ErasePage, type Eraser, type ExportItem, type Exporter, type PluginContext } from '../plugins/contract.ts';
 import { anonymizeIp } from '../plugins/demo/anonymize.ts';
 import commentsEraser from '../plugins/demo/comments-eraser.ts';
 import commentsExporter from '../plugins/demo/comments-exporter.ts';
-import {
-  closeDemoConnections, DEMO_PERSON, openDemoDb, seedDemoData, seedManyComments, type Database,
-} from '../plugins/demo/db.ts';
+import { openDemoDb, type Database } from '../plugins/demo/schema.ts';
+import { DEMO_PERSON, seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
+import { closeDemoConnections } from '../plugins/demo/db.ts';
 import mediaEraser from '../plugins/demo/media-eraser.ts';
 import mediaExporter from '../plugins/demo/media-exporter.ts';
 import ordersEraser from '../plugins/demo/orders-eraser.ts';
@@ -26,12 +24,18 @@ import { testContext } from './helpers/context.ts';
 
 /** The manifest order: the user eraser last, since the others find the account by email. */
 const ERASERS: ReadonlyArray<readonly [string, Eraser]> = [
-  ['comments', commentsEraser], ['sessions', sessionsEraser], ['media', mediaEraser],
-  ['orders', ordersEraser], ['user', userEraser],
+  ['comments', commentsEraser],
+  ['sessions', sessionsEraser],
+  ['media', mediaEraser],
+  ['orders', ordersEraser],
+  ['user', userEraser],
 ];
 const EXPORTERS: ReadonlyArray<readonly [string, Exporter]> = [
-  ['user', userExporter], ['comments', commentsExporter], ['sessions', sessionsExporter],
-  ['media', mediaExporter], ['orders', ordersExporter],
+  ['user', userExporter],
+  ['comments', commentsExporter],
+  ['sessions', sessionsExporter],
+  ['media', mediaExporter],
+  ['orders', ordersExporter],
 ];
 const TALK = 'https://demo.example.com/2024/03/talk/';
 const ALEX_ID = 1;
@@ -45,7 +49,11 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Site { dir: string; db: Database; ctx: PluginContext }
+interface Site {
+  dir: string;
+  db: Database;
+  ctx: PluginContext;
+}
 
 /** A freshly seeded demo site in its own directory, and a context pointing at it. */
 function freshSite(settings: Record<string, unknown> = {}): Site {
@@ -85,8 +93,13 @@ const messages = (pages: ErasePage[]) => pages.flatMap((p) => p.messages);
 function dump(site: Site): Record<string, unknown> {
   const tables = site.db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all();
   const out: Record<string, unknown> = {};
-  for (const { name } of tables) out[name] = site.db.prepare(`SELECT * FROM ${name}`).all().map((row) => JSON.stringify(row)).sort();
-  out['files'] = readdirSync(join(site.dir, 'data'), { recursive: true, encoding: 'utf8' }).sort();
+  for (const { name } of tables)
+    out[name] = site.db
+      .prepare(`SELECT * FROM ${name}`)
+      .all()
+      .map((row) => JSON.stringify(row))
+      .sort();
+  out.files = readdirSync(join(site.dir, 'data'), { recursive: true, encoding: 'utf8' }).sort();
   return out;
 }
 
@@ -103,11 +116,20 @@ function othersRows(db: Database): Record<string, unknown> {
 }
 
 interface CommentRow {
-  id: number; user_id: number | null; author_name: string; author_email: string; author_url: string; author_ip: string;
-  user_agent: string; content: string; created_at: string; post_url: string; latitude: number | null; longitude: number | null;
+  id: number;
+  user_id: number | null;
+  author_name: string;
+  author_email: string;
+  author_url: string;
+  author_ip: string;
+  user_agent: string;
+  content: string;
+  created_at: string;
+  post_url: string;
+  latitude: number | null;
+  longitude: number | null;
 }
-const alexComments = (db: Database) =>
-  db.prepare<[string], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id').all(DEMO_PERSON);
+const alexComments = (db: Database) => db.prepare<[string], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id').all(DEMO_PERSON);
 
 describe('erasing the demo person (manifest order, deleteOnPosts)', async () => {
   const site = freshSite({ deleteOnPosts: [TALK] });
@@ -120,28 +142,59 @@ describe('erasing the demo person (manifest order, deleteOnPosts)', async () => 
   const afterErasure = dump(site);
 
   test('the answers: counts and plain-language messages', () => {
-    assert.deepEqual(results['comments'], [{
-      items_removed: true, items_retained: false, done: true, removed_count: 13, retained_count: 0,
-      messages: [
-        'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.',
-        'Deleted your comments in full on posts whose comments are deleted on request.',
-      ],
-    }]);
-    assert.deepEqual(results['sessions'], [{
-      items_removed: true, items_retained: false, done: true, removed_count: 2, retained_count: 0,
-      messages: ['Deleted 2 session tokens.'],
-    }]);
-    assert.deepEqual(results['media'], [{
-      items_removed: true, items_retained: false, done: true, removed_count: 3, retained_count: 0,
-      messages: ['Deleted 3 uploaded files.'],
-    }]);
-    assert.deepEqual(results['orders'], [{
-      items_removed: false, items_retained: true, done: true, removed_count: 0, retained_count: 2, messages: [TAX_REASON],
-    }]);
-    assert.deepEqual(results['user'], [{
-      items_removed: true, items_retained: false, done: true, removed_count: 1, retained_count: 0,
-      messages: ['Cleared the account\u2019s personal details and disabled it.'],
-    }]);
+    assert.deepEqual(results.comments, [
+      {
+        items_removed: true,
+        items_retained: false,
+        done: true,
+        removed_count: 13,
+        retained_count: 0,
+        messages: [
+          'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.',
+          'Deleted your comments in full on posts whose comments are deleted on request.',
+        ],
+      },
+    ]);
+    assert.deepEqual(results.sessions, [
+      {
+        items_removed: true,
+        items_retained: false,
+        done: true,
+        removed_count: 2,
+        retained_count: 0,
+        messages: ['Deleted 2 session tokens.'],
+      },
+    ]);
+    assert.deepEqual(results.media, [
+      {
+        items_removed: true,
+        items_retained: false,
+        done: true,
+        removed_count: 3,
+        retained_count: 0,
+        messages: ['Deleted 3 uploaded files.'],
+      },
+    ]);
+    assert.deepEqual(results.orders, [
+      {
+        items_removed: false,
+        items_retained: true,
+        done: true,
+        removed_count: 0,
+        retained_count: 2,
+        messages: [TAX_REASON],
+      },
+    ]);
+    assert.deepEqual(results.user, [
+      {
+        items_removed: true,
+        items_retained: false,
+        done: true,
+        removed_count: 1,
+        retained_count: 0,
+        messages: ['Cleared the account\u2019s personal details and disabled it.'],
+      },
+    ]);
   });
 
   test('comments are anonymised like WordPress (plus location), text and dates kept', () => {
@@ -151,12 +204,22 @@ describe('erasing the demo person (manifest order, deleteOnPosts)', async () => 
     for (const old of kept) {
       const now = db.prepare<[number], CommentRow>('SELECT * FROM comments WHERE id = ?').get(old.id);
       assert.deepEqual(now, {
-        ...old, author_name: 'Anonymous', author_email: '', author_ip: anonymizeIp(old.author_ip), author_url: '',
-        user_agent: '', user_id: null, latitude: null, longitude: null,
+        ...old,
+        author_name: 'Anonymous',
+        author_email: '',
+        author_ip: anonymizeIp(old.author_ip),
+        author_url: '',
+        user_agent: '',
+        user_id: null,
+        latitude: null,
+        longitude: null,
       });
     }
     const ips = db.prepare<[], { author_ip: string }>(`SELECT DISTINCT author_ip FROM comments WHERE author_name = 'Anonymous' ORDER BY 1`).all();
-    assert.deepEqual(ips.map((r) => r.author_ip), ['192.0.2.0', '2001:db8:85a3::']);
+    assert.deepEqual(
+      ips.map((r) => r.author_ip),
+      ['192.0.2.0', '2001:db8:85a3::'],
+    );
   });
 
   test('comments on a deleteOnPosts post are deleted, the case-variant guest comment included', () => {
@@ -185,21 +248,30 @@ describe('erasing the demo person (manifest order, deleteOnPosts)', async () => 
 
   test('the account is cleared and disabled, its row kept', () => {
     assert.deepEqual(db.prepare('SELECT * FROM users WHERE id = ?').get(ALEX_ID), {
-      id: ALEX_ID, login: `deleted-${ALEX_ID}`, email: `deleted-${ALEX_ID}@site.invalid`, display_name: 'Deleted user',
-      first_name: '', last_name: '', url: '', registered_at: '2021-03-14 09:26:53', disabled: 1,
+      id: ALEX_ID,
+      login: `deleted-${ALEX_ID}`,
+      email: `deleted-${ALEX_ID}@site.invalid`,
+      display_name: 'Deleted user',
+      first_name: '',
+      last_name: '',
+      url: '',
+      registered_at: '2021-03-14 09:26:53',
+      disabled: 1,
     });
   });
 
   test('the orders are still there', () => {
-    assert.deepEqual(db.prepare('SELECT number FROM orders WHERE user_id = ? ORDER BY id').all(ALEX_ID), [
-      { number: 'WC-1001' }, { number: 'WC-1003' },
-    ]);
+    assert.deepEqual(db.prepare('SELECT number FROM orders WHERE user_id = ? ORDER BY id').all(ALEX_ID), [{ number: 'WC-1001' }, { number: 'WC-1003' }]);
   });
 
   test('afterwards only the orders exporter finds anything: the retained data', async () => {
     for (const [name, exporter] of EXPORTERS) {
       const items = await exportAll(exporter, DEMO_PERSON, ctx);
-      if (name === 'orders') assert.deepEqual(items.map((i) => i.item_id), ['order-1', 'order-3']);
+      if (name === 'orders')
+        assert.deepEqual(
+          items.map((i) => i.item_id),
+          ['order-1', 'order-3'],
+        );
       else assert.deepEqual(items, [], name);
     }
   });
@@ -249,19 +321,27 @@ describe('dry run', () => {
       assert.equal(pages.length, 1, name);
       for (const message of messages(pages)) assert.match(message, /^Would /, name);
     }
-    assert.deepEqual(results['comments']?.[0], {
-      items_removed: true, items_retained: false, done: true, removed_count: 13, retained_count: 0,
+    assert.deepEqual(results.comments?.[0], {
+      items_removed: true,
+      items_retained: false,
+      done: true,
+      removed_count: 13,
+      retained_count: 0,
       messages: [
         'Would anonymise your comments: author name, email, IP address, website and location would be removed; the text would be kept.',
         'Would delete your comments in full on posts whose comments are deleted on request.',
       ],
     });
-    assert.deepEqual(messages(results['sessions'] ?? []), ['Would delete 2 session tokens.']);
-    assert.deepEqual(messages(results['media'] ?? []), ['Would delete 3 uploaded files.']);
-    assert.deepEqual(messages(results['user'] ?? []), ['Would clear the account\u2019s personal details and disable it.']);
-    assert.deepEqual(messages(results['orders'] ?? []), [TAX_REASON.replace(/^Kept/, 'Would keep')]);
+    assert.deepEqual(messages(results.sessions ?? []), ['Would delete 2 session tokens.']);
+    assert.deepEqual(messages(results.media ?? []), ['Would delete 3 uploaded files.']);
+    assert.deepEqual(messages(results.user ?? []), ['Would clear the account\u2019s personal details and disable it.']);
+    assert.deepEqual(messages(results.orders ?? []), [TAX_REASON.replace(/^Kept/, 'Would keep')]);
     assert.deepEqual(Object.fromEntries(Object.entries(results).map(([n, p]) => [n, [sum(p, 'removed_count'), sum(p, 'retained_count')]])), {
-      comments: [13, 0], sessions: [2, 0], media: [3, 0], orders: [0, 2], user: [1, 0],
+      comments: [13, 0],
+      sessions: [2, 0],
+      media: [3, 0],
+      orders: [0, 2],
+      user: [1, 0],
     });
 
     // The real run afterwards (same request id) erases exactly what the plan said.
@@ -289,10 +369,20 @@ describe('paging without the WordPress offset bug', () => {
     const site = freshSite();
     const othersBefore = othersRows(site.db);
     const pages = await eraseAll(commentsEraser, DEMO_PERSON, { ...site.ctx, pageSize: 5 });
-    assert.deepEqual(pages.map((p) => [p.removed_count, p.done]), [[5, false], [5, false], [3, true]]);
+    assert.deepEqual(
+      pages.map((p) => [p.removed_count, p.done]),
+      [
+        [5, false],
+        [5, false],
+        [3, true],
+      ],
+    );
     assert.equal(sum(pages, 'removed_count'), 13);
-    assert.deepEqual(messages(pages), [5, 5, 3].map(() =>
-      'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.'), 'the same line on every page, for the engine to say once');
+    assert.deepEqual(
+      messages(pages),
+      [5, 5, 3].map(() => 'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.'),
+      'the same line on every page, for the engine to say once',
+    );
     assert.equal(alexComments(site.db).length, 0);
     assert.equal((site.db.prepare(`SELECT count(*) AS n FROM comments WHERE author_name = 'Anonymous'`).get() as { n: number }).n, 13);
     assert.deepEqual(othersRows(site.db), othersBefore);
@@ -303,7 +393,13 @@ describe('paging without the WordPress offset bug', () => {
   test('a full last page is done without a trailing empty page', async () => {
     const site = freshSite();
     const pages = await eraseAll(sessionsEraser, DEMO_PERSON, { ...site.ctx, pageSize: 1 });
-    assert.deepEqual(pages.map((p) => [p.removed_count, p.done]), [[1, false], [1, true]]);
+    assert.deepEqual(
+      pages.map((p) => [p.removed_count, p.done]),
+      [
+        [1, false],
+        [1, true],
+      ],
+    );
     assert.deepEqual(messages(pages), ['Deleted 1 session token.', 'Deleted 1 session token.']);
   });
 
@@ -372,7 +468,12 @@ describe('settings', () => {
   test('orders: no orders, nothing retained and no message', async () => {
     const site = freshSite();
     assert.deepEqual(await ordersEraser('guest.poster@example.org', 1, site.ctx), {
-      items_removed: false, items_retained: false, messages: [], done: true, removed_count: 0, retained_count: 0,
+      items_removed: false,
+      items_retained: false,
+      messages: [],
+      done: true,
+      removed_count: 0,
+      retained_count: 0,
     });
   });
 
@@ -395,21 +496,36 @@ describe('orders exporter', () => {
     const items = await exportAll(ordersExporter, '  ALEX.DOE@example.com ', site.ctx);
     assert.deepEqual(items, [
       {
-        group_id: 'orders', group_label: 'Orders', group_description: 'Orders and invoices, kept for tax law.', item_id: 'order-1',
+        group_id: 'orders',
+        group_label: 'Orders',
+        group_description: 'Orders and invoices, kept for tax law.',
+        item_id: 'order-1',
         data: [
-          { name: 'Order Number', value: 'WC-1001' }, { name: 'Total', value: '49.99 EUR' }, { name: 'Date', value: '2023-11-24 10:00:00' },
-          { name: 'Billing Name', value: 'Alex Doe' }, { name: 'Billing Email', value: DEMO_PERSON },
+          { name: 'Order Number', value: 'WC-1001' },
+          { name: 'Total', value: '49.99 EUR' },
+          { name: 'Date', value: '2023-11-24 10:00:00' },
+          { name: 'Billing Name', value: 'Alex Doe' },
+          { name: 'Billing Email', value: DEMO_PERSON },
         ],
       },
       {
-        group_id: 'orders', group_label: 'Orders', group_description: 'Orders and invoices, kept for tax law.', item_id: 'order-3',
+        group_id: 'orders',
+        group_label: 'Orders',
+        group_description: 'Orders and invoices, kept for tax law.',
+        item_id: 'order-3',
         data: [
-          { name: 'Order Number', value: 'WC-1003' }, { name: 'Total', value: '129.00 EUR' }, { name: 'Date', value: '2024-05-02 09:45:00' },
-          { name: 'Billing Name', value: 'Alex Doe' }, { name: 'Billing Email', value: 'Alex.Doe@Example.com' },
+          { name: 'Order Number', value: 'WC-1003' },
+          { name: 'Total', value: '129.00 EUR' },
+          { name: 'Date', value: '2024-05-02 09:45:00' },
+          { name: 'Billing Name', value: 'Alex Doe' },
+          { name: 'Billing Email', value: 'Alex.Doe@Example.com' },
         ],
       },
     ]);
-    assert.deepEqual((await exportAll(ordersExporter, SAM, site.ctx)).map((i) => i.item_id), ['order-2']);
+    assert.deepEqual(
+      (await exportAll(ordersExporter, SAM, site.ctx)).map((i) => i.item_id),
+      ['order-2'],
+    );
     assert.deepEqual(await ordersExporter('nobody@example.net', 1, site.ctx), { data: [], done: true });
     assert.deepEqual(await ordersExporter('', 1, site.ctx), { data: [], done: true });
   });
@@ -418,8 +534,7 @@ describe('orders exporter', () => {
     const site = freshSite();
     const first = exportPageSchema.parse(await ordersExporter(DEMO_PERSON, 1, { ...site.ctx, pageSize: 1 }));
     const second = exportPageSchema.parse(await ordersExporter(DEMO_PERSON, 2, { ...site.ctx, pageSize: 1 }));
-    assert.deepEqual([first.data.map((i) => i.item_id), first.done, second.data.map((i) => i.item_id), second.done],
-      [['order-1'], false, ['order-3'], true]);
+    assert.deepEqual([first.data.map((i) => i.item_id), first.done, second.data.map((i) => i.item_id), second.done], [['order-1'], false, ['order-3'], true]);
   });
 });
 

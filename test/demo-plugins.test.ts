@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportPageSchema, type ExportItem, type Exporter, type PluginContext } from '../plugins/contract.ts';
 import commentsExporter from '../plugins/demo/comments-exporter.ts';
-import {
-  closeDemoConnections, DEMO_PERSON, demoDbFor, openDemoDb, seedDemoData, seedManyComments, type Database,
-} from '../plugins/demo/db.ts';
+import { openDemoDb, type Database } from '../plugins/demo/schema.ts';
+import { DEMO_PERSON, seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
+import { closeDemoConnections, demoDbFor } from '../plugins/demo/db.ts';
 import mediaExporter from '../plugins/demo/media-exporter.ts';
 import sessionsExporter from '../plugins/demo/sessions-exporter.ts';
 import userExporter from '../plugins/demo/user-exporter.ts';
@@ -16,7 +16,10 @@ import { ManifestError } from '../lib/errors.ts';
 import { testContext } from './helpers/context.ts';
 
 const exporters: Record<string, Exporter> = {
-  user: userExporter, comments: commentsExporter, sessions: sessionsExporter, media: mediaExporter,
+  user: userExporter,
+  comments: commentsExporter,
+  sessions: sessionsExporter,
+  media: mediaExporter,
 };
 
 let dir: string;
@@ -60,8 +63,8 @@ after(() => {
 
 describe('seedDemoData()', () => {
   test('seeding twice does not duplicate anything', () => {
-    const counts = () => ['users', 'comments', 'sessions', 'media', 'orders']
-      .map((t) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n);
+    const counts = () =>
+      ['users', 'comments', 'sessions', 'media', 'orders'].map((t) => (db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n);
     const before = counts();
     assert.equal(seedDemoData(db), false);
     const other = openDemoDb(db.name); // a second process-like connection
@@ -74,7 +77,12 @@ describe('seedDemoData()', () => {
   test('writes the media files next to the database', () => {
     const rows = db.prepare('SELECT file_path FROM media').all() as { file_path: string }[];
     for (const { file_path } of rows) assert.ok(existsSync(join(dir, 'data', file_path)), file_path);
-    assert.equal(readFileSync(join(dir, 'data', 'media', 'alex-avatar.png')).subarray(1, 4).toString(), 'PNG');
+    assert.equal(
+      readFileSync(join(dir, 'data', 'media', 'alex-avatar.png'))
+        .subarray(1, 4)
+        .toString(),
+      'PNG',
+    );
   });
 });
 
@@ -88,10 +96,10 @@ describe('user exporter', () => {
     assert.equal(item?.group_label, 'User');
     assert.equal(item?.group_description, 'User\u2019s profile data.');
     assert.equal(item?.item_id, 'user-1');
-    assert.deepEqual(item?.data.map((p) => p.name), [
-      'User ID', 'User Login Name', 'User Email', 'User URL', 'User Registration Date',
-      'User Display Name', 'User First Name', 'User Last Name',
-    ]);
+    assert.deepEqual(
+      item?.data.map((p) => p.name),
+      ['User ID', 'User Login Name', 'User Email', 'User URL', 'User Registration Date', 'User Display Name', 'User First Name', 'User Last Name'],
+    );
     assert.equal(value(item, 'User Email'), DEMO_PERSON);
   });
 
@@ -128,10 +136,21 @@ describe('comments exporter', () => {
   test('pairs as WordPress, plain comment URL, latitude/longitude only when present', async () => {
     const { items } = await exportAll(commentsExporter, DEMO_PERSON);
     const first = items[0];
-    assert.deepEqual(first?.data.map((p) => p.name), [
-      'Comment Author', 'Comment Author Email', 'Comment Author URL', 'Comment Author IP',
-      'Comment Author User Agent', 'Comment Date', 'Comment Content', 'Comment URL', 'Latitude', 'Longitude',
-    ]);
+    assert.deepEqual(
+      first?.data.map((p) => p.name),
+      [
+        'Comment Author',
+        'Comment Author Email',
+        'Comment Author URL',
+        'Comment Author IP',
+        'Comment Author User Agent',
+        'Comment Date',
+        'Comment Content',
+        'Comment URL',
+        'Latitude',
+        'Longitude',
+      ],
+    );
     assert.equal(value(first, 'Comment URL'), `https://demo.example.com/2024/01/hello-world/#comment-${first?.item_id.slice(8)}`);
     assert.equal(value(first, 'Latitude'), 38.7223);
     assert.equal(items.filter((i) => value(i, 'Latitude') !== undefined).length, 4);
@@ -146,10 +165,13 @@ describe('comments exporter', () => {
     assert.equal(paged.pages, 3); // 5 + 5 + 3
     const ids = paged.items.map((i) => i.item_id);
     assert.equal(new Set(ids).size, ids.length);
-    assert.deepEqual(ids, all.items.map((i) => i.item_id));
+    assert.deepEqual(
+      ids,
+      all.items.map((i) => i.item_id),
+    );
   });
 
-  test('pages by cursor (id > last id) and by page number alike, with other people\'s comments in between', async () => {
+  test("pages by cursor (id > last id) and by page number alike, with other people's comments in between", async () => {
     const dir2 = mkdtempSync(join(tmpdir(), 'demo-keyset-'));
     try {
       const big = openDemoDb(join(dir2, 'keyset.db'));
@@ -191,7 +213,9 @@ describe('comments exporter', () => {
   });
 
   test('an empty email exports nothing (anonymized comments have empty emails)', async () => {
-    db.prepare(`INSERT INTO comments (author_email, content, created_at, post_url) VALUES ('', 'anonymized', '2024-09-01 00:00:00', 'https://demo.example.com/x/')`).run();
+    db.prepare(
+      `INSERT INTO comments (author_email, content, created_at, post_url) VALUES ('', 'anonymized', '2024-09-01 00:00:00', 'https://demo.example.com/x/')`,
+    ).run();
     try {
       assert.deepEqual(await commentsExporter('  ', 1, ctx), { data: [], done: true });
     } finally {
@@ -208,11 +232,17 @@ describe('sessions exporter', () => {
   test('one item per session of the demo person', async () => {
     const { items, pages } = await exportAll(sessionsExporter, DEMO_PERSON);
     assert.equal(pages, 1);
-    assert.deepEqual(items.map((i) => i.item_id), ['session-tokens-1-1', 'session-tokens-1-3']);
+    assert.deepEqual(
+      items.map((i) => i.item_id),
+      ['session-tokens-1-1', 'session-tokens-1-3'],
+    );
     for (const item of items) {
       assert.equal(item.group_id, 'session-tokens');
       assert.equal(item.group_label, 'Session Tokens');
-      assert.deepEqual(item.data.map((p) => p.name), ['Expiration', 'IP', 'User Agent', 'Last Login']);
+      assert.deepEqual(
+        item.data.map((p) => p.name),
+        ['Expiration', 'IP', 'User Agent', 'Last Login'],
+      );
       assert.match(String(value(item, 'Last Login')), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
     }
     assert.equal(value(items[0], 'Expiration'), '2024-08-15 08:55:00');
@@ -222,11 +252,17 @@ describe('sessions exporter', () => {
 describe('media exporter', () => {
   test('one URL item per file of the demo person', async () => {
     const { items } = await exportAll(mediaExporter, DEMO_PERSON);
-    assert.deepEqual(items.map((i) => i.item_id), ['post-1', 'post-3', 'post-4']);
+    assert.deepEqual(
+      items.map((i) => i.item_id),
+      ['post-1', 'post-3', 'post-4'],
+    );
     for (const item of items) {
       assert.equal(item.group_id, 'media');
       assert.equal(item.group_label, 'Media');
-      assert.deepEqual(item.data.map((p) => p.name), ['URL']);
+      assert.deepEqual(
+        item.data.map((p) => p.name),
+        ['URL'],
+      );
       assert.match(String(value(item, 'URL')), /^https:\/\/demo\.example\.com\/media\/alex-/);
     }
   });
@@ -234,7 +270,10 @@ describe('media exporter', () => {
   test('pages by ctx.pageSize', async () => {
     const { items, pages } = await exportAll(mediaExporter, DEMO_PERSON, context({ pageSize: 2 }));
     assert.equal(pages, 2);
-    assert.deepEqual(items.map((i) => i.item_id), ['post-1', 'post-3', 'post-4']);
+    assert.deepEqual(
+      items.map((i) => i.item_id),
+      ['post-1', 'post-3', 'post-4'],
+    );
   });
 });
 
@@ -262,7 +301,7 @@ describe('every exporter', () => {
 });
 
 describe('demoDbFor()', () => {
-  test('an exporter\'s connection is read-only and not the erasers\' one', async () => {
+  test("an exporter's connection is read-only and not the erasers' one", async () => {
     await userExporter(DEMO_PERSON, 1, ctx);
     const reader = demoDbFor(ctx, 'read'); // the connection the exporter just used
     assert.equal(reader.readonly, true);

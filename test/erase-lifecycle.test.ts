@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { receiptDigest } from '../activities/receipts.ts';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { confirmByLink, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
@@ -15,7 +15,16 @@ function dump(dbPath: string): string {
   const db = new Database(dbPath, { readonly: true });
   try {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    return JSON.stringify(tables.map((name) => [name, db.prepare(`SELECT * FROM "${name}"`).all().map((row) => JSON.stringify(row)).sort()]));
+    return JSON.stringify(
+      tables.map((name) => [
+        name,
+        db
+          .prepare(`SELECT * FROM "${name}"`)
+          .all()
+          .map((row) => JSON.stringify(row))
+          .sort(),
+      ]),
+    );
   } finally {
     db.close();
   }
@@ -53,7 +62,7 @@ describe('erasure lifecycle', () => {
   });
 
   test('create → confirm by the mailed link → erasers run → fulfilment mail with the reasons → receipt', async () => {
-    const others = query(stack.dbPath, "SELECT * FROM comments WHERE lower(author_email) <> lower(?) ORDER BY id", DEMO_PERSON);
+    const others = query(stack.dbPath, 'SELECT * FROM comments WHERE lower(author_email) <> lower(?) ORDER BY id', DEMO_PERSON);
     const created = await stack.api('POST', '/api/requests', { email: DEMO_PERSON, action: 'erase' });
     assert.equal(created.status, 201);
     assert.equal(created.body.action, 'erase');
@@ -80,7 +89,10 @@ describe('erasure lifecycle', () => {
     assert.match(fulfilled.text, /What we kept, and why:\n {2}- Orders and invoices: .*tax law/i);
     const done = await waitForStatus(stack, created.body.id, 'completed');
     assert.equal(done.confirmedBy, 'person');
-    assert.deepEqual(done.erasure.erasers.map((e: { key: string }) => e.key), ['demo-comments', 'demo-sessions', 'demo-media', 'demo-orders', 'demo-user']);
+    assert.deepEqual(
+      done.erasure.erasers.map((e: { key: string }) => e.key),
+      ['demo-comments', 'demo-sessions', 'demo-media', 'demo-orders', 'demo-user'],
+    );
     const byKey = Object.fromEntries(done.erasure.erasers.map((e: { key: string }) => [e.key, e]));
     assert.equal(byKey['demo-comments'].removed, 13);
     assert.equal(byKey['demo-sessions'].removed, 2);
@@ -91,10 +103,20 @@ describe('erasure lifecycle', () => {
 
     // The database: erasable data gone, retained data still there, other people untouched.
     assert.equal(query(stack.dbPath, 'SELECT id FROM comments WHERE lower(author_email) = lower(?)', DEMO_PERSON).length, 0);
-    const anonymised = query<{ author_name: string; author_ip: string; content: string }>(stack.dbPath, "SELECT * FROM comments WHERE author_name = 'Anonymous'");
+    const anonymised = query<{ author_name: string; author_ip: string; content: string }>(
+      stack.dbPath,
+      "SELECT * FROM comments WHERE author_name = 'Anonymous'",
+    );
     assert.ok(anonymised.length >= 10 && anonymised.every((c) => c.content.length > 0 && /\.0$|::$|^0\.0\.0\.0$/.test(c.author_ip)), 'anonymised, text kept');
-    assert.equal(query(stack.dbPath, "SELECT id FROM comments WHERE post_url = 'https://demo.example.com/2024/03/talk/' AND author_name = 'Anonymous'").length, 0, 'comments on the marked post are deleted, not anonymised');
-    assert.deepEqual(query(stack.dbPath, "SELECT * FROM comments WHERE lower(author_email) <> lower(?) AND author_email <> '' ORDER BY id", DEMO_PERSON), others);
+    assert.equal(
+      query(stack.dbPath, "SELECT id FROM comments WHERE post_url = 'https://demo.example.com/2024/03/talk/' AND author_name = 'Anonymous'").length,
+      0,
+      'comments on the marked post are deleted, not anonymised',
+    );
+    assert.deepEqual(
+      query(stack.dbPath, "SELECT * FROM comments WHERE lower(author_email) <> lower(?) AND author_email <> '' ORDER BY id", DEMO_PERSON),
+      others,
+    );
     assert.equal(query(stack.dbPath, 'SELECT id FROM orders WHERE lower(billing_email) = lower(?)', DEMO_PERSON).length, 2);
     assert.equal(query(stack.dbPath, 'SELECT id FROM users WHERE lower(email) = lower(?)', DEMO_PERSON).length, 0);
 

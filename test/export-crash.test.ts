@@ -61,7 +61,10 @@ test('an export survives kill -9 of its worker and holds every item exactly once
     const items = JSON.parse(zip.get('export.json') as string)['Personal Data Export for crash@example.com'].numbers.items;
     const ids = Object.keys(items);
     assert.equal(ids.length, TOTAL);
-    assert.deepEqual(ids, Array.from({ length: TOTAL }, (_, n) => `n-${n}`));
+    assert.deepEqual(
+      ids,
+      Array.from({ length: TOTAL }, (_, n) => `n-${n}`),
+    );
     for (const id of ids) assert.equal(items[id].length, 1, `${id} must hold one pair: a page stored twice would merge two`);
     assert.equal(done.items, TOTAL + 1);
 

@@ -38,12 +38,18 @@ test('an exporter with many pages continues as new and still delivers every item
   const history = await handle.fetchHistory();
   assert.ok((history.events?.length ?? 0) < 60, `the last run's history is short (${history.events?.length} events)`);
   const description = await handle.describe();
-  assert.equal(description.typedSearchAttributes.get({ name: 'DsrRequestId', type: 'KEYWORD' } as never), created.body.id,
-    'search attributes follow the request into its new runs');
+  assert.equal(
+    description.typedSearchAttributes.get({ name: 'DsrRequestId', type: 'KEYWORD' } as never),
+    created.body.id,
+    'search attributes follow the request into its new runs',
+  );
 
   const zip = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
   const items = JSON.parse(zip.get('export.json') as string)['Personal Data Export for pages@example.com'].numbers.items;
-  assert.deepEqual(Object.keys(items), Array.from({ length: 60 }, (_, n) => `n-${n}`));
+  assert.deepEqual(
+    Object.keys(items),
+    Array.from({ length: 60 }, (_, n) => `n-${n}`),
+  );
   assert.equal(done.items, 61);
 });
 

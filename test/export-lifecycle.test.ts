@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { confirmByLink, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
@@ -130,8 +130,11 @@ describe('export lifecycle', () => {
     assert.equal(forced.status, 202);
     const done = await waitForStatus(stack, created.body.id, 'completed');
     assert.ok(done.download.url.startsWith(`${stack.baseUrl}/exports/`));
-    assert.equal(stack.mail.messages().filter((m) => m.to.includes('forced@example.net') && /Personal Data Export$/.test(m.subject)).length, 0,
-      'sendAsEmail false: the admin downloads, no mail to the person');
+    assert.equal(
+      stack.mail.messages().filter((m) => m.to.includes('forced@example.net') && /Personal Data Export$/.test(m.subject)).length,
+      0,
+      'sendAsEmail false: the admin downloads, no mail to the person',
+    );
     const zip = await fetch(done.download.url);
     assert.equal(zip.status, 200);
     const again = await stack.api('POST', `/api/requests/${created.body.id}/confirm`);

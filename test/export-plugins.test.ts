@@ -51,8 +51,15 @@ exporters:
     assert.deepEqual(Object.keys(json), ['about', 'profile', 'hostile']);
     assert.equal(json.profile.group_label, 'Profile', 'the label comes from the first item that names the group');
     const items = json.profile.items;
-    assert.deepEqual(Object.keys(items), Array.from({ length: 10 }, (_, n) => `p-${n}`), 'first-seen order');
-    assert.deepEqual(items['p-0'], [{ name: 'second', value: 0 }, { name: 'first', value: 0 }]);
+    assert.deepEqual(
+      Object.keys(items),
+      Array.from({ length: 10 }, (_, n) => `p-${n}`),
+      'first-seen order',
+    );
+    assert.deepEqual(items['p-0'], [
+      { name: 'second', value: 0 },
+      { name: 'first', value: 0 },
+    ]);
     assert.deepEqual(items['p-9'], [{ name: 'first', value: 9 }]);
     assert.equal(done.items, 1 + 10 + 1);
   });
@@ -60,7 +67,11 @@ exporters:
   test('hostile labels and values are escaped in index.html and exact in export.json', async () => {
     const { entries, json } = await exportFor(stack, 'hostile@example.com');
     const pairs = json.hostile.items['h-1'] as { name: string; value: string }[];
-    assert.deepEqual(pairs.map((p) => p.value), HOSTILE_VALUES, 'export.json round-trips every value exactly');
+    assert.deepEqual(
+      pairs.map((p) => p.value),
+      HOSTILE_VALUES,
+      'export.json round-trips every value exactly',
+    );
     const html = entries.get('index.html') as string;
     assert.doesNotMatch(html, /<script/i);
     assert.doesNotMatch(html, /<svg/i);

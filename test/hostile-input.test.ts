@@ -104,9 +104,17 @@ const asJson = (items: ExportItem['data']) => items.map(({ name, value }) => ({ 
 test('control and bidi characters are shown by code point in the report, raw or as references', () => {
   assert.equal(visibleControls('invoice\u202Efdp.exe'), 'invoice[U+202E]fdp.exe');
   assert.equal(visibleControls('a\u0000b\u001bc\u007fd\u0085e\u2066f\u2069'), 'a[U+0000]b[U+001B]c[U+007F]d[U+0085]e[U+2066]f[U+2069]');
-  assert.equal(visibleControls('tab\tlf\ncr\r \u200F\u200E\u061C Ωμέγα שלום'), 'tab\tlf\ncr\r \u200F\u200E\u061C Ωμέγα שלום', 'whitespace, bidi marks and RTL text stay');
+  assert.equal(
+    visibleControls('tab\tlf\ncr\r \u200F\u200E\u061C Ωμέγα שלום'),
+    'tab\tlf\ncr\r \u200F\u200E\u061C Ωμέγα שלום',
+    'whitespace, bidi marks and RTL text stay',
+  );
   assert.equal(escapeHtml('<\u202E>'), '&lt;[U+202E]&gt;');
-  assert.equal(escapeText('a&#x202E;b &#8238; &#0; &#8217; &#128; &rlm;'), 'a[U+202E]b [U+202E] [U+0000] &#8217; &#128; &rlm;', 'a reference to a control is shown too');
+  assert.equal(
+    escapeText('a&#x202E;b &#8238; &#0; &#8217; &#128; &rlm;'),
+    'a[U+202E]b [U+202E] [U+0000] &#8217; &#128; &rlm;',
+    'a reference to a control is shown too',
+  );
   assert.equal(renderValue('<b>x&#x202E;y\u202D</b>'), '<b>x[U+202E]y[U+202D]</b>', 'also after the sanitizer decodes references');
   assert.equal(renderValue('x\u202Ey'), 'x[U+202E]y');
 });
@@ -183,6 +191,7 @@ exporters:
     assert.doesNotMatch(html, /<(script|iframe|svg|math|img|object|embed|base|form|link|style(?! *>body)|video|audio|details|template|noscript)\b/i);
     assert.doesNotMatch(html, /<[^>]*\son\w+\s*=/i, 'no event-handler attribute in a tag');
     assert.doesNotMatch(html, /(href|src|action)\s*=\s*["']?\s*(javascript|data|vbscript)/i);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the report must hold none of these, so the check names them
     assert.doesNotMatch(html, /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u202A-\u202E\u2066-\u2069]/, 'no raw control or bidi override character');
     assert.match(html, /invoice\[U\+202E\]fdp\.exe/, 'an override is shown by its code point');
     assert.match(html, /nul\[U\+0000\]byte/);
@@ -223,7 +232,10 @@ exporters:
       const file = join(dir, name);
       const result = await visit(browser, file);
       assertHarmless(result, file, name);
-      assert.ok(result.tableRows.every((count) => count === 1), `${name}: one row per item`);
+      assert.ok(
+        result.tableRows.every((count) => count === 1),
+        `${name}: one row per item`,
+      );
       rows += result.tableRows.length;
     }
     assert.equal(rows, BULK_ITEMS);

@@ -76,7 +76,11 @@ describe('hostile input to the admin API and the public links', () => {
     assert.equal(typeof response.body, 'object', `${shown}: a JSON error, got ${String(response.body).slice(0, 100)}`);
     assert.equal(response.body.error?.code, code, shown);
     assert.match(response.body.error.message, /^Cannot /, `${shown}: the message says what went wrong`);
-    if (field) assert.ok(response.body.error.fields?.some((f: { field: string }) => field.test(f.field)), `${shown}: names the field ${field}`);
+    if (field)
+      assert.ok(
+        response.body.error.fields?.some((f: { field: string }) => field.test(f.field)),
+        `${shown}: names the field ${field}`,
+      );
     assert.equal(await requestCount(stack), before, `${shown}: no request was created`);
   };
 
@@ -84,7 +88,7 @@ describe('hostile input to the admin API and the public links', () => {
     for (const body of ['[]', 'null', '"a@b.c"', '42', '{}']) await assertRefused(body, 400, 'invalid_request');
   });
 
-  test('missing or malformed credentials → 401 in the API\'s JSON shape; a body not declared JSON → 415', async () => {
+  test("missing or malformed credentials → 401 in the API's JSON shape; a body not declared JSON → 415", async () => {
     for (const authorization of [undefined, '', 'Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', `Bearer ${stack.adminToken} extra`, 'Bearer wrong-token-here']) {
       const response = await fetch(`${stack.baseUrl}/api/requests`, { headers: authorization === undefined ? {} : { Authorization: authorization } });
       assert.equal(response.status, 401, String(authorization));
@@ -124,7 +128,7 @@ describe('hostile input to the admin API and the public links', () => {
   // app.onError answers its default text/plain "Malformed JSON in request body", not the API's JSON
   // error. Fix in server/app.ts (not this helper's file): in onError, an HTTPException without its own
   // `res` becomes `c.json({ error: { code: 'invalid_request', message: 'Cannot accept the request: ' + error.message } }, error.status)`.
-  test('malformed JSON → the API\'s JSON error shape', async () => {
+  test("malformed JSON → the API's JSON error shape", async () => {
     await assertRefused('{"email":', 400, 'invalid_request');
   });
 
@@ -380,7 +384,10 @@ describe('one unreadable workflow in the list', () => {
       assert.ok(bad, 'the foreign request is listed');
       assert.match(bad.unreadable ?? '', /key "foreign-stack" is not in PAYLOAD_KEYS/);
       assert.doesNotMatch(JSON.stringify(bad), /someone@elsewhere/);
-      assert.ok(rows.some((row) => row.id === readable.body.id && row.email === 'readable@example.com' && !row.unreadable), 'the others read as usual');
+      assert.ok(
+        rows.some((row) => row.id === readable.body.id && row.email === 'readable@example.com' && !row.unreadable),
+        'the others read as usual',
+      );
 
       const login = await fetch(`${stack.baseUrl}/admin/login`, {
         method: 'POST',

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +21,13 @@ const SECRET_VAR = 'DSR_HTTP_KIND_TEST_SECRET';
 const SECRET = randomBytes(32).toString('hex');
 const EMAIL = 'pat.doe@example.com';
 
-interface Received { path: string; body: any; raw: string; verified: boolean; headers: IncomingMessage['headers'] }
+interface Received {
+  path: string;
+  body: any;
+  raw: string;
+  verified: boolean;
+  headers: IncomingMessage['headers'];
+}
 
 // ---------------------------------------------------------------------------
 // The receiver: what a plugin author writes, in plain JavaScript
@@ -34,7 +40,10 @@ async function startReceiver() {
     for await (const chunk of req) chunks.push(chunk);
     const raw = Buffer.concat(chunks).toString('utf8');
     const verified = verifySignature({
-      secret: SECRET, body: raw, timestamp: req.headers['x-dsr-timestamp'] as string, signature: req.headers['x-dsr-signature'] as string,
+      secret: SECRET,
+      body: raw,
+      timestamp: req.headers['x-dsr-timestamp'] as string,
+      signature: req.headers['x-dsr-signature'] as string,
     });
     const body = JSON.parse(raw);
     received.push({ path: req.url ?? '', body, raw, verified, headers: req.headers });
@@ -42,15 +51,28 @@ async function startReceiver() {
     if (!verified) return json(401, { error: 'bad signature' });
     switch (req.url) {
       case '/export':
-        return json(200, body.page === 1
-          ? { data: [contact(1, body.email), contact(2, body.email)], done: false }
-          : { data: [contact(3, body.email)], done: true });
+        return json(
+          200,
+          body.page === 1 ? { data: [contact(1, body.email), contact(2, body.email)], done: false } : { data: [contact(3, body.email)], done: true },
+        );
       case '/erase':
-        return json(200, body.dryRun
-          ? { items_removed: true, items_retained: true, messages: ['Would delete 3 CRM contacts.'], done: true }
-          : { items_removed: true, items_retained: true, messages: ['Deleted 3 CRM contacts.', 'Kept 1 invoice: tax law.'], done: true, removed_count: 3, retained_count: 1 });
+        return json(
+          200,
+          body.dryRun
+            ? { items_removed: true, items_retained: true, messages: ['Would delete 3 CRM contacts.'], done: true }
+            : {
+                items_removed: true,
+                items_retained: true,
+                messages: ['Deleted 3 CRM contacts.', 'Kept 1 invoice: tax law.'],
+                done: true,
+                removed_count: 3,
+                retained_count: 1,
+              },
+        );
       case '/fail':
-        return res.writeHead(500, { 'Content-Type': 'text/plain', 'X-Internal': 'hidden' }).end(`database down while looking up ${body.email} ${'x'.repeat(500)}`);
+        return res
+          .writeHead(500, { 'Content-Type': 'text/plain', 'X-Internal': 'hidden' })
+          .end(`database down while looking up ${body.email} ${'x'.repeat(500)}`);
       case '/busy':
         return res.writeHead(429).end('slow down');
       case '/missing':
@@ -71,7 +93,15 @@ async function startReceiver() {
 }
 
 function contact(id: number, email: string) {
-  return { group_id: 'crm', group_label: 'CRM contacts', item_id: `contact-${id}`, data: [{ name: 'Email', value: email }, { name: 'Contact ID', value: id }] };
+  return {
+    group_id: 'crm',
+    group_label: 'CRM contacts',
+    item_id: `contact-${id}`,
+    data: [
+      { name: 'Email', value: email },
+      { name: 'Contact ID', value: id },
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -87,11 +117,22 @@ describe('createHttpPlugin()', () => {
   after(() => receiver.server.close());
 
   const net = () => [`127.0.0.1:${receiver.port}`];
-  function entry(path: string, options: { role?: 'exporter' | 'eraser'; permissions?: Partial<Permissions>; secret?: string | null; url?: string } = {}): EraserSnapshot {
+  function entry(
+    path: string,
+    options: { role?: 'exporter' | 'eraser'; permissions?: Partial<Permissions>; secret?: string | null; url?: string } = {},
+  ): EraserSnapshot {
     const secret = options.secret === undefined ? SECRET_VAR : options.secret;
     return {
-      index: 0, key: 'crm', name: 'CRM', pageSize: undefined, timeoutMs: 5_000, settings: {},
-      retry: { maxAttempts: 1, initialIntervalMs: 1, maxIntervalMs: 1 }, retentionReason: undefined, supportsDryRun: true, maxPages: 10,
+      index: 0,
+      key: 'crm',
+      name: 'CRM',
+      pageSize: undefined,
+      timeoutMs: 5_000,
+      settings: {},
+      retry: { maxAttempts: 1, initialIntervalMs: 1, maxIntervalMs: 1 },
+      retentionReason: undefined,
+      supportsDryRun: true,
+      maxPages: 10,
       source: { kind: 'http', url: options.url ?? `${receiver.url}${path}`, headers: { 'X-Tenant': 'acme' }, ...(secret === null ? {} : { secret }) },
       permissions: { net: net(), env: [SECRET_VAR], read: [], write: [], ...options.permissions },
     };
@@ -117,7 +158,10 @@ describe('createHttpPlugin()', () => {
 
   test('erasers get dryRun', async () => {
     assert.deepEqual(await call(entry('/erase'), 'eraser', { dryRun: true }), {
-      items_removed: true, items_retained: true, messages: ['Would delete 3 CRM contacts.'], done: true,
+      items_removed: true,
+      items_retained: true,
+      messages: ['Would delete 3 CRM contacts.'],
+      done: true,
     });
     assert.deepEqual(last().body, { email: EMAIL, page: 1, requestId: 'req-http-1', role: 'eraser', dryRun: true });
   });
@@ -149,7 +193,11 @@ describe('createHttpPlugin()', () => {
 
   test('a stale timestamp is rejected by the receiver', async () => {
     const { timestamp, signature } = signBody(SECRET, '{}', Date.now() - 600_000);
-    const response = await fetch(`${receiver.url}/export`, { method: 'POST', body: '{}', headers: { 'X-DSR-Timestamp': timestamp, 'X-DSR-Signature': signature } });
+    const response = await fetch(`${receiver.url}/export`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'X-DSR-Timestamp': timestamp, 'X-DSR-Signature': signature },
+    });
     assert.equal(response.status, 401);
     assert.equal(last().verified, false);
   });
@@ -167,8 +215,10 @@ describe('createHttpPlugin()', () => {
   });
 
   test('4xx is a PluginContractError (not retried)', async () => {
-    await assert.rejects(call(entry('/missing')), (error: unknown) =>
-      error instanceof PluginContractError && /answered 404 Not Found: no such route for <email>/.test(error.message));
+    await assert.rejects(
+      call(entry('/missing')),
+      (error: unknown) => error instanceof PluginContractError && /answered 404 Not Found: no such route for <email>/.test(error.message),
+    );
   });
 
   test('invalid JSON is a PluginContractError quoting the first 100 characters', async () => {
@@ -201,19 +251,25 @@ describe('createHttpPlugin()', () => {
 
   test('an undeclared host is a PermissionError before any request reaches the server', () => {
     const count = receiver.received.length;
-    assert.throws(() => call(entry('/export', { permissions: { net: ['api.example.com'] } })), (error: unknown) =>
-      error instanceof PermissionError && /exporter "crm" connect to "127\.0\.0\.1:\d+".*permissions\.net/.test(error.message));
+    assert.throws(
+      () => call(entry('/export', { permissions: { net: ['api.example.com'] } })),
+      (error: unknown) => error instanceof PermissionError && /exporter "crm" connect to "127\.0\.0\.1:\d+".*permissions\.net/.test(error.message),
+    );
     assert.equal(receiver.received.length, count);
   });
 
   test('the secret variable must be declared, and set', async () => {
     const count = receiver.received.length;
-    assert.throws(() => call(entry('/export', { permissions: { env: [] } })), (error: unknown) =>
-      error instanceof PermissionError && error.message.includes(SECRET_VAR));
+    assert.throws(
+      () => call(entry('/export', { permissions: { env: [] } })),
+      (error: unknown) => error instanceof PermissionError && error.message.includes(SECRET_VAR),
+    );
     const unset = 'DSR_HTTP_KIND_TEST_UNSET';
     delete process.env[unset];
-    await assert.rejects(call(entry('/export', { secret: unset, permissions: { env: [unset] } })), (error: unknown) =>
-      error instanceof ManifestError && error.message.includes(unset));
+    await assert.rejects(
+      call(entry('/export', { secret: unset, permissions: { env: [unset] } })),
+      (error: unknown) => error instanceof ManifestError && error.message.includes(unset),
+    );
     assert.equal(receiver.received.length, count);
   });
 });
@@ -254,9 +310,15 @@ describe('http plugins inside a real request', () => {
     const zip = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
     const report = JSON.parse(zip.get('export.json') as string)[`Personal Data Export for ${EMAIL}`];
     assert.deepEqual(Object.keys(report.crm.items), ['contact-1', 'contact-2', 'contact-3']);
-    assert.deepEqual(report.crm.items['contact-2'], [{ name: 'Email', value: EMAIL }, { name: 'Contact ID', value: 2 }]);
+    assert.deepEqual(report.crm.items['contact-2'], [
+      { name: 'Email', value: EMAIL },
+      { name: 'Contact ID', value: 2 },
+    ]);
     const calls = receiver.received.filter((r) => r.path === '/export' && r.body.requestId === created.body.id);
-    assert.deepEqual(calls.map((r) => r.body.page), [1, 2]);
+    assert.deepEqual(
+      calls.map((r) => r.body.page),
+      [1, 2],
+    );
     assert.ok(calls.every((r) => r.verified));
   });
 
@@ -299,6 +361,9 @@ describe('a permission violation inside a real request', () => {
     assert.equal(receiver.received.length, 0, 'the server got no request');
     const history = await stack.client.workflow.getHandle(created.body.workflow.id).fetchHistory();
     const attempts = history.events?.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt) ?? [];
-    assert.ok(attempts.every((a) => a === 1), `PermissionError is not retried (attempts: ${attempts.join(', ')})`);
+    assert.ok(
+      attempts.every((a) => a === 1),
+      `PermissionError is not retried (attempts: ${attempts.join(', ')})`,
+    );
   });
 });

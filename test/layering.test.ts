@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize, relative } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { test } from 'node:test';
 import { ROOT } from './helpers/stack.ts';
 
@@ -81,19 +81,23 @@ const RULES: { name: string; broken: (i: Import) => boolean }[] = [
   },
   {
     name: 'plugins/ never imports the engine (activities, workflows, server, worker, report, storage)',
-    broken: (i) => folder(i.from) === 'plugins' && !i.external && ['activities', 'workflows', 'server', 'worker', 'report', 'storage', 'scripts', 'bench'].includes(folder(i.to)),
+    broken: (i) =>
+      folder(i.from) === 'plugins' &&
+      !i.external &&
+      ['activities', 'workflows', 'server', 'worker', 'report', 'storage', 'scripts', 'bench'].includes(folder(i.to)),
   },
   {
     name: 'workflows import activities as types only, and no Node built-in (the workflow sandbox)',
     broken: (i) =>
-      folder(i.from) === 'workflows' && ((folder(i.to) === 'activities' && !i.typeOnly) || (i.external && (i.to.startsWith('node:') || ['fs', 'path', 'crypto', 'os'].includes(i.to)))),
+      folder(i.from) === 'workflows' &&
+      ((folder(i.to) === 'activities' && !i.typeOnly) || (i.external && (i.to.startsWith('node:') || ['fs', 'path', 'crypto', 'os'].includes(i.to)))),
   },
   {
     name: 'nothing imports server/ but server/ itself, its entry points (server/app.ts) and tests',
     broken: (i) => !i.external && folder(i.to) === 'server' && folder(i.from) !== 'server' && i.to !== 'server/app.ts',
   },
   {
-    name: 'activities/ never import server/ or workflows/ (but the workflows\' Temporal surface, as types)',
+    name: "activities/ never import server/ or workflows/ (but the workflows' Temporal surface, as types)",
     broken: (i) => folder(i.from) === 'activities' && !i.external && (folder(i.to) === 'server' || (folder(i.to) === 'workflows' && !i.typeOnly)),
   },
 ];

@@ -25,8 +25,11 @@ describe('startMailCatcher()', () => {
   test('waitFor() finds a message sent with nodemailer, parsed', async () => {
     const waiting = catcher.waitFor((m) => m.subject === 'Confirm your export');
     const info = await send({
-      to: 'alex.doe@example.com', bcc: 'dpo@example.com', subject: 'Confirm your export',
-      text: 'Click https://example.com/confirm?key=abc to confirm.', html: '<p>Click</p>',
+      to: 'alex.doe@example.com',
+      bcc: 'dpo@example.com',
+      subject: 'Confirm your export',
+      text: 'Click https://example.com/confirm?key=abc to confirm.',
+      html: '<p>Click</p>',
     });
     const mail = await waiting;
     assert.equal(mail.from, 'privacy@example.com');
@@ -45,7 +48,10 @@ describe('startMailCatcher()', () => {
   });
 
   test('waitFor() rejects after its timeout', async () => {
-    await assert.rejects(catcher.waitFor((m) => m.subject === 'never', 50), /none matched within 50 ms/);
+    await assert.rejects(
+      catcher.waitFor((m) => m.subject === 'never', 50),
+      /none matched within 50 ms/,
+    );
   });
 
   test('rejectRecipients refuses RCPT with 550, so nodemailer fails with a 5xx', async () => {

@@ -48,7 +48,9 @@ function canMount(): boolean {
 const mounting = canMount();
 
 for (const where of ['STORAGE_DIR', 'the mail ledger alone'] as const) {
-  test(`a full disk under ${where}: retries send at most one copy, and the mail goes once space returns`, { skip: !mounting && 'needs root to mount a tmpfs' }, async () => {
+  test(`a full disk under ${where}: retries send at most one copy, and the mail goes once space returns`, {
+    skip: !mounting && 'needs root to mount a tmpfs',
+  }, async () => {
     const storage = mkdtempSync(join(tmpdir(), 'dsr-ledger-'));
     const paths = storagePaths(storage);
     let release: (() => void) | undefined;
@@ -74,7 +76,10 @@ for (const where of ['STORAGE_DIR', 'the mail ledger alone'] as const) {
       }
       const copies = catcher.messages().filter((m) => m.to.includes(to)).length;
       assert.ok(copies <= 1, `${copies} copies went out during 5 attempts on a full disk`);
-      assert.ok(errors.some((message) => /ENOSPC|no space left/i.test(message)), `an attempt says the disk is full: ${errors.join(' | ')}`);
+      assert.ok(
+        errors.some((message) => /ENOSPC|no space left/i.test(message)),
+        `an attempt says the disk is full: ${errors.join(' | ')}`,
+      );
     } finally {
       release?.();
     }

@@ -36,10 +36,13 @@ exporters:
   await writeFile(join(dir, 'one.ts'), 'export default () => ({ data: [], done: true });\n');
   await writeFile(join(dir, 'sub', 'two.ts'), 'export default () => ({ data: [], done: true });\n');
   const snapshot = await loadManifest(file);
-  assert.deepEqual(snapshot.exporters.map((e) => [e.index, e.key, (e.source.kind === 'module' ? e.source.modulePath : '')]), [
-    [0, 'one', join(dir, 'one.ts')],
-    [1, 'two', join(dir, 'sub', 'two.ts')],
-  ]);
+  assert.deepEqual(
+    snapshot.exporters.map((e) => [e.index, e.key, e.source.kind === 'module' ? e.source.modulePath : '']),
+    [
+      [0, 'one', join(dir, 'one.ts')],
+      [1, 'two', join(dir, 'sub', 'two.ts')],
+    ],
+  );
   assert.equal(snapshot.exporters[1]?.timeoutMs, 5000);
   assert.equal(snapshot.exporters[0]?.retry.maxAttempts, 5);
   assert.match(snapshot.digest, /^[0-9a-f]{64}$/);
@@ -63,10 +66,22 @@ exporters:
     assert.ok(error instanceof ManifestError);
     const lines = error.message.split('\n');
     assert.match(error.message, /4 problem\(s\)|3 problem\(s\)/);
-    assert.ok(lines.some((l) => l.startsWith(`${file}:3:10 exporters[0].key 'Bad Key': expected a slug`)), error.message);
-    assert.ok(lines.some((l) => /:8:5 exporters\[1\] 'two': unknown field "modul"/.test(l)), error.message);
-    assert.ok(lines.some((l) => /exporters\[1\]\.module 'two': /.test(l)), error.message);
-    assert.ok(lines.some((l) => /:12:14 exporters\[2\]\.timeout 'three': expected a duration/.test(l)), error.message);
+    assert.ok(
+      lines.some((l) => l.startsWith(`${file}:3:10 exporters[0].key 'Bad Key': expected a slug`)),
+      error.message,
+    );
+    assert.ok(
+      lines.some((l) => /:8:5 exporters\[1\] 'two': unknown field "modul"/.test(l)),
+      error.message,
+    );
+    assert.ok(
+      lines.some((l) => /exporters\[1\]\.module 'two': /.test(l)),
+      error.message,
+    );
+    assert.ok(
+      lines.some((l) => /:12:14 exporters\[2\]\.timeout 'three': expected a duration/.test(l)),
+      error.message,
+    );
     return true;
   });
 });
@@ -83,7 +98,8 @@ test('the shipped plugins.yaml is valid and every module it names exists', async
   const { existsSync } = await import('node:fs');
   const snapshot = await loadManifest(new URL('../plugins.yaml', import.meta.url).pathname);
   assert.ok(snapshot.exporters.length >= 5 && snapshot.erasers.length >= 5);
-  for (const plugin of [...snapshot.exporters, ...snapshot.erasers]) assert.ok(plugin.source.kind === 'module' && existsSync(plugin.source.modulePath), plugin.key);
+  for (const plugin of [...snapshot.exporters, ...snapshot.erasers])
+    assert.ok(plugin.source.kind === 'module' && existsSync(plugin.source.modulePath), plugin.key);
   assert.equal(snapshot.erasers.at(-1)?.key, 'demo-user', 'the account eraser runs last: the others find the person by email');
 });
 
@@ -153,15 +169,31 @@ test('loadManifest() points at what is wrong: an unknown top-level key, a duplic
     'version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n  - key: a\n    name: B\n    module: ./a.ts\n',
     /FILE:6:10 exporters\[1\]\.key: key "a" is used twice \(first at exporters\[0\]\)/,
   );
-  await rejects('version: 1\nerasers:\n  - key: gone\n    name: Gone\n    module: ./gone.ts\n', /FILE:5:13 erasers\[0\]\.module: no file at ".*gone\.ts"; the path is relative to plugins\.yaml/);
-  await rejects('version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n    pageSize: 20000\n', /FILE:6:15 exporters\[0\]\.pageSize: pageSize 20000 is more than maxPageItems \(10000\)/);
-  await rejects('version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n    maxPageBytes: lots\n', /maxPageBytes.*expected a size such as "8MiB"/);
+  await rejects(
+    'version: 1\nerasers:\n  - key: gone\n    name: Gone\n    module: ./gone.ts\n',
+    /FILE:5:13 erasers\[0\]\.module: no file at ".*gone\.ts"; the path is relative to plugins\.yaml/,
+  );
+  await rejects(
+    'version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n    pageSize: 20000\n',
+    /FILE:6:15 exporters\[0\]\.pageSize: pageSize 20000 is more than maxPageItems \(10000\)/,
+  );
+  await rejects(
+    'version: 1\nexporters:\n  - key: a\n    name: A\n    module: ./a.ts\n    maxPageBytes: lots\n',
+    /maxPageBytes.*expected a size such as "8MiB"/,
+  );
   // One indentation slip: one message, with a hint, not one per echo.
-  const file = await manifest('version: 1\nexporters:\n  - key: a\n    name: A\n     module: ./a.ts\n    pageSize: 5\n  - key: b\n    name: B\n    module: ./a.ts\n');
-  const error = await loadManifest(file).then(() => undefined, (e: Error) => e);
+  const file = await manifest(
+    'version: 1\nexporters:\n  - key: a\n    name: A\n     module: ./a.ts\n    pageSize: 5\n  - key: b\n    name: B\n    module: ./a.ts\n',
+  );
+  const error = await loadManifest(file).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   assert.ok(error instanceof ManifestError);
   assert.equal(error.message.split('\n').length, 2, error.message);
   assert.match(error.message, /invalid YAML\n.*:\d+:\d+ .*\(check the indentation of the lines around it\)/);
-  const limited = await loadManifest(await manifest('version: 1\nexporters:\n  - { key: a, name: A, module: ./a.ts, maxPageBytes: 512KiB, maxPageItems: 50, pageSize: 50 }\n'));
+  const limited = await loadManifest(
+    await manifest('version: 1\nexporters:\n  - { key: a, name: A, module: ./a.ts, maxPageBytes: 512KiB, maxPageItems: 50, pageSize: 50 }\n'),
+  );
   assert.deepEqual(limited.exporters[0]?.limits, { maxPageBytes: 512 * 1024, maxPageItems: 50 });
 });

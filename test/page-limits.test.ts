@@ -46,10 +46,20 @@ async function startBigEndpoint(items: number): Promise<{ server: Server; url: s
 
 function snapshot(source: EraserSnapshot['source'], limits: PageLimits, permissions: Partial<EraserSnapshot['permissions']>): EraserSnapshot {
   return {
-    index: 0, key: 'big', name: 'Big', pageSize: undefined, timeoutMs: 30_000, settings: {},
-    retry: { maxAttempts: 1, initialIntervalMs: 1, maxIntervalMs: 1 }, retentionReason: undefined, supportsDryRun: false, maxPages: 10,
+    index: 0,
+    key: 'big',
+    name: 'Big',
+    pageSize: undefined,
+    timeoutMs: 30_000,
+    settings: {},
+    retry: { maxAttempts: 1, initialIntervalMs: 1, maxIntervalMs: 1 },
+    retentionReason: undefined,
+    supportsDryRun: false,
+    maxPages: 10,
     group: { id: 'rows', label: 'Rows', description: '' },
-    source, limits, permissions: { net: [], env: [], read: [], write: [], ...permissions },
+    source,
+    limits,
+    permissions: { net: [], env: [], read: [], write: [], ...permissions },
   };
 }
 
@@ -63,9 +73,13 @@ describe('page limits, each kind alone', () => {
   test('http: a body over maxPageBytes is refused as it streams, naming plugin, page and limit', async () => {
     const endpoint = await startBigEndpoint(20_000); // ~3 MB
     try {
-      const plugin = snapshot({ kind: 'http', url: `${endpoint.url}/export`, headers: {} }, { maxPageBytes: 1024 * 1024, maxPageItems: 100_000 }, {
-        net: [new URL(endpoint.url).host],
-      });
+      const plugin = snapshot(
+        { kind: 'http', url: `${endpoint.url}/export`, headers: {} },
+        { maxPageBytes: 1024 * 1024, maxPageItems: 100_000 },
+        {
+          net: [new URL(endpoint.url).host],
+        },
+      );
       const fn = await resolvePlugin(plugin, 'exporter');
       const ctx = testContext({ manifestDir: dir, key: 'big', permissions: plugin.permissions });
       await assert.rejects(Promise.resolve(fn('huge@example.com', 3, ctx)), (error: Error) => {
@@ -91,7 +105,13 @@ describe('page limits, each kind alone', () => {
     db.close();
     process.env.DSR_LIMITS_SQLITE = `sqlite:${file}`;
     const plugin = snapshot(
-      { kind: 'sql', connection: 'DSR_LIMITS_SQLITE', query: 'SELECT id, note FROM row WHERE email = :email ORDER BY id;', itemId: 'row-{id}', fields: { Note: 'note' } },
+      {
+        kind: 'sql',
+        connection: 'DSR_LIMITS_SQLITE',
+        query: 'SELECT id, note FROM row WHERE email = :email ORDER BY id;',
+        itemId: 'row-{id}',
+        fields: { Note: 'note' },
+      },
       { maxPageBytes: 8 * 1024 * 1024, maxPageItems: 1000 },
       { env: ['DSR_LIMITS_SQLITE'], read: [dir] },
     );
@@ -99,18 +119,25 @@ describe('page limits, each kind alone', () => {
     const ctx = testContext({ manifestDir: dir, key: 'big', permissions: plugin.permissions });
     await assert.rejects(Promise.resolve(fn('many@example.com', 1, ctx)), /page 1 of exporter "big": it holds more than 1,000 rows, the limit \(maxPageItems/);
     const one = (await fn('one@example.com', 1, ctx)) as { data: { item_id: string }[]; done: boolean };
-    assert.deepEqual(one.data.map((i) => i.item_id), ['row-1501'], 'the wrapped query answers the same rows as before');
+    assert.deepEqual(
+      one.data.map((i) => i.item_id),
+      ['row-1501'],
+      'the wrapped query answers the same rows as before',
+    );
     assert.equal(one.done, true);
   });
 
   test('module: an answer over the item or byte limit is refused before it is checked item by item', () => {
     const limits = { maxPageBytes: 64 * 1024, maxPageItems: 100 };
     const exporter = { key: 'mod', name: 'Module', limits };
-    assert.throws(() => validateExportPage({ data: Array.from({ length: 101 }, (_, i) => item(i)), done: true }, exporter, 2), (error: Error) => {
-      assert.ok(error instanceof PageTooLargeError);
-      assert.match(error.message, /page 2 of exporter "mod": it holds more than 100 items/);
-      return true;
-    });
+    assert.throws(
+      () => validateExportPage({ data: Array.from({ length: 101 }, (_, i) => item(i)), done: true }, exporter, 2),
+      (error: Error) => {
+        assert.ok(error instanceof PageTooLargeError);
+        assert.match(error.message, /page 2 of exporter "mod": it holds more than 100 items/);
+        return true;
+      },
+    );
     const wide = { data: [{ ...item(1), data: [{ name: 'Blob', value: 'x'.repeat(70 * 1024) }] }], done: true };
     assert.throws(() => validateExportPage(wide, exporter, 1), /exporter "mod".*limit of 64 KiB/);
     assert.equal(validateExportPage({ data: [item(1)], done: true }, exporter, 1).data.length, 1);

@@ -12,7 +12,12 @@ test('EncryptionCodec round-trips payloads and hides their content', async () =>
   const original = defaultPayloadConverter.toPayload({ email: 'alex.doe@example.com', items: [1, 2, 3] });
   const [encoded] = await codec.encode([original]);
   assert.ok(encoded);
-  assert.ok(!Buffer.from(encoded.data ?? []).toString('latin1').includes('alex.doe'), 'no clear text');
+  assert.ok(
+    !Buffer.from(encoded.data ?? [])
+      .toString('latin1')
+      .includes('alex.doe'),
+    'no clear text',
+  );
   assert.equal(Buffer.from(encoded.metadata?.['encryption-key-id'] ?? []).toString(), 'k1');
   const [decoded] = await codec.decode([encoded]);
   assert.deepEqual(defaultPayloadConverter.fromPayload(decoded as never), { email: 'alex.doe@example.com', items: [1, 2, 3] });
@@ -39,7 +44,10 @@ test('EncryptionCodec refuses tampered data', async () => {
 
 test('parsePayloadKeys() says what is wrong', () => {
   const good = randomBytes(32).toString('base64');
-  assert.deepEqual(parsePayloadKeys(`a:${good}, b:${good}`).map((k) => k.id), ['a', 'b']);
+  assert.deepEqual(
+    parsePayloadKeys(`a:${good}, b:${good}`).map((k) => k.id),
+    ['a', 'b'],
+  );
   assert.throws(() => parsePayloadKeys('nocolon'), ConfigError);
   assert.throws(() => parsePayloadKeys(`a:${randomBytes(16).toString('base64')}`), /must be 32 bytes/);
   assert.throws(() => parsePayloadKeys(''), /no key given/);

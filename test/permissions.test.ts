@@ -15,7 +15,9 @@ import { inspect } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { PermissionError } from '../lib/errors.ts';
 import type { Permissions } from '../manifest/snapshot.ts';
-import { closeDemoConnections, DEMO_PERSON, openDemoDb, seedDemoData } from '../plugins/demo/db.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { DEMO_PERSON, seedDemoData } from '../plugins/demo/seed.ts';
+import { closeDemoConnections } from '../plugins/demo/db.ts';
 import commentsEraser from '../plugins/demo/comments-eraser.ts';
 import mediaEraser from '../plugins/demo/media-eraser.ts';
 import userExporter from '../plugins/demo/user-exporter.ts';
@@ -30,7 +32,8 @@ async function countingServer(): Promise<{ server: Server; port: number; url: st
   const server = createServer((req, res) => {
     hits.push(`${req.method} ${req.url}`);
     const url = new URL(req.url ?? '/', 'http://x');
-    if (url.pathname === '/redirect') return res.writeHead(Number(url.searchParams.get('status') ?? 302), { Location: url.searchParams.get('to') ?? '/' }).end();
+    if (url.pathname === '/redirect')
+      return res.writeHead(Number(url.searchParams.get('status') ?? 302), { Location: url.searchParams.get('to') ?? '/' }).end();
     if (url.pathname === '/loop') return res.writeHead(302, { Location: '/loop' }).end();
     res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`hello ${req.method} ${url.pathname}`);
   });
@@ -72,8 +75,10 @@ describe('ctx.fetch', () => {
   test('refuses a redirect to an undeclared host before following it', async () => {
     const before = b.hits.length;
     const to = encodeURIComponent(`${b.url}/stolen`);
-    await assert.rejects(fetchFor([`127.0.0.1:${a.port}`])(`${a.url}/redirect?to=${to}`), (error: unknown) =>
-      error instanceof PermissionError && error.message.includes(`127.0.0.1:${b.port}`));
+    await assert.rejects(
+      fetchFor([`127.0.0.1:${a.port}`])(`${a.url}/redirect?to=${to}`),
+      (error: unknown) => error instanceof PermissionError && error.message.includes(`127.0.0.1:${b.port}`),
+    );
     assert.equal(b.hits.length, before);
   });
 
@@ -161,8 +166,10 @@ describe('ctx.env', () => {
 
   test('reading an undeclared variable is a PermissionError naming the plugin and the variable', () => {
     const env = envFor();
-    assert.throws(() => env.DSR_TEST_OTHER, (error: unknown) =>
-      error instanceof PermissionError && /eraser "crm" read the environment variable "DSR_TEST_OTHER"/.test(error.message));
+    assert.throws(
+      () => env.DSR_TEST_OTHER,
+      (error: unknown) => error instanceof PermissionError && /eraser "crm" read the environment variable "DSR_TEST_OTHER"/.test(error.message),
+    );
     assert.throws(() => env.PATH, PermissionError);
   });
 
@@ -206,8 +213,11 @@ describe('ctx.readFile() and ctx.resolvePath()', () => {
 
   test('refuses "../" escapes and absolute paths outside', async () => {
     const { readFile, resolvePath } = caps({ read: [data] });
-    await assert.rejects(readFile('data/../../outside/secret.txt'), (error: unknown) =>
-      error instanceof PermissionError && /exporter "crm" read ".*outside\/secret\.txt": it is not under its permissions\.read/.test(error.message));
+    await assert.rejects(
+      readFile('data/../../outside/secret.txt'),
+      (error: unknown) =>
+        error instanceof PermissionError && /exporter "crm" read ".*outside\/secret\.txt": it is not under its permissions\.read/.test(error.message),
+    );
     assert.throws(() => resolvePath(join(outside, 'secret.txt'), 'read'), PermissionError);
     assert.throws(() => resolvePath('/etc/passwd', 'read'), PermissionError);
     assert.throws(() => resolvePath('data/..', 'read'), PermissionError);

@@ -23,8 +23,10 @@ after(async () => {
 
 /** A manifest entry for the faulty fixture; `settings` is YAML flow-map content. */
 function faulty(key: string, settings: string, extra = ''): string {
-  return `  - key: ${key}\n    name: Faulty ${key}\n    module: ${join(FIXTURE_PLUGINS, 'faulty.ts')}\n    pageSize: 10\n${extra}` +
-    `    settings: { log: '${logFile(key)}', ${settings} }\n`;
+  return (
+    `  - key: ${key}\n    name: Faulty ${key}\n    module: ${join(FIXTURE_PLUGINS, 'faulty.ts')}\n    pageSize: 10\n${extra}` +
+    `    settings: { log: '${logFile(key)}', ${settings} }\n`
+  );
 }
 
 function logFile(key: string): string {
@@ -76,7 +78,7 @@ describe('retry of a failed export', () => {
   test('resumes at the failing page, keeping what the exporters before it staged', async () => {
     const marker = `${stack.dbPath}.fixed`;
     await useExporters(
-      faulty('first', "total: 25, prefix: a"),
+      faulty('first', 'total: 25, prefix: a'),
       faulty('third', `total: 50, prefix: b, failOnPage: 3, until: '${marker}'`, '    retry: { maxAttempts: 2, initialInterval: 100ms }\n'),
     );
     const id = await exportFor('resume@faults.test');

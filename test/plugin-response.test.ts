@@ -42,7 +42,10 @@ test('every problem of a page is listed at once, with the type each field must h
 
 test('one problem reads as before; past twenty the rest are counted', () => {
   assert.equal(message({ data: [] }), 'Cannot use the answer of exporter "crm" (CRM), page 2: expected "done" (boolean) in the response');
-  const many = message({ done: true, data: Array.from({ length: 30 }, () => ({ group_id: 'g', group_label: 'G', item_id: 'i', data: [{ name: 'n', value: [] }] })) });
+  const many = message({
+    done: true,
+    data: Array.from({ length: 30 }, () => ({ group_id: 'g', group_label: 'G', item_id: 'i', data: [{ name: 'n', value: [] }] })),
+  });
   assert.match(many, /30 problems: .*; and 10 more$/);
   assert.equal(many.split('value must be').length - 1, 20);
 });

@@ -16,7 +16,11 @@ function check(manifest: string, ...args: string[]) {
   try {
     const file = join(dir, 'plugins.yaml');
     writeFileSync(file, manifest);
-    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'plugins-check.ts'), '--manifest', file, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, INIT_CWD: ROOT } });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'plugins-check.ts'), '--manifest', file, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, INIT_CWD: ROOT },
+    });
     return { code: run.status, out: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

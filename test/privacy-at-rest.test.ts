@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ActivityFailure, ApplicationFailure, Client, WorkflowFailedError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { testEnv } from './helpers/temporal.ts';
 
@@ -34,7 +34,12 @@ test('the raw history holds no email address or exported value; the engine decry
       assert.ok(!readableIn(history, secret), `"${secret}" must not be readable in the stored history`);
     }
   }
-  const readable = JSON.stringify(await stack.client.workflow.getHandle(done.workflow.id, done.workflow.runId).describe().then((d) => d.memo));
+  const readable = JSON.stringify(
+    await stack.client.workflow
+      .getHandle(done.workflow.id, done.workflow.runId)
+      .describe()
+      .then((d) => d.memo),
+  );
   assert.ok(readable.includes(DEMO_PERSON), 'with the keys, the engine reads its memo');
 });
 
@@ -66,13 +71,18 @@ test("an exporter's error message and stack trace are encrypted in the history; 
     assert.ok(!readableIn(history, secret), `"${secret}" must not be readable in the stored history`);
   }
   // Every failure stored, the workflow's own included (written in the sandbox by the bundled converter), is encoded.
-  const failures = events.flatMap((event) => [
-    event.activityTaskFailedEventAttributes?.failure,
-    event.activityTaskStartedEventAttributes?.lastFailure,
-    event.workflowExecutionFailedEventAttributes?.failure,
-    event.workflowTaskFailedEventAttributes?.failure,
-  ]).flatMap((failure) => causeChain(failure));
-  assert.ok(events.some((event) => event.workflowExecutionFailedEventAttributes), 'the workflow failed');
+  const failures = events
+    .flatMap((event) => [
+      event.activityTaskFailedEventAttributes?.failure,
+      event.activityTaskStartedEventAttributes?.lastFailure,
+      event.workflowExecutionFailedEventAttributes?.failure,
+      event.workflowTaskFailedEventAttributes?.failure,
+    ])
+    .flatMap((failure) => causeChain(failure));
+  assert.ok(
+    events.some((event) => event.workflowExecutionFailedEventAttributes),
+    'the workflow failed',
+  );
   assert.ok(failures.length >= 3, `expected the workflow's and the activity's failures, got ${failures.length}`);
   for (const failure of failures) {
     assert.equal(failure.message, 'Encoded failure');
@@ -81,10 +91,13 @@ test("an exporter's error message and stack trace are encrypted in the history; 
   }
 
   // A client with the keys and the failure converter reads the real message and stack trace back.
-  const error = await stack.client.workflow.getHandle(failed.workflow.id, failed.workflow.runId).result().then(
-    () => assert.fail('the workflow should have failed'),
-    (error: unknown) => error,
-  );
+  const error = await stack.client.workflow
+    .getHandle(failed.workflow.id, failed.workflow.runId)
+    .result()
+    .then(
+      () => assert.fail('the workflow should have failed'),
+      (error: unknown) => error,
+    );
   assert.ok(error instanceof WorkflowFailedError);
   assert.ok(error.cause instanceof ActivityFailure, String(error.cause));
   assert.ok(error.cause.cause instanceof ApplicationFailure, String(error.cause.cause));

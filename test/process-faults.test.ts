@@ -172,9 +172,18 @@ test('a full disk while the ZIP is written: the request fails with the reason an
       await sleep(300);
     }
     assert.match(failed.reason, mounted ? /ENOSPC|no space left/i : /ENOTDIR|not a directory/i);
-    assert.deepEqual(leftovers().filter((path) => path.endsWith('.partial')), [], 'no .partial file');
+    assert.deepEqual(
+      leftovers().filter((path) => path.endsWith('.partial')),
+      [],
+      'no .partial file',
+    );
     await until(() => leftovers().length === 0, `staging of ${id} removed after FAILED_STAGING_RETENTION`, 30_000);
-    if (mounted) assert.deepEqual(readdirSync(exports).filter((name) => name !== 'filler'), [], 'nothing half-written in exports/');
+    if (mounted)
+      assert.deepEqual(
+        readdirSync(exports).filter((name) => name !== 'filler'),
+        [],
+        'nothing half-written in exports/',
+      );
   } finally {
     if (mounted) execFileSync('umount', [exports]);
     else {
@@ -189,7 +198,12 @@ test('a full disk while the ZIP is written: the request fails with the reason an
   const done = await stack.waitForStatus(retried.body.id, 'completed');
   const zip = await fetch(done.download.url);
   assert.equal(zip.status, 200);
-  assert.equal(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString(), 'PK');
+  assert.equal(
+    Buffer.from(await zip.arrayBuffer())
+      .subarray(0, 2)
+      .toString(),
+    'PK',
+  );
 });
 
 test('the admin API: 401 without or with a wrong token; 429 for an address that keeps guessing', async () => {
@@ -212,7 +226,14 @@ test('no personal data in any log at DEBUG, nor in the workflow IDs, search attr
   const entries = (logs.get('worker.log') ?? '').split(/\n(?=\d{4}-\d\d-\d\dT)/);
   const pageFailure = entries.find((entry) => entry.includes('exporter page failed') && entry.includes("'careless'"));
   assert.ok(pageFailure, 'the failed page of "careless" has its own line');
-  for (const expected of [/requestId: 'export-[0-9a-f]{32}-[a-z0-9]{10}'/, /plugin: 'careless'/, /page: 1\b/, /attempt: 1\b/, /name: 'Error'/, /message withheld/]) {
+  for (const expected of [
+    /requestId: 'export-[0-9a-f]{32}-[a-z0-9]{10}'/,
+    /plugin: 'careless'/,
+    /page: 1\b/,
+    /attempt: 1\b/,
+    /name: 'Error'/,
+    /message withheld/,
+  ]) {
     assert.match(pageFailure, expected);
   }
   const zipFailure = entries.find((entry) => entry.includes('export ZIP failed'));
@@ -298,7 +319,10 @@ async function checkZip(email: string): Promise<void> {
   const zip = await unzip(new Uint8Array(await response.arrayBuffer()));
   const items = JSON.parse(zip.get('export.json') as string)[`Personal Data Export for ${email}`].numbers.items;
   const ids = Object.keys(items);
-  assert.deepEqual(ids, Array.from({ length: TOTAL }, (_, n) => `${EXPORTED}-${n}`));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: TOTAL }, (_, n) => `${EXPORTED}-${n}`),
+  );
   for (const item of ids) assert.equal(items[item].length, 1, `${item} holds one pair: a page stored twice would merge two`);
 }
 

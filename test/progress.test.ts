@@ -61,7 +61,17 @@ exporters:
     assert.ok(pages.length >= 3, `pages seen while the batch ran: ${[...seen.entries()].map(([p, i]) => `${p}:${i}`).join(' ')}`);
     for (const page of pages) assert.equal(seen.get(page), (page - 1) * 10, `page ${page} shows the items staged before it`);
     assert.deepEqual(retry, { attempt: 2, errorType: 'Error' }, 'the retry of the flaky exporter was shown');
-    const state = progressState({ status: 'processing', action: 'export' }, { status: 'processing', pluginsTotal: 2, plugin: { index: 1, key: 'flaky', name: 'Flaky CRM' }, page: 1, items: 12_345, retry: { attempt: 2, errorType: 'Error' } });
+    const state = progressState(
+      { status: 'processing', action: 'export' },
+      {
+        status: 'processing',
+        pluginsTotal: 2,
+        plugin: { index: 1, key: 'flaky', name: 'Flaky CRM' },
+        page: 1,
+        items: 12_345,
+        retry: { attempt: 2, errorType: 'Error' },
+      },
+    );
     assert.equal(state.text, 'Exporter 2 of 2: Flaky CRM, page 1; 12,345 items exported so far. Retrying: attempt 2, after Error.');
   });
 });
@@ -70,7 +80,11 @@ test('the ZIP build reports items written as it streams export.json, and the pag
   const dir = mkdtempSync(join(tmpdir(), 'dsr-zip-progress-'));
   try {
     const store = openStaging(join(dir, 's.sqlite'));
-    store.writePage(0, 1, Array.from({ length: 2500 }, (_, i) => ({ group_id: 'g', group_label: 'G', item_id: `i-${i}`, data: [{ name: 'n', value: i }] })));
+    store.writePage(
+      0,
+      1,
+      Array.from({ length: 2500 }, (_, i) => ({ group_id: 'g', group_label: 'G', item_id: `i-${i}`, data: [{ name: 'n', value: i }] })),
+    );
     store.close();
     const told: [number, number][] = [];
     await buildExportZip({
@@ -82,8 +96,19 @@ test('the ZIP build reports items written as it streams export.json, and the pag
       generatedAt: new Date(),
       onProgress: (written, total) => told.push([written, total]),
     });
-    assert.deepEqual(told, [[1000, 2501], [2000, 2501], [2501, 2501]], 'every 1,000 items, then the total (About included)');
-    const state = progressState({ status: 'processing', action: 'export' }, { status: 'processing', pluginsTotal: 0, page: 0, items: 2501, zip: { written: 2000, total: 2501 } });
+    assert.deepEqual(
+      told,
+      [
+        [1000, 2501],
+        [2000, 2501],
+        [2501, 2501],
+      ],
+      'every 1,000 items, then the total (About included)',
+    );
+    const state = progressState(
+      { status: 'processing', action: 'export' },
+      { status: 'processing', pluginsTotal: 0, page: 0, items: 2501, zip: { written: 2000, total: 2501 } },
+    );
     assert.deepEqual([state.value, state.max, state.text], [2000, 2501, 'Writing the ZIP: 2,000 of 2,501 items.']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -93,10 +118,17 @@ test('the ZIP build reports items written as it streams export.json, and the pag
 test('the request page says the link was emailed only once it was, and counts with thousands separators', async () => {
   const { requestPage } = await import('../server/admin/request-page.ts');
   const view = (status: 'processing' | 'completed' | 'failed') => ({
-    id: 'export-abc', action: 'export' as const, email: 'p@example.com', status, createdAt: '2026-01-01T00:00:00.000Z', sendAsEmail: true,
-    items: 1_234_567, workflow: { id: 'dsr-export-abc', runId: 'r' },
+    id: 'export-abc',
+    action: 'export' as const,
+    email: 'p@example.com',
+    status,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    sendAsEmail: true,
+    items: 1_234_567,
+    workflow: { id: 'dsr-export-abc', runId: 'r' },
   });
-  const render = async (status: 'processing' | 'completed' | 'failed') => String(await requestPage({ siteName: 'S', csrf: 'c', notices: [], view: view(status) }, undefined));
+  const render = async (status: 'processing' | 'completed' | 'failed') =>
+    String(await requestPage({ siteName: 'S', csrf: 'c', notices: [], view: view(status) }, undefined));
   assert.match(await render('processing'), /to be emailed to the person when the export is ready/);
   assert.doesNotMatch(await render('processing'), /<dd>emailed to the person/);
   assert.match(await render('failed'), /not emailed: the request did not complete/);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { createRateLimiter, rateKeyForAddress } from '../server/rate-limit.ts';
 import { mailboxKey, PUBLIC_RATE_LIMITS, publicRoutes } from '../server/public/routes.ts';
 import { DuplicateRequestError, type RequestService } from '../server/requests.ts';
@@ -139,7 +139,10 @@ describe('the request form, against a stand-in service', () => {
       await post({ email: 'REPEAT@example.com', action: 'export' }, '198.51.100.7'),
     ];
     const bodies = await Promise.all(answers.map((answer) => answer.text()));
-    assert.deepEqual(answers.map((answer) => answer.status), Array(answers.length).fill(200));
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      Array(answers.length).fill(200),
+    );
     for (const body of bodies) assert.equal(body, bodies[0]);
     assert.match(bodies[0] as string, new RegExp(`${NEUTRAL} The link works for 24 hours\\.`));
     assert.deepEqual(created, [
@@ -227,12 +230,22 @@ describe('the request form, against a stand-in service', () => {
         return {};
       },
     } as unknown as RequestService;
-    const timed = publicRoutes(slowService, { siteName: 'S', store: fileStore(storagePaths('/nonexistent')), confirmTtlMs: 1, retentionMs: 1, answerFloorMs: 150 });
+    const timed = publicRoutes(slowService, {
+      siteName: 'S',
+      store: fileStore(storagePaths('/nonexistent')),
+      confirmTtlMs: 1,
+      retentionMs: 1,
+      answerFloorMs: 150,
+    });
     const once = async (email: string, address: string) => {
       const started = performance.now();
       const response = await timed.request(
         'http://site.test/request',
-        { method: 'POST', headers: { Origin: 'http://site.test', 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email, action: 'export' }) },
+        {
+          method: 'POST',
+          headers: { Origin: 'http://site.test', 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ email, action: 'export' }),
+        },
         { incoming: { socket: { remoteAddress: address } } },
       );
       await response.text();
@@ -341,7 +354,7 @@ describe('a person asks for their data, in Chromium, against the whole product',
     await page.getByLabel('Your email address').fill('alex.doe@example');
     await page.getByRole('button', { name: 'Send request' }).click();
     await page.waitForLoadState();
-    assert.match(await page.locator('#email-error').textContent() ?? '', /correct format/);
+    assert.match((await page.locator('#email-error').textContent()) ?? '', /correct format/);
     assert.equal(await page.getByLabel('Your email address').inputValue(), 'alex.doe@example');
     await screenshot(page, 'public-request-invalid');
 
@@ -350,7 +363,7 @@ describe('a person asks for their data, in Chromium, against the whole product',
     await page.getByRole('button', { name: 'Send request' }).click();
     await page.waitForLoadState();
     assert.equal(await checkPage(page), 'Check your email');
-    assert.match(await page.locator('main').textContent() ?? '', new RegExp(NEUTRAL));
+    assert.match((await page.locator('main').textContent()) ?? '', new RegExp(NEUTRAL));
     await screenshot(page, 'public-request-sent');
 
     const confirmation = await stack.mail.waitFor((m) => m.to.includes(DEMO_PERSON) && /Confirm Action: Export Personal Data/.test(m.subject));
@@ -380,7 +393,10 @@ describe('a person asks for their data, in Chromium, against the whole product',
     assert.match(text, /index\.html.*web browser/);
     assert.match(text, /export\.json/);
     const deletesAt = Date.parse((await page.locator('time').getAttribute('datetime')) ?? '');
-    assert.ok(Math.abs(deletesAt - Date.parse(done.download.expiresAt)) < 60_000, `the page says ${new Date(deletesAt).toISOString()}, the request ${done.download.expiresAt}`);
+    assert.ok(
+      Math.abs(deletesAt - Date.parse(done.download.expiresAt)) < 60_000,
+      `the page says ${new Date(deletesAt).toISOString()}, the request ${done.download.expiresAt}`,
+    );
     await screenshot(page, 'public-download');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Download your data/ }).click()]);
@@ -471,7 +487,10 @@ describe('no enumeration, limits and origin, against the whole product', () => {
       await post({ email: bot, action: 'export', website: 'http://buy.example' }),
     ];
     const bodies = await Promise.all(answers.map((answer) => answer.text()));
-    assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200, 200]);
+    assert.deepEqual(
+      answers.map((answer) => answer.status),
+      [200, 200, 200, 200],
+    );
     for (const body of bodies.slice(1)) assert.equal(body, bodies[0]);
 
     const mail = await stack.mail.waitFor((m) => m.to.includes(DEMO_PERSON) && /Confirm Action/.test(m.subject));

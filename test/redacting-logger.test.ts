@@ -11,11 +11,18 @@ function recorder(): { logger: Logger; lines: { level: LogLevel; message: string
   const log = (level: LogLevel, message: string, meta?: LogMetadata) => void lines.push({ level, message, meta });
   return {
     lines,
-    logger: { log, trace: (m, x) => log('TRACE', m, x), debug: (m, x) => log('DEBUG', m, x), info: (m, x) => log('INFO', m, x), warn: (m, x) => log('WARN', m, x), error: (m, x) => log('ERROR', m, x) },
+    logger: {
+      log,
+      trace: (m, x) => log('TRACE', m, x),
+      debug: (m, x) => log('DEBUG', m, x),
+      info: (m, x) => log('INFO', m, x),
+      warn: (m, x) => log('WARN', m, x),
+      error: (m, x) => log('ERROR', m, x),
+    },
   };
 }
 
-test('an activity failure is logged by name and type, its message and its cause\'s withheld', () => {
+test("an activity failure is logged by name and type, its message and its cause's withheld", () => {
   const { logger, lines } = recorder();
   const cause = new Error('CRM answered 404 for alex.doe@example.com');
   const failure = ApplicationFailure.create({ message: 'exporter "crm" failed: alex.doe@example.com', type: 'PluginUnavailableError', cause });
@@ -40,7 +47,10 @@ test('every level goes through, and lines without errors are unchanged', () => {
   redacting.debug('d', { requestId: 'export-abc' });
   redacting.info('i');
   redacting.error('e', { error: new TypeError('secret') });
-  assert.deepEqual(lines.map((l) => l.level), ['TRACE', 'DEBUG', 'INFO', 'ERROR']);
+  assert.deepEqual(
+    lines.map((l) => l.level),
+    ['TRACE', 'DEBUG', 'INFO', 'ERROR'],
+  );
   assert.deepEqual(lines[1]?.meta, { requestId: 'export-abc' });
   assert.deepEqual(lines[3]?.meta, { error: { name: 'TypeError', message: WITHHELD } });
 });
@@ -48,7 +58,7 @@ test('every level goes through, and lines without errors are unchanged', () => {
 test('an error from another realm (workflow code runs in a vm context) is redacted too, and so is its cause', () => {
   const { logger, lines } = recorder();
   const error = vm.runInNewContext('new Error("workflow failed for alex@example.com", { cause: new RangeError("alex@example.com") })') as unknown;
-  assert.equal(error instanceof Error, false, 'the test needs an error that is not an instance of this realm\'s Error');
+  assert.equal(error instanceof Error, false, "the test needs an error that is not an instance of this realm's Error");
   new RedactingLogger(logger).warn('Workflow failed', { error, sdkComponent: 'worker' });
   assert.deepEqual(lines[0]?.meta, {
     error: { name: 'Error', message: WITHHELD, cause: { name: 'RangeError', message: WITHHELD } },

@@ -26,7 +26,7 @@ async function build(pages: ExportItem[][], options: Partial<BuildExportZipOptio
   counter += 1;
   const stagingPath = join(dir, `staging-${counter}.sqlite`);
   const store = openStaging(stagingPath);
-  pages.forEach((items, index) => store.writePage(0, index + 1, items));
+  for (const [index, items] of pages.entries()) store.writePage(0, index + 1, items);
   store.close();
   const result = await buildExportZip({
     stagingPath,
@@ -48,8 +48,13 @@ interface Group {
   items: Record<string, { name: string; value: unknown }[]>;
 }
 
-const item = (group_id: string, item_id: string, data: ExportItem['data'], group_label = group_id, group_description?: string): ExportItem =>
-  ({ group_id, group_label, item_id, data, ...(group_description === undefined ? {} : { group_description }) });
+const item = (group_id: string, item_id: string, data: ExportItem['data'], group_label = group_id, group_description?: string): ExportItem => ({
+  group_id,
+  group_label,
+  item_id,
+  data,
+  ...(group_description === undefined ? {} : { group_description }),
+});
 
 const ABOUT = {
   group_label: 'About',
@@ -83,7 +88,10 @@ test('buildExportZip() writes index.html and export.json, About first, and repor
     items: 2,
   });
   assert.equal((await stat(result.zipPath)).mode & 0o777, 0o600);
-  assert.deepEqual((await readdir(dir)).filter((name) => name.endsWith('.partial')), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((name) => name.endsWith('.partial')),
+    [],
+  );
 });
 
 test('buildExportZip() export.json keeps first-seen order and merges repeated items newer-first', async () => {
@@ -95,16 +103,21 @@ test('buildExportZip() export.json keeps first-seen order and merges repeated it
   assert.equal(root.b?.group_label, 'B first');
   assert.equal(root.b?.group_description, '');
   assert.deepEqual(Object.keys(root.b?.items ?? {}), ['b1', 'b2']);
-  assert.deepEqual(root.b?.items.b1, [{ name: 'n', value: 2 }, { name: 'n', value: 1 }]);
+  assert.deepEqual(root.b?.items.b1, [
+    { name: 'n', value: 2 },
+    { name: 'n', value: 1 },
+  ]);
   assert.deepEqual(root.a?.items, { a1: [] });
   assert.equal(result.items, 4);
 });
 
 test('buildExportZip() merges a plugin group "about" into the built-in one', async () => {
-  const { root, html } = await build([[
-    item('about', 'about-1', [{ name: 'Plugin note', value: 'x' }], 'Plugin About', 'Plugin description'),
-    item('about', 'about-2', [{ name: 'Other', value: 'y' }], 'Plugin About'),
-  ]]);
+  const { root, html } = await build([
+    [
+      item('about', 'about-1', [{ name: 'Plugin note', value: 'x' }], 'Plugin About', 'Plugin description'),
+      item('about', 'about-2', [{ name: 'Other', value: 'y' }], 'Plugin About'),
+    ],
+  ]);
   assert.deepEqual(Object.keys(root), ['about']);
   assert.equal(root.about?.group_label, 'About');
   assert.equal(root.about?.group_description, 'Overview of export report.');
@@ -148,16 +161,27 @@ test('buildExportZip() escapes the title key of export.json', async () => {
 
 test('buildExportZip() index.html is self-contained and escapes hostile data', async () => {
   const hostile = '"><svg onload=alert(1)><script>alert(1)</script>';
-  const { html } = await build([[
-    item('x', 'x1', [
-      { name: '<script>alert("name")</script>', value: '<script>alert(1)</script>' },
-      { name: 'img', value: '<img src=x onerror=alert(1)>' },
-      { name: 'js url', value: 'javascript:alert(1)' },
-      { name: 'js link', value: '<a href="javascript:alert(1)" onclick="alert(1)">click</a>' },
-      { name: 'handler', value: '<b onmouseover="alert(1)">bold</b>' },
-      { name: 'ok link', value: 'https://example.com/a?b=1&c=2' },
-    ], hostile, hostile),
-  ]], { siteName: hostile, email: `<script>@example.com` });
+  const { html } = await build(
+    [
+      [
+        item(
+          'x',
+          'x1',
+          [
+            { name: '<script>alert("name")</script>', value: '<script>alert(1)</script>' },
+            { name: 'img', value: '<img src=x onerror=alert(1)>' },
+            { name: 'js url', value: 'javascript:alert(1)' },
+            { name: 'js link', value: '<a href="javascript:alert(1)" onclick="alert(1)">click</a>' },
+            { name: 'handler', value: '<b onmouseover="alert(1)">bold</b>' },
+            { name: 'ok link', value: 'https://example.com/a?b=1&c=2' },
+          ],
+          hostile,
+          hostile,
+        ),
+      ],
+    ],
+    { siteName: hostile, email: `<script>@example.com` },
+  );
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /<svg|<img/i);
   assert.doesNotMatch(html, /onerror=/i);
@@ -185,13 +209,19 @@ test('buildExportZip() shows the table of contents and "Go to top" only with mor
     html,
     /<div id="table_of_contents"><h2>Table of Contents<\/h2><ul><li><a href="#about-about">About<\/a><\/li><li><a href="#comments-c">Comments <span class="count">\(2\)<\/span><\/a><\/li><li><a href="#user-u">User<\/a><\/li><\/ul><\/div>/,
   );
-  assert.match(html, /<h2 id="comments-c">Comments <span class="count">\(2\)<\/span><\/h2><div><table><tbody><\/tbody><\/table><table><tbody><\/tbody><\/table><div class="return-to-top"><a href="#top"><span aria-hidden="true">&uarr; <\/span> Go to top<\/a><\/div><\/div>/);
+  assert.match(
+    html,
+    /<h2 id="comments-c">Comments <span class="count">\(2\)<\/span><\/h2><div><table><tbody><\/tbody><\/table><table><tbody><\/tbody><\/table><div class="return-to-top"><a href="#top"><span aria-hidden="true">&uarr; <\/span> Go to top<\/a><\/div><\/div>/,
+  );
   assert.equal(html.match(/Go to top/g)?.length, 3);
 });
 
 test('buildExportZip() gives colliding anchors distinct ids', async () => {
   const { html } = await build([[item('a-b', 'x', [], 'A'), item('b', 'x', [], 'A-A'), item('top', 'x', [], '')]]);
-  assert.deepEqual([...html.matchAll(/<h2 id="([^"]+)"/g)].map((m) => m[1]), ['about-about', 'a-a-b', 'a-a-b-2', 'top-2']);
+  assert.deepEqual(
+    [...html.matchAll(/<h2 id="([^"]+)"/g)].map((m) => m[1]),
+    ['about-about', 'a-a-b', 'a-a-b-2', 'top-2'],
+  );
 });
 
 test('buildExportZip() moves a group larger than groupPageSize to linked pages', async () => {
@@ -208,8 +238,14 @@ test('buildExportZip() moves a group larger than groupPageSize to linked pages',
   assert.match(html, /<td>1<\/td>/, 'small groups stay inline');
 
   const pages = [1, 2, 3].map((n) => files.get(`groups/big-big-${n}.html`) ?? '');
-  assert.deepEqual(pages.map((page) => page.match(/<table>/g)?.length), [3, 3, 1]);
-  assert.deepEqual(pages.map((page) => [...page.matchAll(/value-(\d)/g)].map((m) => Number(m[1]))), [[0, 1, 2], [3, 4, 5], [6]]);
+  assert.deepEqual(
+    pages.map((page) => page.match(/<table>/g)?.length),
+    [3, 3, 1],
+  );
+  assert.deepEqual(
+    pages.map((page) => [...page.matchAll(/value-(\d)/g)].map((m) => Number(m[1]))),
+    [[0, 1, 2], [3, 4, 5], [6]],
+  );
   for (const page of pages) {
     assert.match(page, /<a href="\.\.\/index\.html">/);
     assert.match(page, /<h1 id="top">Big <span class="count">/);
@@ -244,17 +280,18 @@ test('buildExportZip() failing mid-stream removes the partial and keeps the prev
   counter += 1;
   const stagingPath = join(dir, `corrupt-${counter}.sqlite`);
   const store = openStaging(stagingPath);
-  store.writePage(0, 1, Array.from({ length: 50 }, (_, i) => item('g', `i${i}`, [{ name: 'n', value: 'x'.repeat(10_000) }])));
+  store.writePage(
+    0,
+    1,
+    Array.from({ length: 50 }, (_, i) => item('g', `i${i}`, [{ name: 'n', value: 'x'.repeat(10_000) }])),
+  );
   store.close();
   const db = new Database(stagingPath);
   db.prepare(`UPDATE item SET pairs = '[not json' WHERE item_id = 'i40'`).run();
   db.close();
   const zipPath = join(dir, 'corrupt.zip');
   await writeFile(zipPath, 'previous export');
-  await assert.rejects(
-    buildExportZip({ stagingPath, zipPath, email: 'a@b.example', siteName: 's', siteUrl: 'u', generatedAt: GENERATED_AT }),
-    SyntaxError,
-  );
+  await assert.rejects(buildExportZip({ stagingPath, zipPath, email: 'a@b.example', siteName: 's', siteUrl: 'u', generatedAt: GENERATED_AT }), SyntaxError);
   assert.equal(await readFile(zipPath, 'utf8'), 'previous export');
   await assert.rejects(stat(`${zipPath}.partial`));
 });
@@ -288,16 +325,24 @@ test('a full disk while the ZIP is written: the error says ENOSPC and the stagin
       store.writePage(0, page, items);
     }
     store.close();
-    const openHandles = () => readdirSync('/proc/self/fd').filter((fd) => {
-      try {
-        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(stagingPath);
-      } catch {
-        return false;
-      }
-    }).length;
+    const openHandles = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).startsWith(stagingPath);
+        } catch {
+          return false;
+        }
+      }).length;
     for (let attempt = 0; attempt < 2; attempt++) {
       await assert.rejects(
-        buildExportZip({ stagingPath, zipPath: join(full, 'x.zip'), email: 'a@example.com', siteName: 'S', siteUrl: 'https://s.example', generatedAt: GENERATED_AT }),
+        buildExportZip({
+          stagingPath,
+          zipPath: join(full, 'x.zip'),
+          email: 'a@example.com',
+          siteName: 'S',
+          siteUrl: 'https://s.example',
+          generatedAt: GENERATED_AT,
+        }),
         (error: Error & { code?: string }) => {
           assert.match(`${error.code} ${error.message}`, /ENOSPC|no space left/i);
           return true;

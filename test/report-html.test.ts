@@ -17,10 +17,7 @@ test('escapeText() keeps existing character references, like esc_html', () => {
 test('toAnchor() follows sanitize_title_with_dashes(label-id)', () => {
   assert.equal(toAnchor('About', 'about'), 'about-about');
   assert.equal(toAnchor('Comments', 'comments'), 'comments-comments');
-  assert.equal(
-    toAnchor('<div>Escape HTML in group labels</div>', 'escape-html-in-group-labels'),
-    'escape-html-in-group-labels-escape-html-in-group-labels',
-  );
+  assert.equal(toAnchor('<div>Escape HTML in group labels</div>', 'escape-html-in-group-labels'), 'escape-html-in-group-labels-escape-html-in-group-labels');
   assert.equal(toAnchor('User&#8217;s Café  v1.2', 'wp_user'), 'users-cafe-v1-2-wp_user');
   assert.equal(toAnchor('"><svg onload=alert(1)>', 'x'), 'x');
   assert.equal(toAnchor('Данные', 'данные'), 'group');
@@ -51,10 +48,7 @@ test('renderValue() keeps the kses allow-list and drops the rest', () => {
   assert.equal(renderValue('<div class="x">text</div><p>more</p>'), 'textmore');
   assert.equal(renderValue('a<script>alert(1)</script>b<style>*{}</style>c'), 'abc');
   assert.equal(renderValue('<img src=x onerror=alert(1)>'), '');
-  assert.equal(
-    renderValue('<a href="https://x.example" target="_blank" onclick="alert(1)">x</a>'),
-    '<a href="https://x.example" rel="noreferrer">x</a>',
-  );
+  assert.equal(renderValue('<a href="https://x.example" target="_blank" onclick="alert(1)">x</a>'), '<a href="https://x.example" rel="noreferrer">x</a>');
 });
 
 test('renderValue() never lets a script, event handler or javascript: link through', () => {

@@ -91,7 +91,7 @@ test('writePage() survives reopening the file', () => {
   second.close();
 });
 
-test('writePage() keeps each page\'s next_cursor for the page after it, per exporter, across reopening', () => {
+test("writePage() keeps each page's next_cursor for the page after it, per exporter, across reopening", () => {
   const path = join(dir, 'cursor.sqlite');
   const first = openStaging(path);
   first.writePage(0, 1, [item('g', 'a', [])], 'after-a');
@@ -145,7 +145,12 @@ test('merge() puts the newer pairs of a repeated item_id first, without de-dupli
   const store = freshStore();
   store.writePage(0, 1, [item('user', 'u1', [{ name: 'Email', value: 'old@x' }]), item('user', 'u2', [{ name: 'n', value: 2 }])]);
   store.writePage(0, 2, [item('user', 'u1', [{ name: 'Email', value: 'page2@x' }])]);
-  store.writePage(3, 1, [item('user', 'u1', [{ name: 'Email', value: 'other-exporter@x' }, { name: 'Phone', value: 5 }])]);
+  store.writePage(3, 1, [
+    item('user', 'u1', [
+      { name: 'Email', value: 'other-exporter@x' },
+      { name: 'Phone', value: 5 },
+    ]),
+  ]);
   const merged = store.merge();
   assert.equal(merged.itemCount, 2);
   assert.deepEqual(snapshot(merged), [
@@ -183,7 +188,11 @@ test('merge() keeps the same item_id in different groups apart', () => {
 
 test('merge() groupRows() returns a rank range of one group', () => {
   const store = freshStore();
-  store.writePage(0, 1, Array.from({ length: 7 }, (_, i) => item('g', `i${i}`, [{ name: 'i', value: i }])));
+  store.writePage(
+    0,
+    1,
+    Array.from({ length: 7 }, (_, i) => item('g', `i${i}`, [{ name: 'i', value: i }])),
+  );
   store.writePage(0, 2, [item('g', 'i3', [{ name: 'i', value: 'again' }])]);
   const merged = store.merge();
   const [group] = merged.groups;

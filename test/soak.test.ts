@@ -27,12 +27,14 @@ const EXPECTED: Record<Fate, { status: string; reason?: string }> = {
 async function pool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index] as T);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index] as T);
+      }
+    }),
+  );
   return results;
 }
 
@@ -59,11 +61,13 @@ test(`${COUNT} requests at once, confirmed, cancelled and expired, across a work
   const plan = Array.from({ length: COUNT }, (_, n) => ({ email: `soak-${n}@example.com`, fate: FATES[n % FATES.length] as Fate }));
 
   // All at once.
-  const created = await Promise.all(plan.map(async ({ email, fate }) => {
-    const response = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: false, skipConfirmation: fate === 'skip' });
-    assert.equal(response.status, 201, `${email}: ${JSON.stringify(response.body)}`);
-    return { id: response.body.id as string, email, fate };
-  }));
+  const created = await Promise.all(
+    plan.map(async ({ email, fate }) => {
+      const response = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: false, skipConfirmation: fate === 'skip' });
+      assert.equal(response.status, 201, `${email}: ${JSON.stringify(response.body)}`);
+      return { id: response.body.id as string, email, fate };
+    }),
+  );
   const createdMs = Date.now() - started;
   assert.equal(new Set(created.map((request) => request.id)).size, COUNT, 'every request has its own id');
 
@@ -73,10 +77,14 @@ test(`${COUNT} requests at once, confirmed, cancelled and expired, across a work
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await stack.startWorker();
   })();
-  await pool(created.filter((request) => request.fate === 'confirm' || request.fate === 'cancel'), 20, async ({ id, fate }) => {
-    const response = await stack.api('POST', `/api/requests/${id}/${fate}`);
-    assert.equal(response.status, 202, `${fate} ${id}: ${JSON.stringify(response.body)}`);
-  });
+  await pool(
+    created.filter((request) => request.fate === 'confirm' || request.fate === 'cancel'),
+    20,
+    async ({ id, fate }) => {
+      const response = await stack.api('POST', `/api/requests/${id}/${fate}`);
+      assert.equal(response.status, 202, `${fate} ${id}: ${JSON.stringify(response.body)}`);
+    },
+  );
   await restart;
 
   // And again across the confirmation deadline: the expiry timers fire while no worker runs.
@@ -89,7 +97,10 @@ test(`${COUNT} requests at once, confirmed, cancelled and expired, across a work
   const deadline = started + CONFIRM_TTL_MS + 90_000;
   for (;;) {
     let running = 0;
-    for await (const _ of stack.client.workflow.list({ query: `TaskQueue = '${stack.taskQueue}' AND WorkflowType = 'exportRequest' AND ExecutionStatus = 'Running'` })) running += 1;
+    for await (const _ of stack.client.workflow.list({
+      query: `TaskQueue = '${stack.taskQueue}' AND WorkflowType = 'exportRequest' AND ExecutionStatus = 'Running'`,
+    }))
+      running += 1;
     if (running === 0 && Date.now() - started > CONFIRM_TTL_MS) break;
     assert.ok(Date.now() < deadline, `${running} requests still running after ${Math.round((Date.now() - started) / 1000)} s`);
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -51,10 +51,17 @@ interface Backend {
 /** 25 contacts (every even one without a phone) and 12 notes for Alex, 3 invoices; 5 contacts, 2 notes, 1 invoice for Sam. */
 function seedSql(): string {
   const contacts = [
-    ...Array.from({ length: 25 }, (_, i) => `(${i + 1}, '${ALEX}', 'Alex ${i + 1}', ${(i + 1) % 2 === 0 ? 'NULL' : `'+1 555 01${String(i + 1).padStart(2, '0')}'`})`),
+    ...Array.from(
+      { length: 25 },
+      (_, i) => `(${i + 1}, '${ALEX}', 'Alex ${i + 1}', ${(i + 1) % 2 === 0 ? 'NULL' : `'+1 555 01${String(i + 1).padStart(2, '0')}'`})`,
+    ),
     ...Array.from({ length: 5 }, (_, i) => `(${101 + i}, '${SAM}', 'Sam ${i + 1}', '+44 20 7946 000${i}')`),
   ];
-  const notes = [...Array.from({ length: 12 }, (_, i) => `(${i + 1}, '${ALEX}', 'note ${i + 1}')`), `(50, '${SAM}', 'sam note')`, `(51, '${SAM}', 'sam note 2')`];
+  const notes = [
+    ...Array.from({ length: 12 }, (_, i) => `(${i + 1}, '${ALEX}', 'note ${i + 1}')`),
+    `(50, '${SAM}', 'sam note')`,
+    `(51, '${SAM}', 'sam note 2')`,
+  ];
   return `
     DROP TABLE IF EXISTS contacts; DROP TABLE IF EXISTS notes; DROP TABLE IF EXISTS invoices;
     CREATE TABLE contacts (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT, phone TEXT);
@@ -111,7 +118,11 @@ after(async () => {
 });
 
 /** A manifest entry as a request's snapshot holds it. */
-function snapshot(backend: Backend, source: Omit<Extract<PluginSource, { kind: 'sql' }>, 'kind' | 'connection'>, permissions: Partial<Permissions> = backend.permissions): EraserSnapshot {
+function snapshot(
+  backend: Backend,
+  source: Omit<Extract<PluginSource, { kind: 'sql' }>, 'kind' | 'connection'>,
+  permissions: Partial<Permissions> = backend.permissions,
+): EraserSnapshot {
   return {
     index: 0,
     key: 'crm-contacts',
@@ -154,15 +165,28 @@ for (const name of ['PostgreSQL', 'SQLite']) {
       const plugin = snapshot(backend, exporterSource);
       const pages = [];
       for (let page = 1; page <= 3; page++) pages.push(await exportPage(plugin, ALEX, page));
-      assert.deepEqual(pages.map((p) => [p.data.length, p.done]), [[10, false], [10, false], [5, true]]);
+      assert.deepEqual(
+        pages.map((p) => [p.data.length, p.done]),
+        [
+          [10, false],
+          [10, false],
+          [5, true],
+        ],
+      );
       const items = pages.flatMap((p) => p.data);
-      assert.deepEqual(items.map((item) => item.item_id), Array.from({ length: 25 }, (_, i) => `contact-${i + 1}`));
+      assert.deepEqual(
+        items.map((item) => item.item_id),
+        Array.from({ length: 25 }, (_, i) => `contact-${i + 1}`),
+      );
       assert.deepEqual(items[0], {
         group_id: 'crm-contacts',
         group_label: 'CRM contacts',
         group_description: 'People in the CRM',
         item_id: 'contact-1',
-        data: [{ name: 'Name', value: 'Alex 1' }, { name: 'Phone', value: '+1 555 0101' }],
+        data: [
+          { name: 'Name', value: 'Alex 1' },
+          { name: 'Phone', value: '+1 555 0101' },
+        ],
       });
       assert.deepEqual(items[1]?.data, [{ name: 'Name', value: 'Alex 2' }], 'an empty phone is left out');
       assert.ok(!JSON.stringify(items).includes('Sam'));
@@ -170,18 +194,35 @@ for (const name of ['PostgreSQL', 'SQLite']) {
     });
 
     test('a query without :limit and :offset is one page', async () => {
-      const plugin = snapshot(backend, { ...exporterSource, query: 'SELECT count(*) AS n, min(id) AS id FROM contacts WHERE email = :email', fields: { Contacts: 'n' } });
+      const plugin = snapshot(backend, {
+        ...exporterSource,
+        query: 'SELECT count(*) AS n, min(id) AS id FROM contacts WHERE email = :email',
+        fields: { Contacts: 'n' },
+      });
       const page = await exportPage(plugin, ALEX, 1);
       assert.equal(page.done, true);
-      assert.deepEqual(page.data.map((item) => [item.item_id, item.data]), [['contact-1', [{ name: 'Contacts', value: 25 }]]]);
+      assert.deepEqual(
+        page.data.map((item) => [item.item_id, item.data]),
+        [['contact-1', [{ name: 'Contacts', value: 25 }]]],
+      );
     });
 
     test('the eraser anonymises and deletes in pages until done, with exact counts and what it keeps', async () => {
       const plugin = snapshot(backend, eraserSource);
       const pages: ErasePage[] = [];
       for (let page = 1; page <= 10 && !pages.at(-1)?.done; page++) pages.push(await erasePage(plugin, ALEX, page));
-      assert.deepEqual(pages.map((p) => [p.removed_count, p.retained_count, p.done]), [[20, 0, false], [12, 0, false], [5, 3, true]]);
-      assert.equal(pages.reduce((n, p) => n + (p.removed_count ?? 0), 0), 25 + 12);
+      assert.deepEqual(
+        pages.map((p) => [p.removed_count, p.retained_count, p.done]),
+        [
+          [20, 0, false],
+          [12, 0, false],
+          [5, 3, true],
+        ],
+      );
+      assert.equal(
+        pages.reduce((n, p) => n + (p.removed_count ?? 0), 0),
+        25 + 12,
+      );
       assert.deepEqual(pages.at(-1), {
         items_removed: true,
         items_retained: true,
@@ -192,18 +233,27 @@ for (const name of ['PostgreSQL', 'SQLite']) {
       });
       const data = await everything(backend);
       assert.equal(data.contacts.filter((row) => row.email === ALEX).length, 0);
-      assert.ok(data.contacts.filter((row) => Number(row.id) <= 25).every((row) => row.name === null && row.phone === null && row.email === `erased-${row.id}@invalid`));
+      assert.ok(
+        data.contacts.filter((row) => Number(row.id) <= 25).every((row) => row.name === null && row.phone === null && row.email === `erased-${row.id}@invalid`),
+      );
       assert.equal(data.contacts.filter((row) => row.email === SAM).length, 5, 'other people’s rows stay');
-      assert.deepEqual(data.notes.map((row) => row.email), [SAM, SAM]);
+      assert.deepEqual(
+        data.notes.map((row) => row.email),
+        [SAM, SAM],
+      );
       assert.equal(data.invoices.length, 4, 'invoices are kept');
-      assert.deepEqual(await erasePage(plugin, ALEX, 1), {
-        items_removed: false,
-        items_retained: true,
-        messages: [`Kept 3 item(s): ${TAX}`],
-        done: true,
-        removed_count: 0,
-        retained_count: 3,
-      }, 'running again erases nothing and still reports what is kept');
+      assert.deepEqual(
+        await erasePage(plugin, ALEX, 1),
+        {
+          items_removed: false,
+          items_retained: true,
+          messages: [`Kept 3 item(s): ${TAX}`],
+          done: true,
+          removed_count: 0,
+          retained_count: 3,
+        },
+        'running again erases nothing and still reports what is kept',
+      );
     });
 
     test('a dry run reports the whole plan on page 1 and changes nothing', async () => {
@@ -248,7 +298,10 @@ for (const name of ['PostgreSQL', 'SQLite']) {
       });
       const unset = { ...snapshot(backend, exporterSource, { ...backend.permissions, env: ['DSR_TEST_UNSET_URL'] }) };
       unset.source = { ...unset.source, connection: 'DSR_TEST_UNSET_URL' } as PluginSource;
-      await assert.rejects(resolvePlugin(unset, 'exporter'), (error: Error) => error instanceof ManifestError && /"DSR_TEST_UNSET_URL" is not set/.test(error.message));
+      await assert.rejects(
+        resolvePlugin(unset, 'exporter'),
+        (error: Error) => error instanceof ManifestError && /"DSR_TEST_UNSET_URL" is not set/.test(error.message),
+      );
     });
 
     test('manifest mistakes: an unknown parameter, no :email, a statement that fails', async () => {
@@ -270,10 +323,12 @@ for (const name of ['PostgreSQL', 'SQLite']) {
       );
       await assert.rejects(
         exportPage(snapshot(backend, { ...exporterSource, itemId: 'contact-{uuid}' }), ALEX, 1),
-        (error: Error) => error instanceof PluginContractError && /itemId "contact-\{uuid\}" names the column "uuid", but the query answers only "id", "name", "phone"/.test(error.message),
+        (error: Error) =>
+          error instanceof PluginContractError &&
+          /itemId "contact-\{uuid\}" names the column "uuid", but the query answers only "id", "name", "phone"/.test(error.message),
       );
       await assert.rejects(
-        exportPage(snapshot(backend, { ...exporterSource, query: EXPORT_QUERY.replace('SELECT id', 'SELECT id, 1 AS x') , fields: { Name: 'nmae' } }), ALEX, 1),
+        exportPage(snapshot(backend, { ...exporterSource, query: EXPORT_QUERY.replace('SELECT id', 'SELECT id, 1 AS x'), fields: { Name: 'nmae' } }), ALEX, 1),
         (error: Error) => error instanceof PluginContractError && /fields\["Name"\] names the column "nmae"/.test(error.message),
       );
     });
@@ -357,7 +412,7 @@ describe('sql kind: a PostgreSQL URL is all pg gets, never PG* variables or ~/.p
     return readTarget(plugin, 'DSR_TEST_PG_BARE', 'exporter');
   };
 
-  test('a URL without port, password or database: 5432, none, the user\'s name; no TLS unless it asks', async () => {
+  test("a URL without port, password or database: 5432, none, the user's name; no TLS unless it asks", async () => {
     await withPgEnv(async () => {
       const bare = target('postgres://alice@db.example.com');
       assert.ok(bare.dialect === 'postgres');
@@ -374,9 +429,16 @@ describe('sql kind: a PostgreSQL URL is all pg gets, never PG* variables or ~/.p
   });
 
   test('a URL without a user, or with options pg would take a user, password or host from, is refused', () => {
-    assert.throws(() => target('postgres://db.example.com/crm'), (error: Error) => error instanceof ManifestError && /names no user/.test(error.message));
+    assert.throws(
+      () => target('postgres://db.example.com/crm'),
+      (error: Error) => error instanceof ManifestError && /names no user/.test(error.message),
+    );
     for (const option of ['user=postgres', 'password=x', 'dbname=other', 'service=crm']) {
-      assert.throws(() => target(`postgres://alice@db.example.com/crm?${option}`), (error: Error) => error instanceof ManifestError && /the options supported are/.test(error.message), option);
+      assert.throws(
+        () => target(`postgres://alice@db.example.com/crm?${option}`),
+        (error: Error) => error instanceof ManifestError && /the options supported are/.test(error.message),
+        option,
+      );
     }
   });
 
@@ -420,8 +482,15 @@ describe('sql kind: SQLite specifics', () => {
 
   test('a placeholder of its own (?, @name, $name) is refused', async () => {
     for (const placeholder of ['?', '@email', '$email']) {
-      const plugin = snapshot(sqliteBackend(), { ...exporterSource, query: `SELECT id, name, phone FROM contacts WHERE email = ${placeholder} OR email = :email` });
-      await assert.rejects(resolvePlugin(plugin, 'exporter'), (error: Error) => error instanceof ManifestError && /found the placeholder/.test(error.message), placeholder);
+      const plugin = snapshot(sqliteBackend(), {
+        ...exporterSource,
+        query: `SELECT id, name, phone FROM contacts WHERE email = ${placeholder} OR email = :email`,
+      });
+      await assert.rejects(
+        resolvePlugin(plugin, 'exporter'),
+        (error: Error) => error instanceof ManifestError && /found the placeholder/.test(error.message),
+        placeholder,
+      );
     }
   });
 });
@@ -465,7 +534,10 @@ erasers:
       const contacts = report['crm-contacts'];
       assert.equal(contacts.group_label, 'CRM contacts');
       assert.equal(Object.keys(contacts.items).length, 25);
-      assert.deepEqual(contacts.items['contact-3'], [{ name: 'Name', value: 'Alex 3' }, { name: 'Phone', value: '+1 555 0103' }]);
+      assert.deepEqual(contacts.items['contact-3'], [
+        { name: 'Name', value: 'Alex 3' },
+        { name: 'Phone', value: '+1 555 0103' },
+      ]);
       assert.ok(!(entries.get('export.json') as string).includes(SAM));
 
       const erase = await stack.api('POST', '/api/requests', { email: ALEX, action: 'erase', skipConfirmation: true });
@@ -478,7 +550,10 @@ erasers:
       const data = await everything(backend);
       assert.equal(data.contacts.filter((row) => row.email === ALEX).length, 0);
       assert.equal(data.contacts.filter((row) => row.email === SAM).length, 5);
-      assert.deepEqual(data.notes.map((row) => row.email), [SAM, SAM]);
+      assert.deepEqual(
+        data.notes.map((row) => row.email),
+        [SAM, SAM],
+      );
       assert.equal(data.invoices.length, 4);
     } finally {
       await stack.close();

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { mailpitMessages, mailpitText } from '../dev/mailpit.ts';
 import { isPortFree } from '../dev/temporal-server.ts';
-import { DEMO_PERSON } from '../plugins/demo/db.ts';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import { launchBrowser, screenshot } from './helpers/browser.ts';
 import { demoManifest, ROOT } from './helpers/stack.ts';
 
@@ -117,7 +117,11 @@ describe('npm start', { concurrency: false }, () => {
       await waitForDownloadMail(stack, DEMO_PERSON);
       const mailbox = stack.url('Caught mail');
       const [first] = await mailpitMessages(mailbox);
-      assert.match(await mailpitText(mailbox, first?.ID ?? ''), new RegExp(`${admin.replace('/admin', '')}/exports/`), 'the link in the mail is on the printed host');
+      assert.match(
+        await mailpitText(mailbox, first?.ID ?? ''),
+        new RegExp(`${admin.replace('/admin', '')}/exports/`),
+        'the link in the mail is on the printed host',
+      );
 
       // The operator's first hour: sign in, open the printed Temporal UI URL, read the request decoded.
       const browser = await launchBrowser();
@@ -127,12 +131,20 @@ describe('npm start', { concurrency: false }, () => {
         await page.getByLabel(/token/i).fill(stack.token);
         await page.getByRole('button', { name: /log in|sign in/i }).click();
         await page.waitForURL(/\/admin(\?|$)/);
-        const workflowId = (await (await fetch(`${stack.url('Admin API')}/${id}`, { headers: { Authorization: `Bearer ${stack.token}` } })).json() as { workflow: { id: string } }).workflow.id;
+        const workflowId = (
+          (await (await fetch(`${stack.url('Admin API')}/${id}`, { headers: { Authorization: `Bearer ${stack.token}` } })).json()) as {
+            workflow: { id: string };
+          }
+        ).workflow.id;
         const ui = stack.url('Temporal UI');
         await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
         // The input is encrypted in Temporal: the UI shows its fields only once our codec decoded it.
         await page.getByText(id, { exact: false }).first().waitFor({ timeout: 60_000 });
-        await page.getByText('"action"', { exact: false }).first().waitFor({ timeout: 30_000 }).catch(() => {});
+        await page
+          .getByText('"action"', { exact: false })
+          .first()
+          .waitFor({ timeout: 30_000 })
+          .catch(() => {});
         const text = (await page.locator('body').textContent()) ?? '';
         assert.doesNotMatch(text, /Codec Server could not connect|could not (decode|connect)/i, 'no codec error banner');
         assert.match(text, /"action":\s*"export"|action.{0,20}export/, 'the decoded input shows the action');
@@ -154,8 +166,14 @@ describe('npm start', { concurrency: false }, () => {
       assert.notEqual(one.url('Admin page'), two.url('Admin page'));
       assert.notEqual(one.url('Caught mail'), two.url('Caught mail'));
       assert.notEqual(one.url('Temporal UI'), two.url('Temporal UI'));
-      assert.match(one.output() + two.output(), /port \d+ is in use by another program: using \d+ instead \(set \w+ to choose\)/, 'the second says which ports it moved');
-      const secrets = await Promise.all([one, two].map(async (s) => JSON.parse(await readFile(join(s.varDir, 'dev-secrets.json'), 'utf8')) as { STACK_ID: string; PAYLOAD_KEYS: string }));
+      assert.match(
+        one.output() + two.output(),
+        /port \d+ is in use by another program: using \d+ instead \(set \w+ to choose\)/,
+        'the second says which ports it moved',
+      );
+      const secrets = await Promise.all(
+        [one, two].map(async (s) => JSON.parse(await readFile(join(s.varDir, 'dev-secrets.json'), 'utf8')) as { STACK_ID: string; PAYLOAD_KEYS: string }),
+      );
       assert.notEqual(secrets[0]?.STACK_ID, secrets[1]?.STACK_ID);
       assert.notEqual(secrets[0]?.PAYLOAD_KEYS.split(':')[0], secrets[1]?.PAYLOAD_KEYS.split(':')[0], 'each stack has its own key id');
       await Promise.all([createExport(one, 'one@example.com'), createExport(two, 'two@example.com')]);
@@ -215,15 +233,18 @@ describe('npm start', { concurrency: false }, () => {
 
 /** The descendants of `pid` with their command lines (from /proc). */
 function descendants(pid: number): { pid: number; args: string }[] {
-  const all = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map((name) => {
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      return { pid: Number(name), ppid, args: readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ') };
-    } catch {
-      return undefined;
-    }
-  }).filter((p): p is { pid: number; ppid: number; args: string } => p !== undefined);
+  const all = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => {
+      try {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return { pid: Number(name), ppid, args: readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ') };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((p): p is { pid: number; ppid: number; args: string } => p !== undefined);
   const found: { pid: number; args: string }[] = [];
   const walk = (parent: number) => {
     for (const p of all.filter((q) => q.ppid === parent)) {

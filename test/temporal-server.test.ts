@@ -25,9 +25,7 @@ describe('shared dev server (npm test)', () => {
     const env = await testEnv();
     const taskQueue = uniqueTaskQueue('hello');
     const worker = await Worker.create({ connection: env.nativeConnection, namespace: env.namespace, taskQueue, workflowBundle });
-    const result = await worker.runUntil(
-      env.client.workflow.execute(hello, { taskQueue, workflowId: taskQueue, args: ['GDPR'] }),
-    );
+    const result = await worker.runUntil(env.client.workflow.execute(hello, { taskQueue, workflowId: taskQueue, args: ['GDPR'] }));
     assert.equal(result, 'Hello, GDPR!');
   });
 
@@ -81,10 +79,7 @@ describe('startTemporalDevServer with a dbFile', () => {
 
 // ───────────────────────────── _helpers ─────────────────────────────
 
-async function withServer(
-  server: TemporalDevServer,
-  fn: (client: Client, connection: NativeConnection) => Promise<void>,
-): Promise<void> {
+async function withServer(server: TemporalDevServer, fn: (client: Client, connection: NativeConnection) => Promise<void>): Promise<void> {
   const connection = await NativeConnection.connect({ address: server.address });
   const clientConnection = await Connection.connect({ address: server.address });
   try {

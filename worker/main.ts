@@ -46,9 +46,7 @@ const worker = await createRequestWorker({
     manifestFile: config.pluginsFile,
   }),
 });
-console.log(
-  `worker: task queue "${config.temporal.taskQueue}" on ${config.temporal.address}, ${manifest.exporters.length} exporter(s) from ${manifest.file}`,
-);
+console.log(`worker: task queue "${config.temporal.taskQueue}" on ${config.temporal.address}, ${manifest.exporters.length} exporter(s) from ${manifest.file}`);
 try {
   await worker.run();
 } finally {

@@ -6,7 +6,7 @@
 import * as wf from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.ts';
 import { NON_RETRYABLE_ERROR_TYPES } from '../lib/errors.ts';
-import type { ExporterSnapshot } from '../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../manifest/snapshot.ts';
 
 export type Activities = ReturnType<typeof createActivities>;
 
@@ -23,8 +23,8 @@ export const mail = wf.proxyActivities<Activities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
 });
 
-/** Short local work: manifest, key hashes, staging clean-up, receipts. */
-export const local = wf.proxyActivities<Activities>({
+/** Short work of the worker's own (not Temporal's "local activities"): manifest, key hashes, staging clean-up, receipts. */
+export const quick = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes },
 });
@@ -49,7 +49,7 @@ export const heavy = wf.proxyActivities<Activities>({
 export const DEFAULT_BATCH_BUDGET_MS = 10_000;
 
 /** Activity options from a plugin's manifest entry: its own timeout and retry policy. */
-export function pluginActivities(plugin: ExporterSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number) {
+export function pluginActivities(plugin: PluginSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number) {
   return wf.proxyActivities<Activities>({
     startToCloseTimeout: batchBudgetMs + 2 * plugin.timeoutMs,
     heartbeatTimeout: heartbeatTimeoutMs,

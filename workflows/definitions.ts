@@ -83,4 +83,3 @@ export const SEARCH_ATTRIBUTES = [DsrAction, DsrStatus, DsrSubject, DsrRequestId
 
 /** The same, as a dev server registers them at start (`--search-attribute NAME=Keyword`): npm start, the tests, the bench. */
 export const DEV_SERVER_SEARCH_ATTRIBUTES = Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const]));
-

@@ -10,8 +10,8 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
-import { DEFAULT_BATCH_BUDGET_MS, failureReason, local, mail, pluginActivities } from './activity-proxies.ts';
-import { type EraseCounts, type EraserOutcome, type ErasureReport, type Progress, type RequestMemo } from '../model/request.ts';
+import { DEFAULT_BATCH_BUDGET_MS, failureReason, quick, mail, pluginActivities } from './activity-proxies.ts';
+import type { EraseCounts, EraserOutcome, ErasureReport, Progress, RequestMemo } from '../model/request.ts';
 import { type EraseRequestInput, progressQuery } from './definitions.ts';
 import { keepMessages, type KeptMessages } from '../model/erase-messages.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
@@ -45,13 +45,14 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
   try {
     if (!(await lifecycle.confirmed())) return memo;
 
-    manifest ??= await local.loadManifest();
+    manifest ??= await quick.loadManifest();
     memo.manifestDigest = manifest.digest;
     if (memo.status !== 'processing') publish('processing');
 
     for (; eraserIndex < manifest.erasers.length; eraserIndex++, page = 1) {
       const eraser = manifest.erasers[eraserIndex] as EraserSnapshot;
-      const outcome = (outcomes[eraserIndex] ??= newOutcome(eraser));
+      outcomes[eraserIndex] ??= newOutcome(eraser);
+      const outcome = outcomes[eraserIndex] as EraserOutcome;
       if (dryRun && !eraser.supportsDryRun) {
         outcome.skipped = 'it has no plan mode, so a dry run cannot ask it';
         outcome.finishedAt = outcome.startedAt;
@@ -80,7 +81,7 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
 
     memo.erasure = summarise(outcomes);
     memo.completedAt = new Date().toISOString();
-    const receipt = await local.writeErasureReceipt({ memo });
+    const receipt = await quick.writeErasureReceipt({ memo });
     memo.receipt = { sha256: receipt.sha256 };
     // A dry run is the admin's plan: the person is told only about a real erasure.
     if (!dryRun) await mail.sendErasureMail({ requestId, email, report: memo.erasure });

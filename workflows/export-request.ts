@@ -17,8 +17,8 @@
  * digests; a changed manifest, or pages already deleted, means starting over.
  */
 import * as wf from '@temporalio/workflow';
-import type { ExporterSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
-import { DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, local, mail, pluginActivities } from './activity-proxies.ts';
+import type { PluginSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
+import { DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, quick, mail, pluginActivities } from './activity-proxies.ts';
 import { cleanupWorkflowId, type Progress, type RequestMemo, stagingCleanupWorkflowId } from '../model/request.ts';
 import { type ExportRequestInput, progressQuery } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
@@ -41,7 +41,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   /** Until the ZIP is built, a failure leaves staged pages worth keeping for a retry (a failed build resumes at the build). */
   let stage: 'exporting' | 'built' = 'exporting';
   /** The exporter whose activity gave up, so the reason can name it. */
-  let failedExporter: ExporterSnapshot | undefined;
+  let failedExporter: PluginSnapshot | undefined;
 
   wf.setHandler(progressQuery, (): Progress => {
     const exporter = manifest?.exporters[exporterIndex];
@@ -58,10 +58,10 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     if (!(await lifecycle.confirmed())) return memo;
 
     if (manifest === undefined) {
-      manifest = await local.loadManifest();
+      manifest = await quick.loadManifest();
       const failed = input.resumeFromRequest;
       if (failed !== undefined && failed.manifestDigest === manifest.digest) {
-        const staged = await local.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
+        const staged = await quick.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
         if (staged.adopted) {
           ({ exporterIndex } = failed);
           ({ page, items } = staged);
@@ -69,25 +69,29 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         }
       } else if (failed !== undefined) {
         // Pages staged under another manifest may not line up with this one's exporters.
-        await local.discardStaging({ requestId: failed.requestId });
+        await quick.discardStaging({ requestId: failed.requestId });
       }
     }
     memo.manifestDigest = manifest.digest;
     if (memo.status !== 'processing') publish('processing');
 
     for (; exporterIndex < manifest.exporters.length; exporterIndex++, page = 1) {
-      const exporter = manifest.exporters[exporterIndex] as ExporterSnapshot;
+      const exporter = manifest.exporters[exporterIndex] as PluginSnapshot;
       const { exportBatch } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
       for (;;) {
         const batch = await exportBatch({
-          requestId, email, exporter, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs,
-          pluginsTotal: manifest.exporters.length, itemsBefore: items,
-        }).catch(
-          (error: unknown) => {
-            failedExporter = exporter;
-            throw error;
-          },
-        );
+          requestId,
+          email,
+          exporter,
+          manifestDir: manifest.dir,
+          page,
+          budgetMs: batchBudgetMs,
+          pluginsTotal: manifest.exporters.length,
+          itemsBefore: items,
+        }).catch((error: unknown) => {
+          failedExporter = exporter;
+          throw error;
+        });
         items += batch.items;
         page = batch.nextPage;
         batchesThisRun++;
@@ -120,7 +124,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     const cancelled = wf.isCancellation(error);
     const keep = !cancelled && manifest !== undefined && memo.status === 'processing' && stage === 'exporting';
     await wf.CancellationScope.nonCancellable(async () => {
-      if (!keep) return local.discardStaging({ requestId });
+      if (!keep) return quick.discardStaging({ requestId });
       memo.resumeFrom = { exporterIndex, page, items, manifestDigest: (manifest as ManifestSnapshot).digest };
       await wf.startChild(discardStagingLater, {
         workflowId: stagingCleanupWorkflowId(requestId),
@@ -135,7 +139,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
 }
 
 /** What an admin reads: the exporter's message, prefixed with its key and name unless it names it already. */
-function exporterReason(exporter: ExporterSnapshot | undefined, message: string): string {
+function exporterReason(exporter: PluginSnapshot | undefined, message: string): string {
   if (exporter === undefined || message.includes(`"${exporter.key}"`)) return message;
   return `exporter "${exporter.key}" (${exporter.name}) failed: ${message}`;
 }

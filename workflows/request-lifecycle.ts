@@ -6,8 +6,8 @@
  */
 import * as wf from '@temporalio/workflow';
 import { allows } from '../model/operations.ts';
-import { local, mail } from './activity-proxies.ts';
-import { type RequestAction, type RequestMemo, type RequestStatus } from '../model/request.ts';
+import { quick, mail } from './activity-proxies.ts';
+import type { RequestAction, RequestMemo, RequestStatus } from '../model/request.ts';
 import { confirmSignal, DsrStatus, type RequestInputBase, markCompletedSignal, resendSignal } from './definitions.ts';
 
 export interface Lifecycle {
@@ -98,7 +98,7 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
         const generation = linkGeneration;
         const expiresAt = new Date(Date.now() + input.confirmTtlMs).toISOString();
         // The hash is recorded before the mail goes out, so a click, however quick, finds it.
-        memo.keyHash = await local.confirmationKeyHash({ requestId: input.requestId, generation });
+        memo.keyHash = await quick.confirmationKeyHash({ requestId: input.requestId, generation });
         memo.keyExpiresAt = expiresAt;
         publish(memo.status);
         await mail.sendConfirmationMail({ requestId: input.requestId, email: input.email, action, generation, expiresAt });

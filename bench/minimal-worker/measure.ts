@@ -33,7 +33,13 @@ try {
       await sleep(6000); // connected, polling, idle
       const status = await readFile(`/proc/${worker.pid}/status`, 'utf8');
       const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN);
-      rows.push([thread, loader.length ? 'tsx' : 'none', (kb('VmRSS') / 1024).toFixed(0), (kb('RssFile') / 1024).toFixed(0), (kb('RssAnon') / 1024).toFixed(0)]);
+      rows.push([
+        thread,
+        loader.length ? 'tsx' : 'none',
+        (kb('VmRSS') / 1024).toFixed(0),
+        (kb('RssFile') / 1024).toFixed(0),
+        (kb('RssAnon') / 1024).toFixed(0),
+      ]);
       worker.kill();
       await new Promise((resolve) => worker.once('exit', resolve));
     }
@@ -43,4 +49,8 @@ try {
   await rm(dir, { recursive: true, force: true });
 }
 printTable(['workflows thread', 'loader', 'idle RSS MB', 'of which file-backed (node binary, core bridge) MB', 'anonymous MB'], rows);
-console.log(`\nnode ${process.version}; idle = connected to a dev server and polling, 6 s after start; ${Object.entries(WORKER_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+console.log(
+  `\nnode ${process.version}; idle = connected to a dev server and polling, 6 s after start; ${Object.entries(WORKER_ENV)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')}`,
+);

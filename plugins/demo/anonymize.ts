@@ -36,7 +36,8 @@ export function anonymizeIp(ip: string | null | undefined): string {
   if (isIpv6) {
     const left = address.indexOf('[');
     const right = address.indexOf(']');
-    if (left !== -1 && right !== -1) address = address.slice(left + 1, right); // `[addr]:port` → `addr`
+    if (left !== -1 && right !== -1)
+      address = address.slice(left + 1, right); // `[addr]:port` → `addr`
     else if (left !== -1 || right !== -1) return '::'; // one bracket: malformed
     const percent = address.indexOf('%');
     if (percent !== -1) address = address.slice(0, percent); // reachability scope
@@ -80,8 +81,11 @@ function _parseIpv6(address: string): number[] | undefined {
 /** RFC 5952 text: lowercase, no leading zeros, the first longest run of two or more zero groups as `::`. */
 function _formatIpv6(groups: readonly number[]): string {
   let best = { at: -1, length: 1 };
-  for (let i = 0; i < groups.length;) {
-    if (groups[i] !== 0) { i++; continue; }
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < groups.length && groups[j] === 0) j++;
     if (j - i > best.length) best = { at: i, length: j - i };

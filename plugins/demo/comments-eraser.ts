@@ -71,12 +71,15 @@ const _queries = perConnection((db) => ({
   /** How many comments match, and how many of them are on a listed post (a JSON array of URLs). */
   count: db.prepare<[string, string], { total: number; listed: number | null }>(
     `SELECT count(*) AS total, sum(post_url IN (SELECT value FROM json_each(?))) AS listed
-     FROM comments WHERE author_email = ?`),
+     FROM comments WHERE author_email = ?`,
+  ),
   next: db.prepare<[string, number], { id: number; author_ip: string; post_url: string }>(
-    'SELECT id, author_ip, post_url FROM comments WHERE author_email = ? ORDER BY id LIMIT ?'),
+    'SELECT id, author_ip, post_url FROM comments WHERE author_email = ? ORDER BY id LIMIT ?',
+  ),
   anonymise: db.prepare<[string, number]>(
     `UPDATE comments SET author_name = 'Anonymous', author_email = '', author_ip = ?, author_url = '',
-     user_agent = '', user_id = NULL, latitude = NULL, longitude = NULL WHERE id = ?`),
+     user_agent = '', user_id = NULL, latitude = NULL, longitude = NULL WHERE id = ?`,
+  ),
   remove: db.prepare<[number]>('DELETE FROM comments WHERE id = ?'),
 }));
 
@@ -88,21 +91,25 @@ const _queries = perConnection((db) => ({
 function _report(anonymised: number, deleted: number, mood: 'did' | 'would'): ErasePage {
   const messages: string[] = [];
   if (anonymised > 0) {
-    messages.push(mood === 'did'
-      ? 'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.'
-      : 'Would anonymise your comments: author name, email, IP address, website and location would be removed; the text would be kept.');
+    messages.push(
+      mood === 'did'
+        ? 'Anonymised your comments: author name, email, IP address, website and location removed; the text was kept.'
+        : 'Would anonymise your comments: author name, email, IP address, website and location would be removed; the text would be kept.',
+    );
   }
   if (deleted > 0) {
-    messages.push(mood === 'did'
-      ? 'Deleted your comments in full on posts whose comments are deleted on request.'
-      : 'Would delete your comments in full on posts whose comments are deleted on request.');
+    messages.push(
+      mood === 'did'
+        ? 'Deleted your comments in full on posts whose comments are deleted on request.'
+        : 'Would delete your comments in full on posts whose comments are deleted on request.',
+    );
   }
   return erasedPage(anonymised + deleted, messages, true);
 }
 
 /** `settings.deleteOnPosts`, checked: a typo here would anonymise what should be deleted. */
 function _deleteOnPosts(ctx: PluginContext): ReadonlySet<string> {
-  const setting = ctx.settings['deleteOnPosts'];
+  const setting = ctx.settings.deleteOnPosts;
   if (setting === undefined) return new Set();
   if (!Array.isArray(setting) || !setting.every((url): url is string => typeof url === 'string')) {
     throw new ManifestError(`Cannot erase comments: settings.deleteOnPosts must be a list of post URLs, got ${JSON.stringify(setting)}`);

@@ -15,8 +15,17 @@ import type { ExportPage, PluginContext } from '../contract.ts';
 import { demoDbFor, nonEmptyPairs, pageWindow } from './db.ts';
 
 interface CommentRow {
-  id: number; author_name: string; author_email: string; author_url: string; author_ip: string; user_agent: string;
-  content: string; created_at: string; post_url: string; latitude: number | null; longitude: number | null;
+  id: number;
+  author_name: string;
+  author_email: string;
+  author_url: string;
+  author_ip: string;
+  user_agent: string;
+  content: string;
+  created_at: string;
+  post_url: string;
+  latitude: number | null;
+  longitude: number | null;
 }
 
 /**
@@ -33,9 +42,14 @@ export default async function commentsExporter(email: string, page: number, ctx:
   const db = demoDbFor(ctx, 'read');
   const after = ctx.cursor === undefined ? undefined : Number(ctx.cursor);
   if (after !== undefined && !Number.isSafeInteger(after)) throw new RangeError(`Cannot read page ${page}: cursor must be a comment id, got '${ctx.cursor}'`);
-  const rows = after === undefined
-    ? db.prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id LIMIT ? OFFSET ?').all(address, limit, offset)
-    : db.prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? AND id > ? ORDER BY id LIMIT ?').all(address, after, limit);
+  const rows =
+    after === undefined
+      ? db
+          .prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? ORDER BY id LIMIT ? OFFSET ?')
+          .all(address, limit, offset)
+      : db
+          .prepare<[string, number, number], CommentRow>('SELECT * FROM comments WHERE author_email = ? AND id > ? ORDER BY id LIMIT ?')
+          .all(address, after, limit);
   const shown = rows.slice(0, size);
   const last = shown.at(-1);
   return {

@@ -12,7 +12,8 @@
  * (the WordPress comment eraser's offset skips rows, docs/WORDPRESS.md#core-plugins).
  */
 import { erasedPage, erasePageSchema, type ErasePage, type PluginContext } from '../contract.ts';
-import { perConnection, type Database } from './db.ts';
+import type { Database } from './schema.ts';
+import { perConnection } from './db.ts';
 
 /** The two things an eraser knows how to do; {@link erasePageOnce} decides which and when. */
 export interface ErasureSteps {
@@ -88,10 +89,10 @@ function erasePageSize(page: number, ctx: Pick<PluginContext, 'pageSize'>): numb
 
 /** The journal's two statements, prepared once per connection. */
 const _journal = perConnection((db) => ({
-  find: db.prepare<[string, string, number], { result: string }>(
-    'SELECT result FROM erasure_journal WHERE request_id = ? AND eraser = ? AND page = ?'),
+  find: db.prepare<[string, string, number], { result: string }>('SELECT result FROM erasure_journal WHERE request_id = ? AND eraser = ? AND page = ?'),
   record: db.prepare<[string, string, number, string, string]>(
-    'INSERT INTO erasure_journal (request_id, eraser, page, result, created_at) VALUES (?, ?, ?, ?, ?)'),
+    'INSERT INTO erasure_journal (request_id, eraser, page, result, created_at) VALUES (?, ?, ?, ?, ?)',
+  ),
 }));
 
 /** Now as `YYYY-MM-DD HH:MM:SS` UTC, the format of every date in the demo database. */

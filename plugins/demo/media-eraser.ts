@@ -14,7 +14,8 @@ import { unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { erasedPage, type ErasePage, type PluginContext } from '../contract.ts';
 import { PluginUnavailableError } from '../../lib/errors.ts';
-import { demoDbFor, findDemoUser, type Database } from './db.ts';
+import type { Database } from './schema.ts';
+import { demoDbFor, findDemoUser } from './db.ts';
 import { counted, erasePageOnce, nothingFound } from './journal.ts';
 
 /** The name this eraser's pages are journaled under. */
@@ -42,8 +43,9 @@ export default async function mediaEraser(email: string, page: number, ctx: Plug
     erase(size) {
       const user = findDemoUser(db, email);
       if (user === undefined) return nothingFound();
-      const rows = db.prepare<[number, number], { id: number; file_path: string }>(
-        'SELECT id, file_path FROM media WHERE user_id = ? ORDER BY id LIMIT ?').all(user.id, size + 1);
+      const rows = db
+        .prepare<[number, number], { id: number; file_path: string }>('SELECT id, file_path FROM media WHERE user_id = ? ORDER BY id LIMIT ?')
+        .all(user.id, size + 1);
       const remove = db.prepare<[number]>('DELETE FROM media WHERE id = ?');
       let deleted = 0;
       let missing = 0;

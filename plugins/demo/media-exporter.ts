@@ -21,8 +21,7 @@ export default async function mediaExporter(email: string, page: number, ctx: Pl
   const user = findDemoUser(db, email);
   if (user === undefined) return { data: [], done: true };
   const rows = db
-    .prepare<[number, number, number], { id: number; url: string }>(
-      `SELECT id, url FROM media WHERE user_id = ? AND url <> '' ORDER BY id LIMIT ? OFFSET ?`)
+    .prepare<[number, number, number], { id: number; url: string }>(`SELECT id, url FROM media WHERE user_id = ? AND url <> '' ORDER BY id LIMIT ? OFFSET ?`)
     .all(user.id, limit, offset);
   return {
     data: rows.slice(0, size).map((m) => ({

@@ -51,7 +51,7 @@ export default async function ordersEraser(email: string, page: number, ctx: Plu
 // ---------------------------------------------------------------------------
 
 function _reason(ctx: PluginContext): string {
-  const setting = ctx.settings['reason'];
+  const setting = ctx.settings.reason;
   if (setting === undefined) return DEFAULT_REASON;
   if (typeof setting !== 'string' || setting.trim() === '') {
     throw new ManifestError(`Cannot report kept orders: settings.reason must be a non-empty sentence, got ${JSON.stringify(setting)}`);

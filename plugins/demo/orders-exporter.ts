@@ -9,8 +9,13 @@ import type { ExportPage, PluginContext } from '../contract.ts';
 import { demoDbFor, nonEmptyPairs, pageWindow } from './db.ts';
 
 interface OrderRow {
-  id: number; number: string; total_cents: number; currency: string; created_at: string;
-  billing_name: string; billing_email: string;
+  id: number;
+  number: string;
+  total_cents: number;
+  currency: string;
+  created_at: string;
+  billing_name: string;
+  billing_email: string;
 }
 
 /**

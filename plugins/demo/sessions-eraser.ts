@@ -32,8 +32,7 @@ export default async function sessionsEraser(email: string, page: number, ctx: P
     erase(size) {
       const user = findDemoUser(db, email);
       if (user === undefined) return nothingFound();
-      const ids = db.prepare<[number, number], { id: number }>('SELECT id FROM sessions WHERE user_id = ? ORDER BY id LIMIT ?')
-        .all(user.id, size + 1);
+      const ids = db.prepare<[number, number], { id: number }>('SELECT id FROM sessions WHERE user_id = ? ORDER BY id LIMIT ?').all(user.id, size + 1);
       const remove = db.prepare<[number]>('DELETE FROM sessions WHERE id = ?');
       let deleted = 0;
       for (const { id } of ids.slice(0, size)) deleted += remove.run(id).changes;

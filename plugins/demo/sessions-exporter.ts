@@ -7,7 +7,14 @@
 import type { ExportPage, PluginContext } from '../contract.ts';
 import { demoDbFor, findDemoUser, nonEmptyPairs } from './db.ts';
 
-interface SessionRow { id: number; user_id: number; ip: string; user_agent: string; login_at: string; expires_at: string }
+interface SessionRow {
+  id: number;
+  user_id: number;
+  ip: string;
+  user_agent: string;
+  login_at: string;
+  expires_at: string;
+}
 
 /**
  * Exports the demo user's session tokens (never the token hashes).

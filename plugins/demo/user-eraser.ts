@@ -33,8 +33,7 @@ export default async function userEraser(email: string, page: number, ctx: Plugi
       const user = findDemoUser(db, email);
       if (user === undefined) return nothingFound();
       db.prepare<[string, string, number]>(`UPDATE users SET first_name = '', last_name = '', url = '',
-        display_name = 'Deleted user', email = ?, login = ?, disabled = 1 WHERE id = ?`)
-        .run(`deleted-${user.id}@site.invalid`, `deleted-${user.id}`, user.id);
+        display_name = 'Deleted user', email = ?, login = ?, disabled = 1 WHERE id = ?`).run(`deleted-${user.id}@site.invalid`, `deleted-${user.id}`, user.id);
       return erasedPage(1, ['Cleared the account\u2019s personal details and disabled it.'], true);
     },
   });

@@ -17,22 +17,24 @@ export default async function userExporter(email: string, _page: number, ctx: Pl
   const user = findDemoUser(demoDbFor(ctx, 'read'), email);
   if (user === undefined) return { data: [], done: true };
   return {
-    data: [{
-      group_id: 'user',
-      group_label: 'User',
-      group_description: 'User\u2019s profile data.',
-      item_id: `user-${user.id}`,
-      data: nonEmptyPairs([
-        ['User ID', user.id],
-        ['User Login Name', user.login],
-        ['User Email', user.email],
-        ['User URL', user.url],
-        ['User Registration Date', user.registered_at],
-        ['User Display Name', user.display_name],
-        ['User First Name', user.first_name],
-        ['User Last Name', user.last_name],
-      ]),
-    }],
+    data: [
+      {
+        group_id: 'user',
+        group_label: 'User',
+        group_description: 'User\u2019s profile data.',
+        item_id: `user-${user.id}`,
+        data: nonEmptyPairs([
+          ['User ID', user.id],
+          ['User Login Name', user.login],
+          ['User Email', user.email],
+          ['User URL', user.url],
+          ['User Registration Date', user.registered_at],
+          ['User Display Name', user.display_name],
+          ['User First Name', user.first_name],
+          ['User Last Name', user.last_name],
+        ]),
+      },
+    ],
     done: true,
   };
 }

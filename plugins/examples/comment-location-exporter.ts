@@ -72,7 +72,8 @@ export default async function commentLocationExporter(email: string, page: numbe
   const number = ctx.pageSize ?? 500; // Limit us to avoid timing out
   const comments = demoDbFor(ctx)
     .prepare<[string, number, number], { id: number; latitude: number | null; longitude: number | null }>(
-      'SELECT id, latitude, longitude FROM comments WHERE author_email = ? ORDER BY id ASC LIMIT ? OFFSET ?')
+      'SELECT id, latitude, longitude FROM comments WHERE author_email = ? ORDER BY id ASC LIMIT ? OFFSET ?',
+    )
     .all(email, number, (page - 1) * number);
   const exportItems: ExportPage['data'] = [];
   for (const comment of comments) {

@@ -5,22 +5,21 @@
  * aborts on its timeout or on cancellation; the caller heartbeats meanwhile.
  * Nothing here needs Temporal, so `npm run plugins:check` runs it as is.
  */
-import type { ExporterSnapshot } from '../../manifest/snapshot.ts';
-import type { PluginContext, PluginFunction } from '../contract.ts';
+import type { PluginSnapshot } from '../../manifest/snapshot.ts';
+import type { PluginContext, PluginFunction, PluginRole } from '../contract.ts';
 import { resolvePlugin } from '../kinds/registry.ts';
 import { pluginCapabilities } from '../permissions.ts';
 
 /** How often a long page call still heartbeats, so a slow page is not taken for a dead worker. */
 const HEARTBEAT_EVERY_MS = 2_000;
 
-
 export interface PageCall {
   /** Aborts the page when the request is cancelled (the activity's cancellation signal). */
   cancellation: AbortSignal;
   /** Called every few seconds while the page runs, so a slow page is not taken for a dead worker. */
   heartbeat: () => void;
-  plugin: ExporterSnapshot;
-  kind: 'exporter' | 'eraser';
+  plugin: PluginSnapshot;
+  role: PluginRole;
   requestId: string;
   email: string;
   manifestDir: string;
@@ -31,8 +30,8 @@ export interface PageCall {
 }
 
 /** The plugin's page function, whatever its kind. */
-export function loadPlugin(plugin: ExporterSnapshot, kind: PageCall['kind']): Promise<PluginFunction> {
-  return resolvePlugin(plugin, kind);
+export function loadPlugin(plugin: PluginSnapshot, role: PluginRole): Promise<PluginFunction> {
+  return resolvePlugin(plugin, role);
 }
 
 /**
@@ -44,10 +43,10 @@ export async function callPage(fn: PluginFunction, call: PageCall): Promise<unkn
   const { plugin, page } = call;
   const controller = new AbortController();
   const { cancellation } = call;
-  const onCancel = () => controller.abort(new Error(`${call.kind} "${plugin.key}" page ${page} was cancelled`));
+  const onCancel = () => controller.abort(new Error(`${call.role} "${plugin.key}" page ${page} was cancelled`));
   cancellation.addEventListener('abort', onCancel, { once: true });
   const timer = setTimeout(
-    () => controller.abort(new Error(`${call.kind} "${plugin.key}" page ${page} did not answer within ${plugin.timeoutMs} ms`)),
+    () => controller.abort(new Error(`${call.role} "${plugin.key}" page ${page} did not answer within ${plugin.timeoutMs} ms`)),
     plugin.timeoutMs,
   );
   const beat = setInterval(call.heartbeat, HEARTBEAT_EVERY_MS);
@@ -62,7 +61,7 @@ export async function callPage(fn: PluginFunction, call: PageCall): Promise<unkn
     cursor: call.cursor,
     signal: controller.signal,
     dryRun: call.dryRun,
-    ...pluginCapabilities(plugin, call.kind, call.manifestDir, controller.signal),
+    ...pluginCapabilities(plugin, call.role, call.manifestDir, controller.signal),
   };
   try {
     return await Promise.race([Promise.resolve().then(() => fn(call.email, page, ctx)), aborted]);

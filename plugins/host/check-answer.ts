@@ -40,7 +40,9 @@ export function validateExportPage(response: unknown, exporter: { key: string; n
   }
   const cursor = record.next_cursor;
   if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH)) {
-    problem(`expected "next_cursor" to be a string of at most ${MAX_CURSOR_LENGTH} characters, got ${typeof cursor === 'string' ? `${cursor.length} characters` : describe(cursor)}`);
+    problem(
+      `expected "next_cursor" to be a string of at most ${MAX_CURSOR_LENGTH} characters, got ${typeof cursor === 'string' ? `${cursor.length} characters` : describe(cursor)}`,
+    );
   }
   if (problems.length === 1) throw new PluginContractError(`Cannot use the answer of ${who}: ${problems[0]}`);
   if (problems.length > 1) {

@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ManifestError, PageTooLargeError, PermissionError, PluginContractError, PluginUnavailableError } from '../../lib/errors.ts';
-import type { ExporterSnapshot, PluginSource } from '../../manifest/snapshot.ts';
+import type { PluginSnapshot, PluginSource } from '../../manifest/snapshot.ts';
 import type { PluginContext } from '../contract.ts';
 import { type PageOrigin, pageLimits, pageTooLarge } from '../host/page-limits.ts';
 import { assertEnvAllowed, assertNetAllowed } from '../permissions.ts';
@@ -66,7 +66,7 @@ export function verifySignature({ secret, timestamp, signature, body, toleranceS
  * @throws {PermissionError} if the URL's host is not in `permissions.net` or the secret's variable not in `permissions.env`
  * @example const exportPage = createHttpPlugin(exporter, exporter.source, 'exporter'); await exportPage(email, 1, ctx);
  */
-export function createHttpPlugin(plugin: ExporterSnapshot, source: Extract<PluginSource, { kind: 'http' }>, role: PluginRole): PluginFunction {
+export function createHttpPlugin(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'http' }>, role: PluginRole): PluginFunction {
   const url = new URL(source.url);
   const endpoint = `${url.origin}${url.pathname}`; // for messages: no query string, no credentials
   assertNetAllowed(plugin, role, url);
@@ -75,7 +75,10 @@ export function createHttpPlugin(plugin: ExporterSnapshot, source: Extract<Plugi
 
   return async function httpPage(email: string, page: number, ctx: PluginContext): Promise<unknown> {
     const body = JSON.stringify({
-      email, page, requestId: ctx.requestId, role,
+      email,
+      page,
+      requestId: ctx.requestId,
+      role,
       ...(role === 'eraser' ? { dryRun: ctx.dryRun } : {}),
       ...(ctx.pageSize !== undefined ? { pageSize: ctx.pageSize } : {}),
       ...(ctx.cursor !== undefined ? { cursor: ctx.cursor } : {}),
@@ -104,7 +107,9 @@ export function createHttpPlugin(plugin: ExporterSnapshot, source: Extract<Plugi
     }
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location !== null) {
-      throw new ManifestError(`Cannot call ${who}: "${endpoint}" redirects (${status}) to "${excerpt(location, 200)}"; put the final address in its url in plugins.yaml`);
+      throw new ManifestError(
+        `Cannot call ${who}: "${endpoint}" redirects (${status}) to "${excerpt(location, 200)}"; put the final address in its url in plugins.yaml`,
+      );
     }
     if (!response.ok) {
       throw new PluginContractError(`Cannot get page ${page} from ${who}: "${endpoint}" answered ${status}: ${excerpt(text, 200)}`);

@@ -4,14 +4,14 @@
  * file) under plugins/kinds/ and one line here (and its fields in
  * manifest/schema.ts).
  */
-import type { ExporterSnapshot, PluginSource } from '../../manifest/snapshot.ts';
+import type { PluginSnapshot, PluginSource } from '../../manifest/snapshot.ts';
 import type { PluginFunction, PluginRole } from '../contract.ts';
 import { createHttpPlugin } from './http.ts';
 import { loadModulePlugin } from './module.ts';
 import { createSqlPlugin } from './sql.ts';
 
 type Factory<K extends PluginSource['kind']> = (
-  plugin: ExporterSnapshot,
+  plugin: PluginSnapshot,
   source: Extract<PluginSource, { kind: K }>,
   role: PluginRole,
 ) => PluginFunction | Promise<PluginFunction>;
@@ -23,7 +23,7 @@ export const PLUGIN_KINDS: { [K in PluginSource['kind']]: Factory<K> } = {
 };
 
 /** The page function of a manifest entry, by its kind. */
-export async function resolvePlugin(plugin: ExporterSnapshot, role: PluginRole): Promise<PluginFunction> {
+export async function resolvePlugin(plugin: PluginSnapshot, role: PluginRole): Promise<PluginFunction> {
   const factory = PLUGIN_KINDS[plugin.source.kind] as Factory<typeof plugin.source.kind>;
   return factory(plugin, plugin.source, role);
 }

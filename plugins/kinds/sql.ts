@@ -34,7 +34,7 @@
  * @module
  */
 import { ManifestError } from '../../lib/errors.ts';
-import type { EraserSnapshot, ExporterSnapshot, PluginSource } from '../../manifest/snapshot.ts';
+import type { EraserSnapshot, PluginSnapshot, PluginSource } from '../../manifest/snapshot.ts';
 import type { PluginFunction, PluginRole } from '../contract.ts';
 import { readTarget } from './sql/connect.ts';
 import { sqlEraser } from './sql/eraser.ts';
@@ -48,7 +48,7 @@ export { closeSqlConnections } from './sql/connect.ts';
  * @throws {PermissionError} when the connection's variable, host or file is not declared
  * @throws {ManifestError} when the entry, the URL or the SQL is wrong
  */
-export function createSqlPlugin(plugin: ExporterSnapshot, source: Extract<PluginSource, { kind: 'sql' }>, role: PluginRole): PluginFunction {
+export function createSqlPlugin(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'sql' }>, role: PluginRole): PluginFunction {
   const who = `${role} "${plugin.key}"`;
   const fail = (problem: string): never => {
     throw new ManifestError(`Cannot use ${who}: ${problem}`);
@@ -77,9 +77,10 @@ export function createSqlPlugin(plugin: ExporterSnapshot, source: Extract<Plugin
     // 600,000 rows fails that page clearly instead of filling the worker's memory. A paged
     // query is bounded by :limit (pageSize, which loading checked against maxPageItems). Only a
     // SELECT (or WITH … SELECT) can be a subquery; anything else is checked once fetched.
-    const bounded = compiled.uses.has('limit') || !/^\s*(select|with)\b/i.test(query)
-      ? compiled
-      : compile(`SELECT * FROM (\n${query.replace(/;\s*$/, '')}\n) AS dsr_page LIMIT ${pageLimits(plugin).maxPageItems + 1}`, ['email'], 'query');
+    const bounded =
+      compiled.uses.has('limit') || !/^\s*(select|with)\b/i.test(query)
+        ? compiled
+        : compile(`SELECT * FROM (\n${query.replace(/;\s*$/, '')}\n) AS dsr_page LIMIT ${pageLimits(plugin).maxPageItems + 1}`, ['email'], 'query');
     return sqlExporter(plugin, target, { query: { ...bounded, label: compiled.label, uses: compiled.uses }, itemId, fields, group: plugin.group });
   }
 

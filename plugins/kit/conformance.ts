@@ -85,7 +85,10 @@ export function testExporter(options: ExporterSuiteOptions): void {
   describe(options.name, () => {
     test(`exportPage() answers well formed pages and is done within ${maxPages} pages`, async () => {
       const pages = await run(email);
-      assert.ok(pages.some((p) => p.data.length > 0), `expected data for "${email}"`);
+      assert.ok(
+        pages.some((p) => p.data.length > 0),
+        `expected data for "${email}"`,
+      );
     });
     test('exportPage() answers the same page twice the same', async () => {
       const pages = await run(email);
@@ -147,7 +150,8 @@ export function testEraser(options: EraserSuiteOptions): void {
     });
     test('erasePage() in a dry run changes nothing an export would see', { skip: !options.supportsDryRun && 'no dry run' }, async () => {
       const { exporter } = options;
-      const exported = () => exporter === undefined ? Promise.resolve([]) : _drainExporter(maxPages, (page, cursor) => exporter(email, page, { ...ctx(), cursor }), who);
+      const exported = () =>
+        exporter === undefined ? Promise.resolve([]) : _drainExporter(maxPages, (page, cursor) => exporter(email, page, { ...ctx(), cursor }), who);
       const before = await exported();
       const plan = await run('conformance-dry-run', true);
       if (reset) assert.ok(found(plan), `expected the plan to find something for "${email}"`);
@@ -171,7 +175,13 @@ function _contextMaker(options: SuiteOptions, role: 'exporter' | 'eraser'): (cal
     const declared = { net: [], env: [], read: [], write: [], ...options.permissions };
     const permissions = { ...declared, read: declared.read.map((p) => resolve(manifestDir, p)), write: declared.write.map((p) => resolve(manifestDir, p)) };
     const base: PluginContext = {
-      requestId, dryRun, settings: {}, pageSize: options.pageSize, manifestDir, signal, cursor: undefined,
+      requestId,
+      dryRun,
+      settings: {},
+      pageSize: options.pageSize,
+      manifestDir,
+      signal,
+      cursor: undefined,
       ...pluginCapabilities({ key: options.name, permissions }, role, manifestDir, signal),
     };
     return { ...base, ...own, requestId, dryRun };
@@ -179,7 +189,11 @@ function _contextMaker(options: SuiteOptions, role: 'exporter' | 'eraser'): (cal
 }
 
 /** As {@link _drain}, handing each page the previous page's `next_cursor` as the engine does. */
-async function _drainExporter(maxPages: number, call: (page: number, cursor: string | undefined) => unknown, who: { key: string; name: string }): Promise<ExportPage[]> {
+async function _drainExporter(
+  maxPages: number,
+  call: (page: number, cursor: string | undefined) => unknown,
+  who: { key: string; name: string },
+): Promise<ExportPage[]> {
   let cursor: string | undefined;
   return _drain(maxPages, async (page) => {
     const answer = validateExportPage(await call(page, cursor), who, page);

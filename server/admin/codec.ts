@@ -70,7 +70,11 @@ export function mountCodec(app: Hono<any>, options: CodecOptions): void {
     }
     if (!admin) return c.json({ error: { code: 'unauthorized', message: 'Cannot decode: sign in to the admin page, or send the admin token' } }, 401);
     const parsed = payloadsSchema.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) return c.json({ error: { code: 'invalid_request', message: 'Cannot decode: expected { "payloads": [ { "metadata": { … base64 }, "data": base64 } ] }' } }, 400);
+    if (!parsed.success)
+      return c.json(
+        { error: { code: 'invalid_request', message: 'Cannot decode: expected { "payloads": [ { "metadata": { … base64 }, "data": base64 } ] }' } },
+        400,
+      );
     const payloads: Payload[] = parsed.data.payloads.map((p) => ({
       metadata: Object.fromEntries(Object.entries(p.metadata).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
       data: Buffer.from(p.data, 'base64'),

@@ -37,9 +37,11 @@ ${frame.script ? html`<script src="${frame.script}" defer></script>` : ''}
 <a class="skip" href="#main">Skip to content</a>
 <header class="bar">
   <p class="brand">${frame.csrf ? html`<a href="/admin">${frame.siteName} · Privacy requests</a>` : html`${frame.siteName} · Privacy requests`}</p>
-  ${frame.csrf
-    ? html`<form method="post" action="/admin/logout" class="logout">${csrfField(frame.csrf)}<button type="submit" class="link">Log out</button></form>`
-    : ''}
+  ${
+    frame.csrf
+      ? html`<form method="post" action="/admin/logout" class="logout">${csrfField(frame.csrf)}<button type="submit" class="link">Log out</button></form>`
+      : ''
+  }
 </header>
 <main id="main" tabindex="-1"${frame.narrow ? raw(' class="narrow"') : ''}>
 <h1>${frame.title}</h1>

@@ -87,9 +87,11 @@ function addForm(csrf: string, form: AddFormState): Markup {
 <h2 id="add-heading">Add request</h2>
 <form method="post" action="/admin/requests" novalidate>
 ${csrfField(csrf)}
-${error
-  ? html`<div class="notice notice-error" role="alert" id="add-error"><p>${error}${form.errorLink ? html` <a href="${form.errorLink.href}">${form.errorLink.text}</a>` : ''}</p></div>`
-  : ''}
+${
+  error
+    ? html`<div class="notice notice-error" role="alert" id="add-error"><p>${error}${form.errorLink ? html` <a href="${form.errorLink.href}">${form.errorLink.text}</a>` : ''}</p></div>`
+    : ''
+}
 <div class="field">
   <label for="add-email">Email address</label>
   <input type="email" id="add-email" name="email" required maxlength="254" autocomplete="off" spellcheck="false" value="${form.email}"
@@ -141,9 +143,11 @@ ${filter.status ? html`<input type="hidden" name="status" value="${filter.status
 <button type="submit">Filter</button>
 ${active ? html`<a href="/admin">Clear filters</a>` : ''}
 </form>
-${searchError
-  ? html`<div class="notice notice-error" role="alert"><p id="filter-email-hint">${searchError}</p></div>`
-  : html`<p class="hint" id="filter-email-hint">Search matches the whole address, in any case.</p>`}`;
+${
+  searchError
+    ? html`<div class="notice notice-error" role="alert"><p id="filter-email-hint">${searchError}</p></div>`
+    : html`<p class="hint" id="filter-email-hint">Search matches the whole address, in any case.</p>`
+}`;
 }
 
 function table(input: ListPageInput): Markup {

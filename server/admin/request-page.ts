@@ -33,7 +33,13 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
   const itemsWord = view.action === 'export' ? 'exported' : 'removed';
   switch (view.status) {
     case 'pending':
-      return { status: view.status, final: false, value: 0, max: 1, text: 'Waiting for confirmation: nothing runs until the person follows the link in the email, or you confirm below.' };
+      return {
+        status: view.status,
+        final: false,
+        value: 0,
+        max: 1,
+        text: 'Waiting for confirmation: nothing runs until the person follows the link in the email, or you confirm below.',
+      };
     case 'confirmed':
       return { status: view.status, final: false, value: 0, max: 1, text: 'Confirmed: starting.' };
     case 'processing': {
@@ -149,17 +155,19 @@ ${erasure.erasers.map(
 <th scope="row">${e.name} <span class="key">${e.key}</span></th>
 <td data-label="Removed">${e.skipped ? '—' : count(e.itemsRemoved, e.removed)}</td>
 <td data-label="Retained">${e.skipped ? '—' : count(e.itemsRetained, e.retained)}</td>
-<td data-label="Messages">${e.skipped ? html`<p>Skipped: ${e.skipped}</p>` : ''}${e.messages.length
-    ? html`<ul>${e.messages.map((m) => html`<li>${m}</li>`)}</ul>`
-    : e.skipped ? '' : html`<span class="muted">—</span>`}${e.messagesOmitted ? html`<p class="muted">and ${e.messagesOmitted} more messages</p>` : ''}</td>
+<td data-label="Messages">${e.skipped ? html`<p>Skipped: ${e.skipped}</p>` : ''}${
+    e.messages.length ? html`<ul>${e.messages.map((m) => html`<li>${m}</li>`)}</ul>` : e.skipped ? '' : html`<span class="muted">—</span>`
+  }${e.messagesOmitted ? html`<p class="muted">and ${e.messagesOmitted} more messages</p>` : ''}</td>
 </tr>`,
 )}
 </tbody>
 <tfoot><tr><th scope="row">Total</th><td data-label="Removed">${count(erasure.totals.itemsRemoved, erasure.totals.removed)}</td><td data-label="Retained">${count(erasure.totals.itemsRetained, erasure.totals.retained)}</td><td></td></tr></tfoot>
 </table>
-${view.receipt
-  ? html`<p>Receipt SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download the receipt</a>)</p>`
-  : ''}
+${
+  view.receipt
+    ? html`<p>Receipt SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download the receipt</a>)</p>`
+    : ''
+}
 </section>`;
 }
 
@@ -186,10 +194,12 @@ ${row('Confirmed', view.confirmedAt ? html`${time(view.confirmedAt)}${view.confi
 ${row('Completed', time(view.completedAt))}
 ${view.action === 'export' ? row('Download link', downloadLinkState(view)) : ''}
 ${view.items !== undefined ? row('Items', formatCount(view.items)) : ''}
-${download
-  ? html`${row('Export file', download.deleted ? 'deleted' : html`${formatBytes(download.bytes)}; deleted automatically at ${time(download.expiresAt)}`)}
+${
+  download
+    ? html`${row('Export file', download.deleted ? 'deleted' : html`${formatBytes(download.bytes)}; deleted automatically at ${time(download.expiresAt)}`)}
 ${row('Export SHA-256', html`<span class="mono">${download.sha256}</span>`)}`
-  : ''}
+    : ''
+}
 ${row(
   'Workflow',
   workflow.url

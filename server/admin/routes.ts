@@ -27,7 +27,7 @@ import { requestDetail, requestView, type ViewContext } from '../views.ts';
 import { mountCodec } from './codec.ts';
 import { mountTemporalUi } from './temporal-ui.ts';
 import { adminPage, requestHref } from './layout.ts';
-import { type AddFormState, BULK_ACTIONS, type BulkAction, EMPTY_FORM, type ListFilterInput, listHref, listPage } from './list-page.ts';
+import { type AddFormState, BULK_ACTIONS, type BulkAction, EMPTY_FORM, type ListFilterInput, listPage } from './list-page.ts';
 import { loginPage } from './login-page.ts';
 import { progressState, requestPage } from './request-page.ts';
 import { type AdminLogin, createSessions, type Notice, SESSION_COOKIE, type Session } from './session.ts';
@@ -96,8 +96,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
     const field = (name: string) => (typeof form[name] === 'string' ? form[name] : undefined);
     const next = safeNext(field('next'));
     const client = clientKey(c);
-    const render = (error: string) =>
-      loginPage({ siteName, withPassword: options.adminLogin !== undefined, next, error, username: field('username') });
+    const render = (error: string) => loginPage({ siteName, withPassword: options.adminLogin !== undefined, next, error, username: field('username') });
     const waitMs = sessions.blockedFor(client);
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
@@ -132,7 +131,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
     c.set('session', session);
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody({ all: true });
-      if (!sameOrigin(c, publicOrigin) || !sessions.checkCsrf(session, form['csrf'])) return fail(c, 403, FOREIGN_FORM);
+      if (!sameOrigin(c, publicOrigin) || !sessions.checkCsrf(session, form.csrf)) return fail(c, 403, FOREIGN_FORM);
       c.set('form', form);
     }
     await next();
@@ -173,10 +172,10 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
 
   app.get('/', async (c) => {
     const query = c.req.query();
-    const status = REQUEST_STATUSES.find((s) => s === query['status']);
-    const action = isRequestAction(query['action']) ? query['action'] : undefined;
-    const email = query['email']?.trim() || undefined;
-    const offset = /^\d{1,6}$/.test(query['offset'] ?? '') ? Number(query['offset']) : 0;
+    const status = REQUEST_STATUSES.find((s) => s === query.status);
+    const action = isRequestAction(query.action) ? query.action : undefined;
+    const email = query.email?.trim() || undefined;
+    const offset = /^\d{1,6}$/.test(query.offset ?? '') ? Number(query.offset) : 0;
     const searchError =
       email && !emailSchema.safeParse(email).success
         ? `Cannot search for "${email}": enter a whole email address (the search matches exact addresses only).`
@@ -199,7 +198,9 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
       return renderList(c, list, { ...form, error: 'Cannot add the request: choose whether to export or to erase the data.' }, 400);
     }
     if (!emailSchema.safeParse(form.email).success) {
-      const error = form.email ? `Cannot add the request: "${form.email}" is not a valid email address.` : 'Cannot add the request: enter the email address of the person who asks.';
+      const error = form.email
+        ? `Cannot add the request: "${form.email}" is not a valid email address.`
+        : 'Cannot add the request: enter the email address of the person who asks.';
       return renderList(c, list, { ...form, error }, 400);
     }
     try {
@@ -211,7 +212,10 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
         ...(form.action === 'erase' ? { dryRun: form.dryRun } : {}),
       });
       const what = form.action === 'export' ? 'export' : form.dryRun ? 'erasure (dry run)' : 'erasure';
-      const next = form.confirm === 'now' ? `It is confirmed and the ${form.action === 'export' ? 'export' : 'erasure'} is starting.` : 'A confirmation email is on its way to the person.';
+      const next =
+        form.confirm === 'now'
+          ? `It is confirmed and the ${form.action === 'export' ? 'export' : 'erasure'} is starting.`
+          : 'A confirmation email is on its way to the person.';
       flash(c, {
         kind: 'success',
         text: `Added the ${what} request for ${form.email}. ${next}`,
@@ -229,7 +233,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   app.post('/bulk', async (c) => {
     const back = safeNext(text(c, 'back'));
     const action = text(c, 'bulk_action');
-    const raw = c.get('form')['request_id'];
+    const raw = c.get('form').request_id;
     const ids = [...new Set((Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((id): id is string => typeof id === 'string'))];
     if (!action || !(action in BULK_ACTIONS)) {
       flash(c, { kind: 'error', text: 'Cannot apply: choose a bulk action.' });
@@ -394,7 +398,10 @@ const FOREIGN_FORM =
 
 function errorPage(c: Context, siteName: string, status: 403 | 404 | 413 | 500, message: string) {
   return c.html(
-    adminPage({ siteName, title: status === 404 ? 'Not found' : status === 403 ? 'Refused' : 'Something went wrong' }, html`<div class="card"><p>${message}</p><p><a href="/admin">Back to the requests</a></p></div>`),
+    adminPage(
+      { siteName, title: status === 404 ? 'Not found' : status === 403 ? 'Refused' : 'Something went wrong' },
+      html`<div class="card"><p>${message}</p><p><a href="/admin">Back to the requests</a></p></div>`,
+    ),
     status,
   );
 }

@@ -59,8 +59,7 @@ const MAX_TRACKED = 10_000;
 export function createSessions(options: SessionOptions) {
   const ttlMs = options.ttlMs ?? 8 * 3_600_000;
   const now = options.now ?? Date.now;
-  const failures =
-    options.failures ?? createRateLimiter({ limit: options.maxFailures ?? 5, windowMs: options.failureWindowMs ?? 15 * 60_000, now });
+  const failures = options.failures ?? createRateLimiter({ limit: options.maxFailures ?? 5, windowMs: options.failureWindowMs ?? 15 * 60_000, now });
   // Rotating any credential ends every session signed under the old ones.
   const credentials = createHash('sha256')
     .update([options.adminToken.reveal(), options.adminLogin?.username ?? '', options.adminLogin?.password.reveal() ?? ''].join('\0'))

@@ -268,7 +268,12 @@ function askAgainLink(toRoot: string, text = 'Send a new request'): Markup {
 
 /** "24 hours", "3 days", "10 minutes": the largest unit that reads naturally. */
 function describeDuration(ms: number): string {
-  const units: [string, number][] = [['day', 86_400_000], ['hour', 3_600_000], ['minute', 60_000], ['second', 1000]];
+  const units: [string, number][] = [
+    ['day', 86_400_000],
+    ['hour', 3_600_000],
+    ['minute', 60_000],
+    ['second', 1000],
+  ];
   for (const [unit, size] of units) {
     const amount = ms / size;
     // Up to two days read better in hours ("24 hours", "36 hours").
@@ -280,4 +285,3 @@ function describeDuration(ms: number): string {
   }
   return 'a moment';
 }
-

@@ -129,7 +129,10 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
       throw error;
     }
   };
-  const smallBody = bodyLimit({ maxSize: 8 * 1024, onError: (c) => render(c, 413, REQUEST_TITLE, requestForm({ emailError: 'The form was too large. Please enter only your email address.' })) });
+  const smallBody = bodyLimit({
+    maxSize: 8 * 1024,
+    onError: (c) => render(c, 413, REQUEST_TITLE, requestForm({ emailError: 'The form was too large. Please enter only your email address.' })),
+  });
 
   app.post('/request', sameOrigin, smallBody, async (c) => {
     c.header('Referrer-Policy', 'same-origin');
@@ -160,14 +163,24 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const email = field('email').trim();
     const chosen = field('action');
     const action: FormAction | undefined = chosen === 'export' || chosen === 'erase' ? chosen : undefined;
-    const emailError = email === '' ? 'Enter your email address.' : EMAIL.safeParse(email).success ? undefined : 'Enter an email address in the correct format, like name@example.com.';
+    const emailError =
+      email === ''
+        ? 'Enter your email address.'
+        : EMAIL.safeParse(email).success
+          ? undefined
+          : 'Enter an email address in the correct format, like name@example.com.';
     if (emailError || !action) {
-      return render(c, 400, REQUEST_TITLE, requestForm({
-        email,
-        ...(action ? { action } : {}),
-        ...(emailError ? { emailError } : {}),
-        ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
-      }));
+      return render(
+        c,
+        400,
+        REQUEST_TITLE,
+        requestForm({
+          email,
+          ...(action ? { action } : {}),
+          ...(emailError ? { emailError } : {}),
+          ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
+        }),
+      );
     }
 
     // The limiter never holds an email address, only its hash.
@@ -304,4 +317,3 @@ function privateLink(c: Context): void {
   c.header('Referrer-Policy', 'no-referrer');
   c.header('X-Robots-Tag', 'noindex');
 }
-

@@ -12,7 +12,9 @@ export function aptInstall(packages: readonly string[], log: (message: string) =
     log(`apt-get ${args.join(' ')}`);
     const started = Date.now();
     const result = spawnSync('apt-get', args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
-    log(`apt-get ${args[0]} ${result.status === 0 ? 'done' : `failed (${result.error?.message ?? `exit ${result.status}`})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `apt-get ${args[0]} ${result.status === 0 ? 'done' : `failed (${result.error?.message ?? `exit ${result.status}`})`} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return result.status === 0;
   };
   const install = ['install', '-y', '--no-install-recommends', ...packages];

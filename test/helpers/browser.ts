@@ -18,7 +18,7 @@ const SCREENSHOTS = join(ROOT, '.tmp', 'screenshots');
 function ensureChromium(): void {
   if (existsSync(CHROMIUM)) return;
   const log = (message: string) => process.stderr.write(`[browser] ${message}\n`);
-  log('Chromium missing: installing Debian\'s package (once)');
+  log("Chromium missing: installing Debian's package (once)");
   if (!aptInstall(['chromium'], log)) throw new Error(`Cannot install Chromium with apt-get; install it, or set CHROMIUM_PATH`);
 }
 

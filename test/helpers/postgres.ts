@@ -33,9 +33,15 @@ export interface TestPostgres {
 const DATABASE = 'dsr_test';
 
 export async function startPostgres(): Promise<TestPostgres> {
-  const bin = findBinDir() ?? (installPostgres(), findBinDir());
+  let bin = findBinDir();
   if (!bin) {
-    throw new Error('PostgreSQL is not installed and apt-get could not install it (no initdb under /usr/lib/postgresql/*/bin): run `sudo apt-get install postgresql`');
+    installPostgres();
+    bin = findBinDir();
+  }
+  if (!bin) {
+    throw new Error(
+      'PostgreSQL is not installed and apt-get could not install it (no initdb under /usr/lib/postgresql/*/bin): run `sudo apt-get install postgresql`',
+    );
   }
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'dsr-pg-'));
@@ -50,7 +56,9 @@ export async function startPostgres(): Promise<TestPostgres> {
       ? spawnSync('runuser', ['-u', 'postgres', '--', join(bin, name), ...args], { encoding: 'utf8', ...options })
       : spawnSync(join(bin, name), args, { encoding: 'utf8', ...options });
 
-  const init = tool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], { env: { ...process.env, LC_ALL: 'C' } });
+  const init = tool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], {
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${String(init.stderr)}`);
@@ -109,7 +117,7 @@ function findBinDir(): string | undefined {
 }
 
 function installPostgres(): void {
-  log('PostgreSQL not found under /usr/lib/postgresql: installing Debian\'s package');
+  log("PostgreSQL not found under /usr/lib/postgresql: installing Debian's package");
   aptInstall(['postgresql'], log);
 }
 
@@ -120,7 +128,6 @@ function run(command: string, args: string[], options: SpawnSyncOptions = {}): s
   }
   return String(result.stdout ?? '');
 }
-
 
 function readLog(dir: string): string {
   try {

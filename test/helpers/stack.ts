@@ -21,7 +21,8 @@ import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { fileStore } from '../../storage/file-store.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../storage/file-layout.ts';
-import { openDemoDb, seedDemoData } from '../../plugins/demo/db.ts';
+import { openDemoDb } from '../../plugins/demo/schema.ts';
+import { seedDemoData } from '../../plugins/demo/seed.ts';
 import { createApp } from '../../server/app.ts';
 import { createRequestWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../../worker/process-options.ts';
@@ -50,7 +51,13 @@ export function demoManifest(dbPath: string, commentsPageSize = 5): string {
     entry('demo-media', 'Media', 'media-exporter.ts'),
     entry('demo-orders', 'Orders', 'orders-exporter.ts'),
     'erasers:',
-    eraser('demo-comments', 'Comments', 'comments-eraser.ts', `    pageSize: ${commentsPageSize}\n${plan}`, ", deleteOnPosts: ['https://demo.example.com/2024/03/talk/']"),
+    eraser(
+      'demo-comments',
+      'Comments',
+      'comments-eraser.ts',
+      `    pageSize: ${commentsPageSize}\n${plan}`,
+      ", deleteOnPosts: ['https://demo.example.com/2024/03/talk/']",
+    ),
     eraser('demo-sessions', 'Session tokens', 'sessions-eraser.ts', plan),
     eraser('demo-media', 'Uploaded files', 'media-eraser.ts', plan),
     eraser('demo-orders', 'Orders and invoices', 'orders-eraser.ts', `${plan}    retentionReason: tax law requires invoices to be kept\n`),

@@ -43,8 +43,7 @@ export function testEnv(): Promise<TestEnv> {
     const address = process.env.TEMPORAL_ADDRESS;
     if (!address) {
       throw new Error(
-        'TEMPORAL_ADDRESS is not set: run the tests with `npm test` (it starts a Temporal dev server), ' +
-          'e.g. `npm test -- test/foo.test.ts`.',
+        'TEMPORAL_ADDRESS is not set: run the tests with `npm test` (it starts a Temporal dev server), ' + 'e.g. `npm test -- test/foo.test.ts`.',
       );
     }
     const namespace = process.env.TEMPORAL_NAMESPACE || 'default';

@@ -18,7 +18,7 @@
  */
 import { resolve } from 'node:path';
 import { ManifestError } from '../../../lib/errors.ts';
-import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../../../manifest/snapshot.ts';
 import { DEFAULT_PORTS, assertEnvAllowed, assertNetAllowed, assertPathAllowed } from '../../permissions.ts';
 import type { PluginRole } from '../../contract.ts';
 import type { PluginContext } from '../../contract.ts';
@@ -47,7 +47,7 @@ const PG_HOST_OPTIONS = ['host', 'hostaddr', 'port'];
  * @throws {PermissionError} when the variable or the host is not declared
  * @throws {ManifestError} when the variable is unset or holds no supported URL
  */
-export function readTarget(plugin: ExporterSnapshot, connection: string, role: PluginRole): SqlTarget {
+export function readTarget(plugin: PluginSnapshot, connection: string, role: PluginRole): SqlTarget {
   assertEnvAllowed(plugin, role, connection);
   const raw = process.env[connection]?.trim();
   const who = `${role} "${plugin.key}"`;
@@ -81,7 +81,8 @@ export function readTarget(plugin: ExporterSnapshot, connection: string, role: P
   if (dialect === 'postgres') {
     for (const option of PG_HOST_OPTIONS) if (url.searchParams.has(option)) bad(`sets "${option}": put the host and port in the URL itself`);
     const unknown = [...url.searchParams.keys()].filter((key) => !(PG_OPTIONS as readonly string[]).includes(key));
-    if (unknown.length > 0) bad(`sets ${unknown.map((key) => `"${key}"`).join(', ')}; the options supported are ${PG_OPTIONS.map((key) => `"${key}"`).join(', ')}`);
+    if (unknown.length > 0)
+      bad(`sets ${unknown.map((key) => `"${key}"`).join(', ')}; the options supported are ${PG_OPTIONS.map((key) => `"${key}"`).join(', ')}`);
     // pg would take a missing user from PGUSER or $USER, a port 0 as none (PGPORT): name them.
     if (!url.username) bad('names no user: write postgres://user:password@host/database');
     if (port === '0') bad('names port 0');
@@ -119,7 +120,7 @@ let closingOnExit = false;
 
 /** How one plugin reaches its database, page after page: made once per plugin function. */
 export interface SqlConnection {
-  plugin: ExporterSnapshot;
+  plugin: PluginSnapshot;
   target: SqlTarget;
   role: PluginRole;
   /** The plugin's database: checked and found on the first page, only looked up on later ones. */
@@ -131,7 +132,7 @@ export interface SqlConnection {
  * plugin's `permissions.read` (exporters) or `permissions.write` (erasers: even a dry run writes, then rolls
  * back); that check (and the real path it resolves) is done on the first page, not on every one.
  */
-export function sqlConnection(plugin: ExporterSnapshot, target: SqlTarget, role: PluginRole): SqlConnection {
+export function sqlConnection(plugin: PluginSnapshot, target: SqlTarget, role: PluginRole): SqlConnection {
   let found: { manifestDir: string; key: string; opener: () => SqlDatabase } | undefined;
   return {
     plugin,
@@ -158,7 +159,7 @@ export function sqlConnection(plugin: ExporterSnapshot, target: SqlTarget, role:
  * The key of the plugin's database in the cache, and how to open it.
  * @throws {PermissionError} when a SQLite file is not under the permissions its role needs
  */
-function findDatabase(plugin: ExporterSnapshot, target: SqlTarget, role: PluginRole, manifestDir: string): { key: string; opener: () => SqlDatabase } {
+function findDatabase(plugin: PluginSnapshot, target: SqlTarget, role: PluginRole, manifestDir: string): { key: string; opener: () => SqlDatabase } {
   let id: string;
   let opener: () => SqlDatabase;
   switch (target.dialect) {

@@ -13,7 +13,7 @@
  * @module
  */
 import { PluginContractError } from '../../../lib/errors.ts';
-import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../../../manifest/snapshot.ts';
 import { type ErasePage, erasedPage, type PluginContext } from '../../contract.ts';
 import { type SqlTarget, inTransaction, sqlConnection } from './connect.ts';
 import type { SqlTransaction } from './database.ts';
@@ -27,7 +27,7 @@ export interface SqlEraserSpec {
   maxRounds: number;
 }
 
-export function sqlEraser(plugin: ExporterSnapshot, target: SqlTarget, spec: SqlEraserSpec) {
+export function sqlEraser(plugin: PluginSnapshot, target: SqlTarget, spec: SqlEraserSpec) {
   const connection = sqlConnection(plugin, target, 'eraser');
   return async (email: string, page: number, ctx: PluginContext): Promise<ErasePage> => {
     // A dry run plans everything on page 1 (below); later pages have nothing left to say.
@@ -69,7 +69,12 @@ async function countRetained(key: string, tx: SqlTransaction, query: CompiledSql
   };
   if (rows.length !== 1) fail(`answered ${rows.length} rows; expected one row with a "count" column`);
   const row = rows[0] ?? {};
-  if (!Object.hasOwn(row, 'count')) fail(`answered the columns ${Object.keys(row).map((c) => `"${c}"`).join(', ')}; expected "count"`);
+  if (!Object.hasOwn(row, 'count'))
+    fail(
+      `answered the columns ${Object.keys(row)
+        .map((c) => `"${c}"`)
+        .join(', ')}; expected "count"`,
+    );
   const count = Number(typeof row.count === 'bigint' ? row.count.toString() : row.count);
   if (!Number.isSafeInteger(count) || count < 0) fail(`answered count = ${String(row.count)}; expected a whole number`);
   return count;

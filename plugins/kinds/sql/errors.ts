@@ -26,12 +26,7 @@ const MANIFEST_SQLITE_CODES = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|READONLY
  * @param label the SQL that failed, e.g. `statements[1]`; none when connecting failed
  */
 export function classifySqlError(error: unknown, who: string, where: string, label?: string): Error {
-  if (
-    error instanceof ManifestError ||
-    error instanceof PermissionError ||
-    error instanceof PluginContractError ||
-    error instanceof PluginUnavailableError
-  ) {
+  if (error instanceof ManifestError || error instanceof PermissionError || error instanceof PluginContractError || error instanceof PluginUnavailableError) {
     return error;
   }
   const detail = describe(error);

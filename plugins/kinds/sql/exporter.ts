@@ -5,7 +5,7 @@
  * @module
  */
 import { PluginContractError } from '../../../lib/errors.ts';
-import type { ExporterSnapshot } from '../../../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../../../manifest/snapshot.ts';
 import type { ExportItem, ExportPage, ExportPair, PluginContext } from '../../contract.ts';
 import { pageLimits, pageTooLong } from '../../host/page-limits.ts';
 import { type SqlTarget, inTransaction, sqlConnection } from './connect.ts';
@@ -24,7 +24,7 @@ export interface SqlExporterSpec {
 /** Items per page when the manifest sets no `pageSize`. */
 export const DEFAULT_PAGE_SIZE = 100;
 
-export function sqlExporter(plugin: ExporterSnapshot, target: SqlTarget, spec: SqlExporterSpec) {
+export function sqlExporter(plugin: PluginSnapshot, target: SqlTarget, spec: SqlExporterSpec) {
   const paged = spec.query.uses.has('limit');
   const connection = sqlConnection(plugin, target, 'exporter');
   return async (email: string, page: number, ctx: PluginContext): Promise<ExportPage> => {

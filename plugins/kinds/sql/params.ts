@@ -93,7 +93,9 @@ export function compileSql(sql: string, dialect: Dialect, allowed: readonly Para
         copyUntil(i + 1);
       }
     } else if ((c === '?' && dialect !== 'postgres') || (c === '@' && dialect === 'sqlite' && IDENT_START.test(next))) {
-      fail(`found the placeholder "${c}${c === '@' ? (/^\w*/.exec(sql.slice(i + 1))?.[0] ?? '') : ''}": write the parameters as ${allowed.map((n) => `:${n}`).join(', ')}`);
+      fail(
+        `found the placeholder "${c}${c === '@' ? (/^\w*/.exec(sql.slice(i + 1))?.[0] ?? '') : ''}": write the parameters as ${allowed.map((n) => `:${n}`).join(', ')}`,
+      );
     } else if (c === ':' && next === ':') {
       copyUntil(i + 2); // a PostgreSQL cast, `value::text`
     } else if (c === ':' && IDENT_START.test(next) && !IDENT_PART.test(prev)) {

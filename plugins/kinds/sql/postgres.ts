@@ -97,7 +97,6 @@ export function openPostgres(target: PostgresTarget, timeoutMs: number): SqlData
   };
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // _helpers
 

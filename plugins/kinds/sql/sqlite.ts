@@ -48,4 +48,3 @@ export function openSqlite(path: string, readOnly: boolean): SqlDatabase {
     },
   };
 }
-
