@@ -15,9 +15,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findCachedTool } from './cached-tool.ts';
 
 /** Version `scripts/bootstrap.mjs` builds; keep the two in sync (test/mailpit.test.ts checks). */
 export const MAILPIT_VERSION = '1.33.1';
@@ -124,20 +124,12 @@ export async function startMailpit(options: MailpitOptions): Promise<Mailpit> {
  * @throws {Error} saying how to get it
  */
 export function findMailpit(): string {
-  const fromEnv = process.env.MAILPIT;
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const candidate = fromEnv || path.join(cacheHome, 'dsr-engine', `mailpit-${MAILPIT_VERSION}`, 'mailpit');
-  try {
-    fs.accessSync(candidate, fs.constants.X_OK);
-    return candidate;
-  } catch {
-    throw new Error(
-      fromEnv
-        ? `MAILPIT=${fromEnv} is not an executable file.`
-        : `Mailpit not found at ${candidate}. Run \`npm start\` once: it builds it ` +
-            `(go install github.com/axllent/mailpit@v${MAILPIT_VERSION}), or set MAILPIT to a mailpit binary, or SMTP_URL to a real relay.`,
-    );
-  }
+  return findCachedTool({
+    name: 'mailpit',
+    version: MAILPIT_VERSION,
+    envVar: 'MAILPIT',
+    howToGet: `Run \`npm start\` once: it builds it (go install github.com/axllent/mailpit@v${MAILPIT_VERSION}), or set MAILPIT to a mailpit binary, or SMTP_URL to a real relay.`,
+  });
 }
 
 /** A message as Mailpit's API lists it. */

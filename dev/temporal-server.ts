@@ -22,10 +22,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { findCachedTool } from './cached-tool.ts';
 
 /** Version `scripts/bootstrap.mjs` builds; keep the two in sync. */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -181,21 +181,12 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
  * Throws a message that says how to get it.
  */
 export function findTemporalCli(): string {
-  const fromEnv = process.env.TEMPORAL_CLI;
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const candidate = fromEnv || path.join(cacheHome, 'dsr-engine', `temporal-${TEMPORAL_CLI_VERSION}`, 'temporal');
-  try {
-    fs.accessSync(candidate, fs.constants.X_OK);
-    return candidate;
-  } catch {
-    throw new Error(
-      fromEnv
-        ? `TEMPORAL_CLI=${fromEnv} is not an executable file.`
-        : `Temporal CLI not found at ${candidate}. Run \`npm test\` or \`npm start\` once: ` +
-            `they build it (go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}), ` +
-            'or set TEMPORAL_CLI to a temporal binary.',
-    );
-  }
+  return findCachedTool({
+    name: 'temporal',
+    version: TEMPORAL_CLI_VERSION,
+    envVar: 'TEMPORAL_CLI',
+    howToGet: `Run \`npm test\` or \`npm start\` once: they build it (go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}), or set TEMPORAL_CLI to a temporal binary.`,
+  });
 }
 
 /** Whether nothing listens on `port` of 127.0.0.1 (nor on every interface, which includes it). */
