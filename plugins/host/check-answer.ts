@@ -1,67 +1,94 @@
 /**
- * Checks an exporter's answer the way WordPress does (docs/WORDPRESS.md#exporter-answer), then
- * every item, and says which exporter, which page and what was wrong.
+ * Checks a plugin's answer against the one contract (plugins/contract.ts),
+ * the way WordPress does (docs/WORDPRESS.md#exporter-answer,
+ * #eraser-answer) and further: every item and pair, every message, the
+ * flags really booleans ("removed" and "kept" must never be confused). Every
+ * problem of a page is said at once, in WordPress's words where it has them,
+ * naming the plugin, the page and the field.
  */
+import type { core, ZodType } from 'zod';
 import { PluginContractError } from '../../lib/errors.ts';
+import { type ErasePage, type ExportPage, erasePageSchema, exportPageSchema, MAX_CURSOR_LENGTH } from '../contract.ts';
 import { assertExportPageWithinLimits, type PageLimits } from './page-limits.ts';
-import { type ErasePage, exportItemSchema, type ExportPage, MAX_CURSOR_LENGTH } from '../contract.ts';
 
 /**
- * @throws {PluginContractError} naming the exporter, the page and the problem
+ * @throws {PluginContractError} naming the exporter, the page and every problem
  * @throws {PageTooLargeError} when the page holds more than the exporter's limits allow
  */
 export function validateExportPage(response: unknown, exporter: { key: string; name: string; limits?: PageLimits | undefined }, page: number): ExportPage {
   // Before anything below copies it: a page over its limits fails whole, at once.
   assertExportPageWithinLimits(response, { role: 'exporter', plugin: exporter, page });
-  const who = `exporter "${exporter.key}" (${exporter.name}), page ${page}`;
-  if (typeof response !== 'object' || response === null || Array.isArray(response)) {
-    throw new PluginContractError(`Cannot use the answer of ${who}: expected an object { data, done }, got ${describe(response)}`);
-  }
-  // Every problem at once (up to a screenful), so the plugin's author fixes them in one go.
-  const problems: string[] = [];
-  let more = 0;
-  const problem = (text: string) => {
-    if (problems.length < MAX_PROBLEMS) problems.push(text);
-    else more++;
-  };
-  const record = response as Record<string, unknown>;
-  if (!('data' in record)) problem('expected "data" in the response');
-  else if (!Array.isArray(record.data)) problem(`expected "data" to be a list of items, got ${describe(record.data)}`);
-  if (!('done' in record)) problem('expected "done" (boolean) in the response');
-  else if (typeof record.done !== 'boolean') problem(`expected "done" to be a boolean, got ${describe(record.done)}`);
-  const items = Array.isArray(record.data) ? (record.data as unknown[]) : [];
-  for (const [index, item] of items.entries()) {
-    const parsed = exportItemSchema.safeParse(item);
-    if (parsed.success) continue;
-    for (const issue of parsed.error.issues) {
-      const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-      problem(`data[${index}]${path}: ${itemProblem(issue, valueAt(item, issue.path))}`);
-    }
-  }
-  const cursor = record.next_cursor;
-  if (cursor !== undefined && (typeof cursor !== 'string' || cursor.length > MAX_CURSOR_LENGTH)) {
-    problem(
-      `expected "next_cursor" to be a string of at most ${MAX_CURSOR_LENGTH} characters, got ${typeof cursor === 'string' ? `${cursor.length} characters` : describe(cursor)}`,
-    );
-  }
-  if (problems.length === 1) throw new PluginContractError(`Cannot use the answer of ${who}: ${problems[0]}`);
-  if (problems.length > 1) {
-    const tail = more > 0 ? `; and ${more} more` : '';
-    throw new PluginContractError(`Cannot use the answer of ${who}: ${problems.length + more} problems: ${problems.join('; ')}${tail}`);
-  }
-  const answer: ExportPage = { data: items as ExportPage['data'], done: record.done as boolean };
-  return cursor === undefined ? answer : { ...answer, next_cursor: cursor as string };
+  const checked = check(exportPageSchema, response, `exporter "${exporter.key}" (${exporter.name}), page ${page}`, 'an object { data, done }');
+  const { done, next_cursor } = checked;
+  // Only what the contract names travels on: stray fields never reach staging.
+  return next_cursor === undefined ? { data: (response as ExportPage).data, done } : { data: (response as ExportPage).data, done, next_cursor };
+}
+
+/**
+ * @throws {PluginContractError} naming the eraser, the page and every problem
+ */
+export function validateErasePage(response: unknown, eraser: { key: string; name: string }, page: number): ErasePage {
+  return check(
+    erasePageSchema,
+    response,
+    `eraser "${eraser.key}" (${eraser.name}), page ${page}`,
+    'an object { items_removed, items_retained, messages, done }',
+  );
 }
 
 /** Most problems one message lists; the rest are counted. */
 const MAX_PROBLEMS = 20;
 
+/** The answer's own fields: what to say when one is missing, and what it must be. */
+const FIELDS: Record<string, { missing?: string; must: string }> = {
+  data: { missing: 'expected "data" in the response', must: 'expected "data" to be a list of items' },
+  done: { missing: 'expected "done" (boolean) in the response', must: 'expected "done" to be a boolean' },
+  items_removed: { missing: 'expected "items_removed" (boolean) in the response', must: 'expected "items_removed" to be a boolean' },
+  items_retained: { missing: 'expected "items_retained" (boolean) in the response', must: 'expected "items_retained" to be a boolean' },
+  messages: { missing: 'expected "messages" (a list of strings) in the response', must: 'expected "messages" to be a list of strings' },
+  removed_count: { must: 'expected "removed_count" to be a whole number of items' },
+  retained_count: { must: 'expected "retained_count" to be a whole number of items' },
+  next_cursor: { must: `expected "next_cursor" to be a string of at most ${MAX_CURSOR_LENGTH} characters` },
+};
+
+/** Parses `response` with `schema`, or throws one error listing every problem. */
+function check<T>(schema: ZodType<T>, response: unknown, who: string, shape: string): T {
+  if (typeof response !== 'object' || response === null || Array.isArray(response)) {
+    throw new PluginContractError(`Cannot use the answer of ${who}: expected ${shape}, got ${describe(response)}`);
+  }
+  const parsed = schema.safeParse(response);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => problem(issue, response));
+  const shown = problems.slice(0, MAX_PROBLEMS);
+  const more = problems.length - shown.length;
+  if (problems.length === 1) throw new PluginContractError(`Cannot use the answer of ${who}: ${problems[0]}`);
+  throw new PluginContractError(`Cannot use the answer of ${who}: ${problems.length} problems: ${shown.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
+}
+
+/** One issue in the contract's words: a field of the answer, a message, or a field of an item. */
+function problem(issue: core.$ZodIssue, response: object): string {
+  const [field, index, ...rest] = issue.path;
+  const actual = valueAt(response, issue.path);
+  if (issue.path.length === 1 && typeof field === 'string' && FIELDS[field]) {
+    const { missing, must } = FIELDS[field];
+    if (actual === undefined && missing) return missing;
+    const got = typeof actual === 'string' && field === 'next_cursor' ? `${actual.length} characters` : describe(actual);
+    return `${must}, got ${got}`;
+  }
+  if (field === 'messages' && typeof index === 'number') return `messages[${index}]: expected a string, got ${describe(actual)}`;
+  if (field === 'data' && typeof index === 'number') {
+    const path = rest.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+    return `data[${index}]${path}: ${itemProblem(issue, actual)}`;
+  }
+  return `${issue.path.map(String).join('.') || '(answer)'}: ${issue.message}`;
+}
+
 /** What is wrong with one field of an item, with the type it must have (WordPress's contract). */
-function itemProblem(issue: { code: string; message: string; path: PropertyKey[]; keys?: string[] }, actual: unknown): string {
+function itemProblem(issue: core.$ZodIssue, actual: unknown): string {
   const field = String(issue.path.at(-1) ?? 'item');
-  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}: a pair has only "name" and "value"`;
+  if (issue.code === 'unrecognized_keys') return `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: a pair has only "name" and "value"`;
   if (field === 'value') return `value must be a string, number, boolean or null, got ${actual === undefined ? 'nothing' : describe(actual)}`;
-  if (issue.path.length === 0) return `expected an item { group_id, group_label, item_id, data }, got ${describe(actual)}`;
+  if (issue.path.length === 2) return `expected an item { group_id, group_label, item_id, data }, got ${describe(actual)}`;
   if (issue.code === 'invalid_type') {
     const expected = field === 'data' ? 'a list of { name, value } pairs' : typeof issue.path.at(-1) === 'number' ? 'a pair { name, value }' : 'a string';
     return `${field} must be ${expected}, got ${actual === undefined ? 'nothing' : describe(actual)}`;
@@ -76,40 +103,6 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
     current = (current as Record<PropertyKey, unknown>)[key];
   }
   return current;
-}
-
-/**
- * Checks an eraser's answer as WordPress does (docs/WORDPRESS.md#eraser-answer), and that the
- * flags really are booleans, since "removed" and "kept" must never be confused.
- * @throws {PluginContractError} naming the eraser, the page and the problem
- */
-export function validateErasePage(response: unknown, eraser: { key: string; name: string }, page: number): ErasePage {
-  const who = `eraser "${eraser.key}" (${eraser.name}), page ${page}`;
-  const fail = (problem: string): never => {
-    throw new PluginContractError(`Cannot use the answer of ${who}: ${problem}`);
-  };
-  if (typeof response !== 'object' || response === null || Array.isArray(response)) {
-    fail(`expected an object { items_removed, items_retained, messages, done }, got ${describe(response)}`);
-  }
-  const record = response as Record<string, unknown>;
-  for (const flag of ['items_removed', 'items_retained'] as const) {
-    if (!(flag in record)) fail(`expected "${flag}" (boolean) in the response`);
-    if (typeof record[flag] !== 'boolean') fail(`expected "${flag}" to be a boolean, got ${describe(record[flag])}`);
-  }
-  if (!('messages' in record)) fail('expected "messages" (a list of strings) in the response');
-  if (!Array.isArray(record.messages)) fail(`expected "messages" to be a list of strings, got ${describe(record.messages)}`);
-  const messages = record.messages as unknown[];
-  const bad = messages.findIndex((message) => typeof message !== 'string');
-  if (bad >= 0) fail(`messages[${bad}]: expected a string, got ${describe(messages[bad])}`);
-  if (!('done' in record)) fail('expected "done" (boolean) in the response');
-  if (typeof record.done !== 'boolean') fail(`expected "done" to be a boolean, got ${describe(record.done)}`);
-  for (const count of ['removed_count', 'retained_count'] as const) {
-    const value = record[count];
-    if (value !== undefined && !(typeof value === 'number' && Number.isInteger(value) && value >= 0)) {
-      fail(`expected "${count}" to be a whole number of items, got ${describe(value)}`);
-    }
-  }
-  return record as unknown as ErasePage;
 }
 
 function describe(value: unknown): string {
