@@ -14,18 +14,37 @@ export const REQUEST_ACTIONS = {
   export: {
     /** What the admin pages call it. */
     label: 'Export personal data',
-    /** "Export request for …", "Erasure request for …" */
+    /** What the person picks on the public form. */
+    personLabel: 'Send me a copy of my data',
+    /** "Export request for …"; lower case in sentences ("the export is starting"). */
     noun: 'Export',
+    /** The list's Action column. */
+    short: 'Export',
+    /** The admin's button that confirms without the person. */
+    confirmNow: 'Confirm now and export',
     /** The workflow type that runs it (workflows/index.ts exports a function of this name). */
     workflowType: 'exportRequest',
-    /** The manifest's list whose plugins it runs. */
+    /** The manifest's list whose plugins it runs, as the progress bar names them, and what they do to items. */
     pluginRole: 'exporter',
+    pluginWord: 'Exporter',
+    itemsVerb: 'exported',
+    /** It delivers a file the person downloads. */
+    delivers: true,
+    /** It changes data for good: its confirmation is asked twice and shown in red. */
+    destructive: false,
   },
   erase: {
     label: 'Erase personal data',
+    personLabel: 'Erase my data',
     noun: 'Erasure',
+    short: 'Erase',
+    confirmNow: 'Erase now',
     workflowType: 'eraseRequest',
     pluginRole: 'eraser',
+    pluginWord: 'Eraser',
+    itemsVerb: 'removed',
+    delivers: false,
+    destructive: true,
   },
 } as const;
 

@@ -99,8 +99,7 @@ ${
 </div>
 <fieldset>
   <legend>Request</legend>
-  <label class="choice"><input type="radio" name="action" value="export" ${form.action === 'export' ? 'checked' : ''}> Export personal data</label>
-  <label class="choice"><input type="radio" name="action" value="erase" ${form.action === 'erase' ? 'checked' : ''}> Erase personal data</label>
+  ${Object.entries(REQUEST_ACTIONS).map(([value, { label }]) => html`<label class="choice"><input type="radio" name="action" value="${value}" ${form.action === value ? 'checked' : ''}> ${label}</label>`)}
 </fieldset>
 <fieldset>
   <legend>Confirmation</legend>
@@ -166,7 +165,7 @@ function table(input: ListPageInput): Markup {
       : html`<tr>
 <td class="check"><input type="checkbox" name="request_id" value="${r.id}" id="select-${r.id}" aria-label="Select request for ${r.email} (${r.action})"></td>
 <th scope="row" data-label="Requester"><a href="${requestHref(r.id)}">${r.email}</a></th>
-<td data-label="Action">${r.action === 'export' ? 'Export' : html`Erase${r.dryRun ? ' (dry run)' : ''}`}</td>
+<td data-label="Action">${REQUEST_ACTIONS[r.action].short}${r.dryRun ? ' (dry run)' : ''}</td>
 <td data-label="Status">${statusBadge(r.status)}${r.status === 'failed' && r.reason ? html`<span class="reason">${r.reason}</span>` : ''}</td>
 <td data-label="Requested">${time(r.createdAt)}</td>
 <td data-label="Confirmed">${time(r.confirmedAt)}</td>

@@ -4,7 +4,7 @@
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import { isRequestAction, REQUEST_STATUSES } from '../../model/request.ts';
+import { isRequestAction, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
 import { domainRefusal, loggableError } from '../errors.ts';
 import { requestView } from '../views.ts';
 import type { AdminContext, AdminEnv } from './guard.ts';
@@ -77,11 +77,9 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
         skipConfirmation: form.confirm === 'now',
         ...(form.action === 'erase' ? { dryRun: form.dryRun } : {}),
       });
-      const what = form.action === 'export' ? 'export' : form.dryRun ? 'erasure (dry run)' : 'erasure';
-      const next =
-        form.confirm === 'now'
-          ? `It is confirmed and the ${form.action === 'export' ? 'export' : 'erasure'} is starting.`
-          : 'A confirmation email is on its way to the person.';
+      const noun = REQUEST_ACTIONS[form.action].noun.toLowerCase();
+      const what = form.dryRun && !REQUEST_ACTIONS[form.action].delivers ? `${noun} (dry run)` : noun;
+      const next = form.confirm === 'now' ? `It is confirmed and the ${noun} is starting.` : 'A confirmation email is on its way to the person.';
       flash(c, {
         kind: 'success',
         text: `Added the ${what} request for ${form.email}. ${next}`,

@@ -2,6 +2,7 @@
  * What each admin action does and what the page says after it: one
  * request's buttons and the bulk actions of the list.
  */
+import { REQUEST_ACTIONS } from '../../model/request.ts';
 import type { RequestActions } from '../request-actions.ts';
 import type { FoundRequest } from '../requests.ts';
 import type { BulkAction } from './list-page.ts';
@@ -11,7 +12,7 @@ type Run = (actions: RequestActions, request: FoundRequest) => Promise<void>;
 export const SINGLE: Record<string, { run: Run; done: (request: FoundRequest) => string } | undefined> = {
   confirm: {
     run: (a, r) => a.confirm(r),
-    done: (r) => `Confirmed. The ${r.memo.action === 'export' ? 'export' : r.memo.dryRun ? 'dry run' : 'erasure'} is starting.`,
+    done: (r) => `Confirmed. The ${r.memo.dryRun ? 'dry run' : REQUEST_ACTIONS[r.memo.action].noun.toLowerCase()} is starting.`,
   },
   resend: { run: (a, r) => a.resend(r), done: () => 'A new confirmation email is on its way; earlier links no longer work.' },
   cancel: { run: (a, r) => a.cancel(r), done: () => 'Cancelling the request.' },

@@ -6,6 +6,7 @@
 import { html } from 'hono/html';
 import type { Progress } from '../../model/request.ts';
 import { allows, type RequestOperation } from '../../model/operations.ts';
+import { REQUEST_ACTIONS } from '../../model/request.ts';
 import { formatBytes, formatCount } from '../../lib/format.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, statusBadge, time } from './layout.ts';
@@ -29,8 +30,7 @@ export interface ProgressState {
 }
 
 export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'action' | 'items'>, progress: Progress | undefined): ProgressState {
-  const plugins = view.action === 'export' ? 'Exporter' : 'Eraser';
-  const itemsWord = view.action === 'export' ? 'exported' : 'removed';
+  const { pluginWord: plugins, itemsVerb: itemsWord } = REQUEST_ACTIONS[view.action];
   switch (view.status) {
     case 'pending':
       return {
@@ -77,7 +77,7 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
 
 export function requestPage(input: RequestPageInput, progress: Progress | undefined): Markup {
   const { view } = input;
-  const title = `${view.action === 'export' ? 'Export' : 'Erasure'} request for ${view.email}`;
+  const title = `${REQUEST_ACTIONS[view.action].noun} request for ${view.email}`;
   const state = progressState(view, progress);
   return adminPage(
     { siteName: input.siteName, title, csrf: input.csrf, notices: input.notices, script: '/admin/assets/admin.js' },
@@ -119,8 +119,9 @@ function nextSteps(csrf: string, view: RequestView): Markup {
   const act = (operation: RequestOperation, label: string, kind = '', ask?: string) => {
     if (can(operation)) steps.push(button(csrf, view, operation, label, kind, ask));
   };
-  if (view.action === 'erase' && !view.dryRun) act('confirm', 'Erase now', 'primary', ASK_FIRST.erase);
-  else act('confirm', view.action === 'export' ? 'Confirm now and export' : 'Confirm now (dry run)', 'primary');
+  const { confirmNow, destructive } = REQUEST_ACTIONS[view.action];
+  if (view.dryRun) act('confirm', 'Confirm now (dry run)', 'primary');
+  else act('confirm', confirmNow, 'primary', destructive ? ASK_FIRST.erase : undefined);
   act('resend', 'Resend confirmation email');
   act('complete', 'Mark as completed');
   act('cancel', 'Cancel request', 'danger', ASK_FIRST.cancel);
@@ -188,11 +189,11 @@ function details(view: RequestView): Markup {
 <dl class="details">
 ${row('Request ID', html`<span class="mono">${view.id}</span>`)}
 ${row('Email address', view.email)}
-${row('Action', view.action === 'export' ? 'Export personal data' : `Erase personal data${view.dryRun ? ' (dry run)' : ''}`)}
+${row('Action', `${REQUEST_ACTIONS[view.action].label}${view.dryRun ? ' (dry run)' : ''}`)}
 ${row('Requested', time(view.createdAt))}
 ${row('Confirmed', view.confirmedAt ? html`${time(view.confirmedAt)}${view.confirmedBy ? ` by ${view.confirmedBy === 'admin' ? 'an admin' : 'the person'}` : ''}` : time(undefined))}
 ${row('Completed', time(view.completedAt))}
-${view.action === 'export' ? row('Download link', downloadLinkState(view)) : ''}
+${REQUEST_ACTIONS[view.action].delivers ? row('Download link', downloadLinkState(view)) : ''}
 ${view.items !== undefined ? row('Items', formatCount(view.items)) : ''}
 ${
   download

@@ -9,6 +9,7 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { formatBytes, formatDate } from '../../lib/format.ts';
+import { REQUEST_ACTIONS, type RequestAction } from '../../model/request.ts';
 
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -74,7 +75,7 @@ code { font-size: .95em; background: #f0f0f1; padding: 0 .25em; border-radius: 3
 
 /* ---------------------------------------------------------------- request form */
 
-export type FormAction = 'export' | 'erase';
+export type FormAction = RequestAction;
 
 export interface RequestFormState {
   email?: string;
@@ -103,8 +104,13 @@ ${error ? html`<p class="error" id="email-error">${error}</p>` : ''}<input type=
 </div>
 <fieldset>
 <legend>What do you want us to do?</legend>
-${state.actionError ? html`<p class="error">${state.actionError}</p>` : ''}<label class="choice"><input type="radio" name="action" value="export"${action === 'export' ? ' checked' : ''}> <span>Send me a copy of my data</span></label>
-<label class="choice"><input type="radio" name="action" value="erase"${action === 'erase' ? ' checked' : ''}> <span>Erase my data</span></label>
+${state.actionError ? html`<p class="error">${state.actionError}</p>` : ''}${Object.entries(REQUEST_ACTIONS).map(
+  ([
+    value,
+    { personLabel },
+  ]) => html`<label class="choice"><input type="radio" name="action" value="${value}"${action === value ? ' checked' : ''}> <span>${personLabel}</span></label>
+`,
+)}
 </fieldset>
 <div class="trap"><label for="${HONEYPOT_FIELD}">Leave this field empty</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
 <button type="submit" class="button">Send request</button>
@@ -200,7 +206,7 @@ ${warning ? html`<p class="warning"><strong>${warning}</strong></p>` : ''}
 <form method="post" action="confirm">
 <input type="hidden" name="id" value="${id}">
 <input type="hidden" name="key" value="${key}">
-<button class="button${action === 'erase' ? ' danger' : ''}" type="submit">${button}</button>
+<button class="button${REQUEST_ACTIONS[action].destructive ? ' danger' : ''}" type="submit">${button}</button>
 </form>
 <p class="hint">Did not ask for this? Close this page: nothing happens unless you press the button.</p>`;
 }

@@ -11,6 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { hashKey, normaliseEmail, sameDigest } from '../../lib/secrets.ts';
+import { isRequestAction, REQUEST_ACTIONS } from '../../model/request.ts';
 import { EXPORT_FILE_PATTERN } from '../../storage/file-layout.ts';
 import type { Store, StoredExport } from '../../storage/store.ts';
 import { confirmSignal } from '../../workflows/definitions.ts';
@@ -162,7 +163,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     if (field(HONEYPOT_FIELD) !== '') return sent();
     const email = field('email').trim();
     const chosen = field('action');
-    const action: FormAction | undefined = chosen === 'export' || chosen === 'erase' ? chosen : undefined;
+    const action: FormAction | undefined = isRequestAction(chosen) ? chosen : undefined;
     const emailError =
       email === ''
         ? 'Enter your email address.'
@@ -254,7 +255,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const { request, keyHash } = found;
     await service.handle(request).signal(confirmSignal, { keyHash });
     const { memo } = request;
-    return showOutcome(c, memo.action === 'erase' ? 'confirmedErase' : memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin');
+    return showOutcome(c, REQUEST_ACTIONS[memo.action].destructive ? 'confirmedErase' : memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin');
   });
 
   /* ------------------------------------------------------------ download link */
