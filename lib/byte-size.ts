@@ -15,10 +15,3 @@ export function parseByteSize(text: string): number | undefined {
   const [, amount, unit] = match;
   return Math.round(Number(amount) * (UNITS[(unit as string).toLowerCase()] ?? Number.NaN));
 }
-
-/** A size for messages: "8 MiB", "512 KiB", "100 bytes". */
-export function formatByteSize(bytes: number): string {
-  if (bytes >= 1024 ** 2 && bytes % 1024 ** 2 === 0) return `${bytes / 1024 ** 2} MiB`;
-  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
-  return `${bytes.toLocaleString('en-US')} bytes`;
-}

@@ -162,23 +162,34 @@ async function portLock(): Promise<() => void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    const holder = Number(readFileSync(join(lock, 'pid'), { encoding: 'utf8', flag: 'a+' }) || 0);
-    const alive =
-      holder > 0 &&
-      (() => {
-        try {
-          process.kill(holder, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      })();
-    if (!alive && statSync(lock, { throwIfNoEntry: false }) && Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 2_000) {
+    // The holder writes its pid right after taking the lock; a lock without a live holder for 2 s is stale.
+    const holder = readPid(join(lock, 'pid'));
+    const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+    if (since === undefined) continue; // released meanwhile: try again at once
+    if (!isAlive(holder) && Date.now() - since > 2_000) {
       rmSync(lock, { recursive: true, force: true });
       continue;
     }
     if (Date.now() > deadline) throw new StartError(`another npm start (pid ${holder}) has held ${lock} for 5 minutes; stop it or remove that folder`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function readPid(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8')) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -251,13 +262,11 @@ try {
   runNode('worker', WORKER_ARGS, { ...env, ...WORKER_ENV });
   runNode('server', ['--import', 'tsx', join(root, 'server/main.ts')], env);
 
+  // Once our server answers, every port of this stack is held: another start may choose its own.
   await waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string);
   releasePorts();
   releasePorts = undefined;
-  await Promise.all([
-    waitForOurServer(`http://${HOST}:${port}/healthz`, env.INSTANCE_ID as string),
-    waitForWorker(env.TEMPORAL_ADDRESS as string, config.temporal.namespace, env.TEMPORAL_TASK_QUEUE as string),
-  ]);
+  await waitForWorker(env.TEMPORAL_ADDRESS as string, config.temporal.namespace, env.TEMPORAL_TASK_QUEUE as string);
   const token = env.ADMIN_TOKEN as string;
   const secretsPath = join(varDir, 'dev-secrets.json');
   const secretsFile = secretsPath.startsWith(`${process.cwd()}/`) ? `./${relative(process.cwd(), secretsPath)}` : secretsPath;

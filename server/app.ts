@@ -65,9 +65,6 @@ export function createApp(options: AppOptions): Hono {
   // Wrong credentials are counted per client address: a guesser is answered 429 (even with the right token) until the window passes.
   const authFailures = createRateLimiter(AUTH_FAILURE_LIMIT);
   app.use('/api/*', async (c, next) => {
-    // What an API answer holds is for its caller only: never cached, never sniffed into HTML.
-    c.header('Cache-Control', 'no-store');
-    c.header('X-Content-Type-Options', 'nosniff');
     const key = clientKey(c);
     const blocked = authFailures.peek(key);
     if (!blocked.allowed) {

@@ -66,10 +66,12 @@ export function fileStore(paths: StoragePaths): Store & { paths: StoragePaths } 
       async tombstone(file) {
         const text = await readFile(paths.tombstone(file), 'utf8').catch(() => undefined);
         if (text === undefined) return undefined;
-        const parsed = await Promise.resolve()
-          .then(() => JSON.parse(text) as Partial<Tombstone>)
-          .catch(() => ({}) as Partial<Tombstone>);
-        // An older or torn tombstone: the file is gone all the same.
+        let parsed: Partial<Tombstone> = {};
+        try {
+          parsed = JSON.parse(text) as Partial<Tombstone>;
+        } catch {
+          // An older or torn tombstone: the file is gone all the same.
+        }
         return { deletedAt: typeof parsed.deletedAt === 'string' ? parsed.deletedAt : '', early: parsed.early === true };
       },
     },

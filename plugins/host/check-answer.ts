@@ -18,10 +18,8 @@ import { assertExportPageWithinLimits, type PageLimits } from './page-limits.ts'
 export function validateExportPage(response: unknown, exporter: { key: string; name: string; limits?: PageLimits | undefined }, page: number): ExportPage {
   // Before anything below copies it: a page over its limits fails whole, at once.
   assertExportPageWithinLimits(response, { role: 'exporter', plugin: exporter, page });
-  const checked = check(exportPageSchema, response, `exporter "${exporter.key}" (${exporter.name}), page ${page}`, 'an object { data, done }');
-  const { done, next_cursor } = checked;
-  // Only what the contract names travels on: stray fields never reach staging.
-  return next_cursor === undefined ? { data: (response as ExportPage).data, done } : { data: (response as ExportPage).data, done, next_cursor };
+  // The parsed answer holds only what the contract names: stray fields never reach staging.
+  return check(exportPageSchema, response, `exporter "${exporter.key}" (${exporter.name}), page ${page}`, 'an object { data, done }');
 }
 
 /**

@@ -6,7 +6,7 @@
  * fails its request at once and leaves the worker, and every other request
  * on it, alive.
  */
-import { formatByteSize } from '../../lib/byte-size.ts';
+import { formatByteSize } from '../../lib/format.ts';
 import { PageTooLargeError } from '../../lib/errors.ts';
 import { type PageLimits, pageLimits } from '../../manifest/snapshot.ts';
 

@@ -14,8 +14,6 @@ import { getCookie } from 'hono/cookie';
 import { proxy } from 'hono/proxy';
 import { SESSION_COOKIE, type Sessions } from './session.ts';
 
-export { TEMPORAL_UI_PATH } from '../../lib/temporal.ts';
-
 // biome-ignore lint/suspicious/noExplicitAny: mounted on the admin app whatever its Env
 export function mountTemporalUi(app: Hono<any>, options: { upstream: string; sessions: Sessions }): void {
   const upstream = new URL(options.upstream);
