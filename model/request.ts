@@ -32,6 +32,8 @@ export const REQUEST_ACTIONS = {
     delivers: true,
     /** It changes data for good: its confirmation is asked twice and shown in red. */
     destructive: false,
+    /** It can run as a dry run: report what it would do, change nothing. */
+    dryRunnable: false,
   },
   erase: {
     label: 'Erase personal data',
@@ -45,6 +47,7 @@ export const REQUEST_ACTIONS = {
     itemsVerb: 'removed',
     delivers: false,
     destructive: true,
+    dryRunnable: true,
   },
 } as const;
 
@@ -55,6 +58,9 @@ export const REQUEST_ACTION_NAMES = Object.keys(REQUEST_ACTIONS) as [RequestActi
 export function isRequestAction(value: unknown): value is RequestAction {
   return typeof value === 'string' && Object.hasOwn(REQUEST_ACTIONS, value);
 }
+/** The actions that can run as a dry run. */
+export const DRY_RUNNABLE_ACTIONS = REQUEST_ACTION_NAMES.filter((name) => REQUEST_ACTIONS[name].dryRunnable);
+
 /** WordPress's four statuses, plus `processing` while plugins run; in the order the admin list and the API show them. */
 export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];

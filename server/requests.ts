@@ -118,7 +118,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         status: input.skipConfirmation ? 'confirmed' : 'pending',
         createdAt,
         sendAsEmail: input.sendAsEmail,
-        ...(input.action === 'erase' ? { dryRun: input.dryRun === true } : {}),
+        ...(REQUEST_ACTIONS[input.action].dryRunnable ? { dryRun: input.dryRun === true } : {}),
       };
       const base = {
         requestId,

@@ -92,7 +92,7 @@ describe('dry run', () => {
     assert.equal(stack.mail.messages().filter((m) => /Erasure Request Fulfilled/.test(m.subject)).length, 0, 'no mail to the person for a plan');
     const exportDry = await stack.api('POST', '/api/requests', { email: 'plan@example.com', action: 'export', dryRun: true });
     assert.equal(exportDry.status, 400);
-    assert.match(exportDry.body.error.message, /dryRun: only an "erase" request can be a dry run/);
+    assert.match(exportDry.body.error.message, /dryRun: only "erase" requests can be a dry run/);
   });
 });
 

@@ -4,7 +4,7 @@
  * with checkboxes for bulk actions, and previous/next paging.
  */
 import { html } from 'hono/html';
-import { isRequestAction, REQUEST_ACTIONS, REQUEST_STATUSES, type RequestAction, type RequestStatus } from '../../model/request.ts';
+import { isRequestAction, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES, type RequestAction, type RequestStatus } from '../../model/request.ts';
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, STATUS_LABELS, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';
@@ -133,7 +133,7 @@ function filters(filter: ListFilterInput, searchError: string | undefined): Mark
 ${filter.status ? html`<input type="hidden" name="status" value="${filter.status}">` : ''}
 <div class="field">
   <label for="filter-action">Action</label>
-  <select id="filter-action" name="action">${option('', 'All')}${option('export', 'Export')}${option('erase', 'Erase')}</select>
+  <select id="filter-action" name="action">${option('', 'All')}${REQUEST_ACTION_NAMES.map((name) => option(name, REQUEST_ACTIONS[name].short))}</select>
 </div>
 <div class="field">
   <label for="filter-email">Email address</label>

@@ -54,7 +54,7 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
     const form: AddFormState = {
       email: (text(c, 'email') ?? '').trim(),
       // An action this engine does not know is refused below, never taken for another one.
-      action: isRequestAction(chosen) ? chosen : 'export',
+      action: isRequestAction(chosen) ? chosen : EMPTY_FORM.action,
       confirm: text(c, 'confirm') === 'now' ? 'now' : 'email',
       sendAsEmail: text(c, 'sendAsEmail') === '1',
       dryRun: text(c, 'dryRun') === '1',
@@ -75,7 +75,7 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
         action: form.action,
         sendAsEmail: form.sendAsEmail,
         skipConfirmation: form.confirm === 'now',
-        ...(form.action === 'erase' ? { dryRun: form.dryRun } : {}),
+        ...(REQUEST_ACTIONS[form.action].dryRunnable ? { dryRun: form.dryRun } : {}),
       });
       const noun = REQUEST_ACTIONS[form.action].noun.toLowerCase();
       const what = form.dryRun && !REQUEST_ACTIONS[form.action].delivers ? `${noun} (dry run)` : noun;

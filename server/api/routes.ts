@@ -5,7 +5,7 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { REQUEST_ACTION_NAMES, REQUEST_STATUSES } from '../../model/request.ts';
+import { DRY_RUNNABLE_ACTIONS, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt } from '../downloads.ts';
 import { apiError, validationHook } from '../errors.ts';
 import type { RequestActions } from '../request-actions.ts';
@@ -22,9 +22,9 @@ const createRequestSchema = z
     /** Erasures: report what would be erased, erase nothing. */
     dryRun: z.boolean().optional(),
   })
-  .refine((body) => body.dryRun === undefined || body.action === 'erase', {
+  .refine((body) => body.dryRun === undefined || REQUEST_ACTIONS[body.action].dryRunnable, {
     path: ['dryRun'],
-    message: 'only an "erase" request can be a dry run',
+    message: `only ${DRY_RUNNABLE_ACTIONS.map((name) => `"${name}"`).join(' or ')} requests can be a dry run`,
   });
 
 const listQuerySchema = z.strictObject({
