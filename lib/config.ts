@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
+import { isTimeZone } from './calendar.ts';
 
 const duration = (fallback: string) =>
   z
@@ -69,6 +70,43 @@ const envSchema = z.object({
   FAILED_STAGING_RETENTION: duration('24h'),
   HEARTBEAT_TIMEOUT: duration('30s'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /** The regime a request is answered under when neither the API nor the form names one. */
+  DEFAULT_REGIME: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'expected a regime id such as "gdpr", "uk-gdpr", "ccpa" or "us-va"').default('gdpr'),
+  /** A YAML file that changes built-in regimes or adds new ones (see docs/DEADLINES.md). */
+  REGIMES_FILE: z.string().min(1).optional(),
+  /** The organisation's time zone: the one its days begin and end in. */
+  ORG_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, 'expected an IANA time zone such as "Europe/Berlin", "America/Los_Angeles" or "UTC"')
+    .default('UTC'),
+  /** Public holidays for regimes that name none (a date-holidays code: "DE", "DE-BY", "FR", "GB-ENG", "US-CA"). */
+  HOLIDAY_CALENDAR: z
+    .string()
+    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,4})?$/, 'expected a country code, optionally with a region, e.g. "DE", "DE-BY", "GB-ENG", "US-CA"')
+    .optional(),
+  /** Further days off, e.g. "2026-12-24,2026-12-31". */
+  HOLIDAYS: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(\s*,\s*\d{4}-\d{2}-\d{2})*$/, 'expected dates as YYYY-MM-DD separated by commas, e.g. "2026-12-24,2026-12-31"')
+    .optional(),
+  /** How long before a due date the team is reminded, e.g. "7d,2d"; and once more when it is missed. */
+  REMINDER_OFFSETS: z
+    .string()
+    .default('7d,2d')
+    .transform((text, ctx) => {
+      const offsets = text.split(',').map((part) => parseDuration(part.trim()));
+      if (offsets.some((ms) => ms === undefined || ms <= 0)) {
+        ctx.addIssue({ code: 'custom', message: `expected durations separated by commas, e.g. "7d,2d" or "36h", got "${text}"` });
+        return z.NEVER;
+      }
+      return offsets as number[];
+    }),
+  /** Who hears of requests near or past their due date: one address or several, separated by commas. */
+  ADMIN_EMAIL: z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(z.array(z.email('expected email addresses separated by commas, e.g. "privacy@example.com,dpo@example.com"')).min(1))
+    .optional(),
   WORKFLOW_THREAD: z.enum(['main', 'own']).default('main'),
 });
 
@@ -124,6 +162,16 @@ export interface Config {
   failedStagingRetentionMs: number;
   heartbeatTimeoutMs: number;
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** The legal clock: the default regime, the file that changes the table, the organisation's days, the team's reminders. */
+  clock: {
+    defaultRegime: string;
+    regimesFile: string | undefined;
+    timeZone: string;
+    holidayCalendar: string | undefined;
+    extraHolidays: string[];
+    reminderOffsetsMs: number[];
+    teamEmails: string[];
+  };
   /**
    * Where the worker runs workflow code: `main` (its main thread: one V8 isolate fewer,
    * ~30 MB less resident) or `own` (a worker thread: ~25% more throughput with hundreds of
@@ -182,6 +230,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     failedStagingRetentionMs: e.FAILED_STAGING_RETENTION,
     heartbeatTimeoutMs: e.HEARTBEAT_TIMEOUT,
     logLevel: e.LOG_LEVEL,
+    clock: {
+      defaultRegime: e.DEFAULT_REGIME,
+      regimesFile: e.REGIMES_FILE,
+      timeZone: e.ORG_TIME_ZONE,
+      holidayCalendar: e.HOLIDAY_CALENDAR,
+      extraHolidays: e.HOLIDAYS === undefined ? [] : e.HOLIDAYS.split(',').map((date) => date.trim()),
+      reminderOffsetsMs: e.REMINDER_OFFSETS,
+      teamEmails: e.ADMIN_EMAIL ?? [],
+    },
     workflowThread: e.WORKFLOW_THREAD,
   };
 }
