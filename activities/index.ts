@@ -5,9 +5,11 @@
  */
 import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
+import type { RegimeTable } from '../lib/regimes.ts';
 import type { Store } from '../storage/store.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { createEraseActivities } from './erase-batch.ts';
+import { createClockActivities } from './clock.ts';
 import { createExportActivities } from './export-batch.ts';
 import { createExportFileActivities } from './export-files.ts';
 import { createMailActivities } from './mail.ts';
@@ -22,6 +24,10 @@ export interface ActivityDeps {
   publicUrl: string;
   /** plugins.yaml; read when a request starts processing, then frozen in its workflow. */
   manifestFile: string;
+  /** The regimes the legal clock counts by (lib/regimes.ts). */
+  regimes: RegimeTable;
+  /** Who hears of due dates near or missed (ADMIN_EMAIL). */
+  teamEmails: readonly string[];
   clock?: () => Date;
 }
 
@@ -32,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExportFileActivities(deps),
     ...createEraseActivities(),
     ...createReceiptActivities(deps),
+    ...createClockActivities(deps),
     /** The manifest snapshot a request keeps for its whole life. */
     loadManifest: () => loadManifest(deps.manifestFile),
   };

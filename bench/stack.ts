@@ -16,6 +16,7 @@ import type { MailCatcher } from '../dev/mail-catcher.ts';
 import { Secret } from '../lib/config.ts';
 import { fileStore } from '../storage/file-store.ts';
 import { ensureStorage, type StoragePaths, storagePaths } from '../storage/file-layout.ts';
+import { regimeTable } from '../lib/regimes.ts';
 import { createApp } from '../server/app.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 
@@ -83,6 +84,7 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
     confirmTtlMs: 3_600_000,
     retentionMs: 3_600_000,
     heartbeatTimeoutMs: 30_000,
+    regimes: regimeTable(),
   });
   handler = (r) => app.fetch(r);
 

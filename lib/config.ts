@@ -71,14 +71,14 @@ const envSchema = z.object({
   HEARTBEAT_TIMEOUT: duration('30s'),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   /** The regime a request is answered under when neither the API nor the form names one. */
-  DEFAULT_REGIME: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'expected a regime id such as "gdpr", "uk-gdpr", "ccpa" or "us-va"').default('gdpr'),
+  DEFAULT_REGIME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,30}$/, 'expected a regime id such as "gdpr", "uk-gdpr", "ccpa" or "us-va"')
+    .default('gdpr'),
   /** A YAML file that changes built-in regimes or adds new ones (see docs/DEADLINES.md). */
   REGIMES_FILE: z.string().min(1).optional(),
   /** The organisation's time zone: the one its days begin and end in. */
-  ORG_TIME_ZONE: z
-    .string()
-    .refine(isTimeZone, 'expected an IANA time zone such as "Europe/Berlin", "America/Los_Angeles" or "UTC"')
-    .default('UTC'),
+  ORG_TIME_ZONE: z.string().refine(isTimeZone, 'expected an IANA time zone such as "Europe/Berlin", "America/Los_Angeles" or "UTC"').default('UTC'),
   /** Public holidays for regimes that name none (a date-holidays code: "DE", "DE-BY", "FR", "GB-ENG", "US-CA"). */
   HOLIDAY_CALENDAR: z
     .string()
@@ -104,7 +104,12 @@ const envSchema = z.object({
   /** Who hears of requests near or past their due date: one address or several, separated by commas. */
   ADMIN_EMAIL: z
     .string()
-    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.email('expected email addresses separated by commas, e.g. "privacy@example.com,dpo@example.com"')).min(1))
     .optional(),
   WORKFLOW_THREAD: z.enum(['main', 'own']).default('main'),

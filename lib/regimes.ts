@@ -10,7 +10,8 @@ import Holidays from 'date-holidays';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { BUILT_IN_REGIMES, REGIME_ID_PATTERN, type Regime, regimeSchema } from '../model/regime.ts';
-import type { WorkingCalendar } from './calendar.ts';
+import type { RequestClock } from '../model/clock.ts';
+import { acknowledgeBy, clockDates, type WorkingCalendar } from './calendar.ts';
 import type { Config } from './config.ts';
 import { ConfigError } from './errors.ts';
 
@@ -55,6 +56,25 @@ export async function loadRegimes(clock: Config['clock']): Promise<RegimeTable> 
     }
     if (errors.length > 0) throw new ConfigError(`Cannot start: REGIMES_FILE "${clock.regimesFile}":\n${errors.join('\n')}`);
   }
+  return regimeTable(regimes, clock);
+}
+
+/** The clock settings of a configuration without any variable set (the built-in regimes, UTC, GDPR by default). */
+export const DEFAULT_CLOCK_SETTINGS: Config['clock'] = {
+  defaultRegime: 'gdpr',
+  regimesFile: undefined,
+  timeZone: 'UTC',
+  holidayCalendar: undefined,
+  extraHolidays: [],
+  reminderOffsetsMs: [],
+  teamEmails: [],
+};
+
+/**
+ * A regime table from regimes already read (the built-in ones by default) and the clock's settings.
+ * @throws {ConfigError} for an unknown default regime or holiday calendar
+ */
+export function regimeTable(regimes: Record<string, Regime> = BUILT_IN_REGIMES, clock: Config['clock'] = DEFAULT_CLOCK_SETTINGS): RegimeTable {
   if (regimes[clock.defaultRegime] === undefined) {
     throw new ConfigError(`Cannot start: DEFAULT_REGIME: no regime "${clock.defaultRegime}"; expected one of ${Object.keys(regimes).join(', ')}`);
   }
@@ -87,9 +107,12 @@ export function workingCalendar(timeZone: string, code: string | undefined, extr
   if (code === undefined) return { timeZone, isHoliday: (date) => extraDays.has(date) };
   const [country = '', region] = code.split('-');
   const known = new Holidays();
-  if (known.getCountries()[country] === undefined) throw new Error(`unknown holiday calendar "${code}": no country "${country}" (expected e.g. "DE", "FR", "GB-ENG", "US-CA")`);
+  if (known.getCountries()[country] === undefined)
+    throw new Error(`unknown holiday calendar "${code}": no country "${country}" (expected e.g. "DE", "FR", "GB-ENG", "US-CA")`);
   if (region !== undefined && (known.getStates(country) ?? {})[region] === undefined) {
-    throw new Error(`unknown holiday calendar "${code}": ${country} has no region "${region}" (it has ${Object.keys(known.getStates(country) ?? {}).join(', ') || 'none'})`);
+    throw new Error(
+      `unknown holiday calendar "${code}": ${country} has no region "${region}" (it has ${Object.keys(known.getStates(country) ?? {}).join(', ') || 'none'})`,
+    );
   }
   const holidays = region === undefined ? new Holidays(country) : new Holidays(country, region);
   const years = new Map<number, Set<string>>();
@@ -116,4 +139,47 @@ export function workingCalendar(timeZone: string, code: string | undefined, extr
 
 function problems(error: z.ZodError, prefix = ''): string {
   return error.issues.map((issue) => `  ${prefix}${issue.path.map(String).join('.')}: ${issue.message}`).join('\n');
+}
+
+/** A regime the table does not have. */
+export class UnknownRegimeError extends Error {
+  override readonly name = 'UnknownRegimeError';
+  constructor(id: string, known: readonly string[]) {
+    super(`Cannot create the request: no regime "${id}"; expected one of ${known.join(', ')}`);
+  }
+}
+
+/**
+ * The clock a new request starts with: its regime's rules frozen, receipt recorded, the
+ * acknowledgement's date, and its dates where the clock starts at receipt (or where an admin
+ * vouches for the person's identity: `confirmed`).
+ * @throws {UnknownRegimeError} when the table has no such regime
+ */
+export function openClock(table: RegimeTable, input: { regime?: string | undefined; receivedAt: string; confirmed: boolean }): RequestClock {
+  const id = input.regime ?? table.defaultRegime;
+  const rules = table.regimes[id];
+  if (rules === undefined) throw new UnknownRegimeError(id, Object.keys(table.regimes));
+  const calendar = table.calendar(rules);
+  const startsNow = rules.clockStarts === 'receipt' || input.confirmed;
+  const dates = startsNow ? clockDates(rules, input.receivedAt, 0, 0, calendar) : undefined;
+  return {
+    regime: id,
+    rules,
+    timeZone: calendar.timeZone,
+    receivedAt: input.receivedAt,
+    ...(dates ? { dates } : {}),
+    extensions: 0,
+    ...(rules.acknowledgeWithinBusinessDays === undefined
+      ? {}
+      : { acknowledgeBy: acknowledgeBy(input.receivedAt, rules.acknowledgeWithinBusinessDays, calendar) }),
+    pausedDays: 0,
+    reminded: [],
+    history: [{ at: input.receivedAt, event: 'received' }, ...(dates ? [{ at: input.receivedAt, event: 'started' as const, dueAt: dates.dueAt }] : [])],
+  };
+}
+
+/** A failed request's clock, reopened for its retry: the law's time runs on from the first receipt. */
+export function reopenClock(clock: RequestClock, at: string, retryOf: string): RequestClock {
+  const { closedAt: _closed, closedOnDay: _day, onTime: _onTime, ...open } = clock;
+  return { ...open, history: [...clock.history.filter((event) => event.event !== 'closed'), { at, event: 'started', reason: `retry of ${retryOf}` }] };
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
+import { SearchAttributeType } from '@temporalio/common';
 import type { Config } from './config.ts';
 
 function connectionOptions(config: Config['temporal']) {
@@ -32,26 +33,31 @@ export function connectClient(config: Config['temporal']): Promise<Connection> {
 /**
  * Registers the Dsr* search attributes; an attribute that exists already is fine.
  * Clusters that forbid the operator API (Temporal Cloud) need them created by hand:
- * the returned message says which. `keys`: the Keyword attributes to have (workflows/definitions.ts).
+ * the returned message says which. `keys`: the attributes to have, with their types (workflows/definitions.ts).
  */
 export async function ensureSearchAttributes(
   connection: Pick<Connection, 'operatorService'>,
   namespace: string,
-  keys: readonly { name: string }[],
+  keys: readonly { name: string; type: SearchAttributeType }[],
 ): Promise<string | undefined> {
-  const keyword = proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  const { IndexedValueType } = proto.temporal.api.enums.v1;
+  const indexed: Partial<Record<SearchAttributeType, proto.temporal.api.enums.v1.IndexedValueType>> = {
+    [SearchAttributeType.KEYWORD]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    [SearchAttributeType.DATETIME]: IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    [SearchAttributeType.BOOL]: IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+  };
   const existing = await connection.operatorService.listSearchAttributes({ namespace }).catch(() => undefined);
   const missing = keys.filter((key) => !existing?.customAttributes?.[key.name]);
   if (missing.length === 0) return undefined;
   try {
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, keyword])),
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, indexed[key.type] ?? IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
     });
     return undefined;
   } catch (error) {
     const names = missing.map((key) => key.name).join(', ');
-    return `Cannot register search attributes ${names} (${(error as Error).message}); create them as Keyword with \`temporal operator search-attribute create\``;
+    return `Cannot register search attributes ${names} (${(error as Error).message}); create them with \`temporal operator search-attribute create --name <name> --type <Keyword|Datetime|Bool>\` (types in workflows/definitions.ts)`;
   }
 }
 

@@ -7,7 +7,8 @@
  * the workflow's update validators and the server use the same rules.
  * No imports but types: the workflow sandbox loads it.
  */
-import type { DenialGround, PauseGround, Regime } from './regime.ts';
+import type { DenialGround, PauseGround } from './grounds.ts';
+import type { Regime } from './regime.ts';
 import type { RequestStatus } from './request.ts';
 
 export type ClockEventType =
@@ -80,7 +81,6 @@ export interface Denial {
   at: string;
   /** Under a regime with appeals: until when the person may appeal. */
   appealUntil?: string;
-  appeal?: Appeal;
 }
 
 export interface Appeal {
@@ -135,7 +135,8 @@ export function whyNotExtend(clock: RequestClock, status: RequestStatus, nowMs: 
 export function whyNotPause(clock: RequestClock, status: RequestStatus, ground: PauseGround): string | undefined {
   const { rules } = clock;
   if (!isOpen(status)) return `the request is ${status}; only an open request's clock can be paused`;
-  if (rules.pauseGrounds.length === 0) return `${rules.name} does not let the clock stop: the time to answer runs from ${rules.clockStarts === 'receipt' ? 'receipt' : 'confirmation'} without pause`;
+  if (rules.pauseGrounds.length === 0)
+    return `${rules.name} does not let the clock stop: the time to answer runs from ${rules.clockStarts === 'receipt' ? 'receipt' : 'confirmation'} without pause`;
   if (!rules.pauseGrounds.includes(ground)) return `${rules.name} lets the clock stop only for ${rules.pauseGrounds.join(' or ')}, not for ${ground}`;
   if (clock.pausedSince !== undefined) return `the clock is already paused (since ${clock.pausedSince})`;
   if (clock.dates === undefined) return 'the clock has not started yet, so there is nothing to pause';
@@ -147,27 +148,27 @@ export function whyNotResume(clock: RequestClock): string | undefined {
   return clock.pausedSince === undefined ? 'the clock is not paused' : undefined;
 }
 
-/** Why the request may not be denied now, or undefined if it may. */
+/**
+ * Why the request may not be denied now, or undefined if it may: only before its plugins start,
+ * while it waits for confirmation (a request confirmed starts at once).
+ */
 export function whyNotDeny(status: RequestStatus): string | undefined {
-  if (status === 'pending' || status === 'confirmed') return undefined;
-  if (status === 'processing') return 'its plugins are running; cancel the request first, or let it finish';
-  return `the request is ${status}; only a request not yet answered can be denied`;
+  if (status === 'pending') return undefined;
+  if (status === 'confirmed' || status === 'processing') return `the request is ${status} and its plugins have started; cancel it instead`;
+  return `the request is ${status}; only a request waiting for confirmation can be denied`;
 }
 
 /** Why an appeal may not be decided, or undefined if it may. */
-export function whyNotDecide(denial: Denial | undefined): string | undefined {
-  if (denial === undefined) return 'the request was not denied, so there is no appeal to decide';
-  if (denial.appeal === undefined) return 'the person has not appealed';
-  if (denial.appeal.decision !== undefined) return `the appeal was already decided (${denial.appeal.decision})`;
+export function whyNotDecide(appeal: Appeal | undefined): string | undefined {
+  if (appeal === undefined) return 'the person has not appealed';
+  if (appeal.decision !== undefined) return `the appeal was already decided (${appeal.decision})`;
   return undefined;
 }
 
 /** Why the person may not appeal now, or undefined if they may. */
-export function whyNotAppeal(denial: Denial | undefined, nowMs: number): string | undefined {
-  if (denial === undefined) return 'the request was not denied';
-  if (denial.appealUntil === undefined) return 'this refusal cannot be appealed';
-  if (denial.appeal !== undefined) return 'the refusal has been appealed already';
-  if (nowMs > Date.parse(denial.appealUntil)) return `the time to appeal ended on ${denial.appealUntil}`;
+export function whyNotAppeal(appealUntil: string, appeal: Appeal | undefined, nowMs: number): string | undefined {
+  if (appeal !== undefined) return 'the refusal has been appealed already';
+  if (nowMs > Date.parse(appealUntil)) return `the time to appeal ended on ${appealUntil}`;
   return undefined;
 }
 
@@ -176,12 +177,17 @@ export function whyNotAppeal(denial: Denial | undefined, nowMs: number): string 
  * passed already (a request entered late), only one mail goes, and all of them count as sent.
  * @returns when the next one is due and the keys it covers, or undefined when none is left
  */
-export function nextReminder(clock: RequestClock, offsetsMs: readonly number[], nowMs: number): { atMs: number; keys: string[] } | undefined {
-  if (clock.dates === undefined || clock.closedAt !== undefined || clock.pausedSince !== undefined) return undefined;
-  const dueMs = Date.parse(clock.dates.dueAt);
+export function nextReminder(
+  dueAt: string,
+  reminded: readonly string[],
+  offsetsMs: readonly number[],
+  nowMs: number,
+): { atMs: number; keys: string[] } | undefined {
+  const dueMs = Date.parse(dueAt);
+  if (nowMs > dueMs) return undefined; // past due: the overdue alert says it
   const pending = offsetsMs
-    .map((offset) => ({ atMs: dueMs - offset, key: `${clock.dates?.dueAt}|${offset}` }))
-    .filter((reminder) => !clock.reminded.includes(reminder.key) && reminder.atMs < dueMs)
+    .map((offset) => ({ atMs: dueMs - offset, key: `${dueAt}|${offset}` }))
+    .filter((reminder) => !reminded.includes(reminder.key))
     .sort((a, b) => a.atMs - b.atMs);
   const first = pending[0];
   if (first === undefined) return undefined;

@@ -13,23 +13,12 @@
  * §59.1-577 (45 + 45 days, an appeal answered within 60 days).
  */
 import { z } from 'zod';
+import { PAUSE_GROUNDS } from './grounds.ts';
+
+export { DENIAL_GROUND_NAMES, DENIAL_GROUNDS, type DenialGround, PAUSE_GROUNDS, type PauseGround } from './grounds.ts';
 
 /** A length of time as the law counts it: calendar months, or calendar days. */
 const periodSchema = z.union([z.strictObject({ months: z.number().int().positive() }), z.strictObject({ days: z.number().int().positive() })]);
-
-/** Why a clock may stop: a clarification the request needs, or the person's identity still to be confirmed. */
-export const PAUSE_GROUNDS = ['clarification', 'identity'] as const;
-export type PauseGround = (typeof PAUSE_GROUNDS)[number];
-
-/** Why a request may be refused. */
-export const DENIAL_GROUNDS = {
-  'manifestly-unfounded': 'the request is manifestly unfounded',
-  excessive: 'the request is manifestly excessive, in particular because it repeats earlier requests',
-  'identity-not-verified': 'we could not verify that the request comes from the person whose data it concerns',
-  exemption: 'a legal exemption applies',
-} as const;
-export type DenialGround = keyof typeof DENIAL_GROUNDS;
-export const DENIAL_GROUND_NAMES = Object.keys(DENIAL_GROUNDS) as [DenialGround, ...DenialGround[]];
 
 export const regimeSchema = z.strictObject({
   /** What the admin pages and the person's form call it. */

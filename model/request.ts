@@ -5,6 +5,7 @@
  * the server and the admin pages import it; it imports nothing of theirs,
  * and nothing from Node (the workflow sandbox loads it).
  */
+import type { Denial, RequestClock } from './clock.ts';
 
 /**
  * The kinds of request, each described once: adding one is an entry here, its workflow, its
@@ -16,6 +17,8 @@ export const REQUEST_ACTIONS = {
     label: 'Export personal data',
     /** What the person picks on the public form. */
     personLabel: 'Send me a copy of my data',
+    /** How mails to the person name the request: "your …". */
+    personRequest: 'request for a copy of your personal data',
     /** "Export request for …"; lower case in sentences ("the export is starting"). */
     noun: 'Export',
     /** The list's Action column. */
@@ -38,6 +41,7 @@ export const REQUEST_ACTIONS = {
   erase: {
     label: 'Erase personal data',
     personLabel: 'Erase my data',
+    personRequest: 'request to erase your personal data',
     noun: 'Erasure',
     short: 'Erase',
     confirmNow: 'Erase now',
@@ -61,8 +65,11 @@ export function isRequestAction(value: unknown): value is RequestAction {
 /** The actions that can run as a dry run. */
 export const DRY_RUNNABLE_ACTIONS = REQUEST_ACTION_NAMES.filter((name) => REQUEST_ACTIONS[name].dryRunnable);
 
-/** WordPress's four statuses, plus `processing` while plugins run; in the order the admin list and the API show them. */
-export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed'] as const;
+/**
+ * WordPress's four statuses, plus `processing` while plugins run and `denied` for a refusal
+ * (with its grounds, see model/clock.ts); in the order the admin list and the API show them.
+ */
+export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed', 'denied'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export interface Progress {
@@ -123,6 +130,10 @@ export interface ExportResumePoint {
 
 /** The request's record, kept in the workflow memo so the API can read it without a worker. */
 export interface RequestMemo {
+  /** The legal clock: regime, due date, its history (absent in requests made before it existed). */
+  deadline?: RequestClock;
+  /** A refusal: its ground, reasons and, where the regime has them, the time to appeal. */
+  denial?: Denial;
   requestId: string;
   email: string;
   action: RequestAction;
@@ -157,6 +168,11 @@ export const REQUEST_ID_PATTERN = new RegExp(`^(${Object.keys(REQUEST_ACTIONS).j
 /** Workflow ID: one running request per person and action, without the email in it. */
 export function requestWorkflowId(action: RequestAction, subject: string): string {
   return `dsr-${action}-${subject}`;
+}
+
+/** Workflow ID of a denied request's appeal: its own workflow, with its own clock. */
+export function appealWorkflowId(requestId: string): string {
+  return `dsr-appeal-${requestId}`;
 }
 
 /** Workflow ID of the child that deletes an export file at the end of its retention. */

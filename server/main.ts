@@ -5,6 +5,7 @@
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
 import { loadConfig, required } from '../lib/config.ts';
+import { loadRegimes } from '../lib/regimes.ts';
 import { dataConverter, EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { createFileStore } from '../storage/file-store.ts';
 import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
@@ -12,6 +13,8 @@ import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { createApp } from './app.ts';
 
 const config = loadConfig();
+// A wrong REGIMES_FILE, DEFAULT_REGIME or holiday calendar stops the server here, with what to fix.
+const regimes = await loadRegimes(config.clock);
 const store = await createFileStore(config.storageDir);
 const connection = await connectClient(config.temporal);
 const warning = await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTES);
@@ -39,6 +42,8 @@ const app = createApp({
   heartbeatTimeoutMs: config.heartbeatTimeoutMs,
   instanceId: config.instanceId,
   temporalUiUpstream: config.temporal.uiUpstream,
+  regimes,
+  reminderOffsetsMs: config.clock.reminderOffsetsMs,
 });
 
 const server = serve({ fetch: app.fetch, port: config.port, ...(config.host === undefined ? {} : { hostname: config.host }) }, (info) => {

@@ -10,6 +10,8 @@ import proto from '@temporalio/proto';
 import type { BatchProgress } from '../activities/export-batch.ts';
 import type { ZipProgress } from '../activities/export-files.ts';
 import type { Secret } from '../lib/config.ts';
+import { openClock, type RegimeTable } from '../lib/regimes.ts';
+import { isOverdue, type RequestClock } from '../model/clock.ts';
 import { subjectHash } from '../lib/secrets.ts';
 import type * as workflows from '../workflows/index.ts';
 import {
@@ -22,7 +24,17 @@ import {
   type RequestMemo,
   requestWorkflowId,
 } from '../model/request.ts';
-import { DsrAction, DsrRequestId, DsrStatus, DsrSubject, type EraseRequestInput, type ExportRequestInput, progressQuery } from '../workflows/definitions.ts';
+import {
+  DsrAction,
+  DsrDueAt,
+  DsrOverdue,
+  DsrRequestId,
+  DsrStatus,
+  DsrSubject,
+  type EraseRequestInput,
+  type ExportRequestInput,
+  progressQuery,
+} from '../workflows/definitions.ts';
 
 export interface RequestSettings {
   taskQueue: string;
@@ -35,6 +47,10 @@ export interface RequestSettings {
   batchesPerRun?: number | undefined;
   /** How long a failed export's staged pages wait for a retry (default 24 h, see workflows/export-request.ts). */
   failedStagingRetentionMs?: number | undefined;
+  /** The regimes requests are answered under, and the default one (lib/regimes.ts). */
+  regimes: RegimeTable;
+  /** How long before a due date the team is reminded (REMINDER_OFFSETS). */
+  reminderOffsetsMs?: number[] | undefined;
 }
 
 /** A request and where its workflow is. */
@@ -106,11 +122,19 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       dryRun?: boolean | undefined;
       /** Exports: carry on where this failed request stopped (an admin's retry). */
       resumeFromRequest?: (ExportResumePoint & { requestId: string }) | undefined;
+      /** The regime it is answered under (default: DEFAULT_REGIME). */
+      regime?: string | undefined;
+      /** When it arrived, if before now (a letter, a call): the clock starts then. */
+      receivedAt?: string | undefined;
+      /** A retry's clock: the failed request's, running on. */
+      clock?: RequestClock | undefined;
     }) {
       const subject = subjectHash(settings.secret, input.email);
       const workflowId = requestWorkflowId(input.action, subject);
       const requestId = `${input.action}-${subject}-${randomId()}`;
       const createdAt = new Date().toISOString();
+      const clock =
+        input.clock ?? openClock(settings.regimes, { regime: input.regime, receivedAt: input.receivedAt ?? createdAt, confirmed: input.skipConfirmation });
       const memo: RequestMemo = {
         requestId,
         email: input.email,
@@ -118,6 +142,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         status: input.skipConfirmation ? 'confirmed' : 'pending',
         createdAt,
         sendAsEmail: input.sendAsEmail,
+        deadline: clock,
         ...(REQUEST_ACTIONS[input.action].dryRunnable ? { dryRun: input.dryRun === true } : {}),
       };
       const base = {
@@ -129,6 +154,8 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         createdAt,
         confirmTtlMs: settings.confirmTtlMs,
         heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+        clock,
+        ...(settings.reminderOffsetsMs === undefined ? {} : { reminderOffsetsMs: settings.reminderOffsetsMs }),
         ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
         ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),
       };
@@ -156,6 +183,8 @@ export function createRequestService(client: Client, settings: RequestSettings) 
             { key: DsrStatus, value: memo.status },
             { key: DsrSubject, value: subject },
             { key: DsrRequestId, value: requestId },
+            ...(clock.dates ? [{ key: DsrDueAt, value: new Date(clock.dates.dueAt) }] : []),
+            { key: DsrOverdue, value: isOverdue(clock, Date.now()) },
           ],
           staticSummary: `${input.action} request ${requestId}`,
         });

@@ -11,6 +11,7 @@ import { Secret } from '../lib/config.ts';
 import { storagePaths } from '../storage/file-layout.ts';
 import { fileStore } from '../storage/file-store.ts';
 import { createSessions } from '../server/admin/session.ts';
+import { regimeTable } from '../lib/regimes.ts';
 import { createApp } from '../server/app.ts';
 import { createRateLimiter } from '../server/rate-limit.ts';
 
@@ -69,6 +70,7 @@ describe('wrong admin credentials', () => {
       confirmTtlMs: 60_000,
       retentionMs: 60_000,
       heartbeatTimeoutMs: 10_000,
+      regimes: regimeTable(),
     });
     const base = 'http://localhost:3000';
     const signIn = (token: string) =>

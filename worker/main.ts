@@ -5,6 +5,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import { loadConfig, required } from '../lib/config.ts';
+import { loadRegimes } from '../lib/regimes.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { RedactingLogger } from '../lib/redacting-logger.ts';
 import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
@@ -19,6 +20,7 @@ const config = loadConfig();
 Runtime.install({ logger: new RedactingLogger(new DefaultLogger(config.logLevel)) });
 
 const store = await createFileStore(config.storageDir);
+const regimes = await loadRegimes(config.clock);
 // Fail at start, not at the first request, when plugins.yaml is wrong.
 const manifest = await loadManifest(config.pluginsFile);
 const mailer = createMailer({
@@ -44,6 +46,8 @@ const worker = await createRequestWorker({
     site: { name: config.siteName, url: config.siteUrl },
     publicUrl: config.publicUrl,
     manifestFile: config.pluginsFile,
+    regimes,
+    teamEmails: config.clock.teamEmails,
   }),
 });
 console.log(`worker: task queue "${config.temporal.taskQueue}" on ${config.temporal.address}, ${manifest.exporters.length} exporter(s) from ${manifest.file}`);

@@ -4,10 +4,12 @@
  * inputs they start with. The request itself (actions, statuses, the memo)
  * is model/request.ts. No Node APIs here (workflow sandbox).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ManifestSnapshot } from '../manifest/snapshot.ts';
-import type { EraserOutcome, ExportResumePoint, Progress, RequestMemo } from '../model/request.ts';
+import type { Appeal, RequestClock } from '../model/clock.ts';
+import type { DenialGround, PauseGround } from '../model/grounds.ts';
+import type { EraserOutcome, ExportResumePoint, Progress, RequestAction, RequestMemo } from '../model/request.ts';
 
 /** Confirms a pending request: with the key's hash (the mailed link) or by an admin (`force`). */
 export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean }]>('confirm');
@@ -19,6 +21,19 @@ export const markCompletedSignal = defineSignal('markCompleted');
 export const deleteNowSignal = defineSignal('deleteNow');
 /** Live progress while exporters or erasers run. */
 export const progressQuery = defineQuery<Progress>('progress');
+
+/**
+ * The legal clock's updates. Each has a validator that refuses what the regime forbids with the
+ * rule that forbids it (model/clock.ts); the server answers such a refusal with 409.
+ */
+export const extendUpdate = defineUpdate<RequestClock, [{ reason: string }]>('extend');
+export const pauseUpdate = defineUpdate<RequestClock, [{ ground: PauseGround; reason: string }]>('pause');
+export const resumeUpdate = defineUpdate<RequestClock, [{ reason?: string | undefined }]>('resume');
+export const denyUpdate = defineUpdate<RequestMemo, [{ ground: DenialGround; reason: string }]>('deny');
+/** The person appeals a refusal (sent to the appeal's own workflow). */
+export const appealUpdate = defineUpdate<Appeal, [{ statement?: string | undefined }]>('appeal');
+/** The team decides an appeal. */
+export const decideAppealUpdate = defineUpdate<Appeal, [{ decision: 'upheld' | 'reversed'; reason: string }]>('decideAppeal');
 
 /** What every request workflow starts with. */
 export interface RequestInputBase {
@@ -35,6 +50,10 @@ export interface RequestInputBase {
   batchBudgetMs?: number;
   /** Continue-as-new after this many exporter batches in one run; by default only when the server suggests it. */
   batchesPerRun?: number;
+  /** The legal clock as the request arrived (the server computes its first dates). */
+  clock?: RequestClock;
+  /** How long before a due date the team is reminded (REMINDER_OFFSETS). */
+  reminderOffsetsMs?: number[];
 }
 
 export interface ExportRequestInput extends RequestInputBase {
@@ -77,9 +96,29 @@ export const DsrAction = defineSearchAttributeKey('DsrAction', SearchAttributeTy
 export const DsrStatus = defineSearchAttributeKey('DsrStatus', SearchAttributeType.KEYWORD);
 export const DsrSubject = defineSearchAttributeKey('DsrSubject', SearchAttributeType.KEYWORD);
 export const DsrRequestId = defineSearchAttributeKey('DsrRequestId', SearchAttributeType.KEYWORD);
+/** When the answer is due: `DsrDueAt < "2026-12-01T00:00:00Z"` in the Temporal UI. */
+export const DsrDueAt = defineSearchAttributeKey('DsrDueAt', SearchAttributeType.DATETIME);
+/** Open and past its due date: `DsrOverdue = true` lists what the team must answer first. */
+export const DsrOverdue = defineSearchAttributeKey('DsrOverdue', SearchAttributeType.BOOL);
 
 /** Search attributes a cluster must have registered (the dev stack and the worker register them). */
-export const SEARCH_ATTRIBUTES = [DsrAction, DsrStatus, DsrSubject, DsrRequestId] as const;
+export const SEARCH_ATTRIBUTES = [DsrAction, DsrStatus, DsrSubject, DsrRequestId, DsrDueAt, DsrOverdue] as const;
 
-/** The same, as a dev server registers them at start (`--search-attribute NAME=Keyword`): npm start, the tests, the bench. */
-export const DEV_SERVER_SEARCH_ATTRIBUTES = Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, 'Keyword' as const]));
+const DEV_SERVER_TYPES = { [SearchAttributeType.KEYWORD]: 'Keyword', [SearchAttributeType.DATETIME]: 'Datetime', [SearchAttributeType.BOOL]: 'Bool' } as const;
+
+/** The same, as a dev server registers them at start (`--search-attribute NAME=Type`): npm start, the tests, the bench. */
+export const DEV_SERVER_SEARCH_ATTRIBUTES = Object.fromEntries(SEARCH_ATTRIBUTES.map((key) => [key.name, DEV_SERVER_TYPES[key.type]]));
+
+/** What a denied request's appeal workflow starts with. */
+export interface AppealInput {
+  /** The denied request. */
+  requestId: string;
+  email: string;
+  action: RequestAction;
+  /** The denied request's clock: its rules and time zone. */
+  clock: RequestClock;
+  appealUntil: string;
+  reminderOffsetsMs?: number[];
+  /** Where a reversal starts the request again: the denied request's own input. */
+  original: ExportRequestInput | EraseRequestInput;
+}

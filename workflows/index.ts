@@ -4,3 +4,4 @@ export { eraseRequest } from './erase-request.ts';
 export { deleteExportLater } from './delete-export.ts';
 export { mailExportLink } from './mail-export-link.ts';
 export { discardStagingLater } from './discard-staging.ts';
+export { appealRequest } from './appeal-request.ts';

@@ -5,10 +5,14 @@
  * expires, send a fresh link (voiding the old one) on resend.
  */
 import * as wf from '@temporalio/workflow';
+import { isOpen, whyNotDeny } from '../model/clock.ts';
 import { allows } from '../model/operations.ts';
+import { DENIAL_GROUND_NAMES } from '../model/grounds.ts';
+import { appealWorkflowId, type RequestAction, type RequestMemo, type RequestStatus } from '../model/request.ts';
 import { quick, mail } from './activity-proxies.ts';
-import type { RequestAction, RequestMemo, RequestStatus } from '../model/request.ts';
-import { confirmSignal, DsrStatus, type RequestInputBase, markCompletedSignal, resendSignal } from './definitions.ts';
+import { appealRequest } from './appeal-request.ts';
+import { confirmSignal, DsrStatus, denyUpdate, type EraseRequestInput, type ExportRequestInput, markCompletedSignal, resendSignal } from './definitions.ts';
+import { legalClock } from './legal-clock.ts';
 
 export interface Lifecycle {
   readonly memo: RequestMemo;
@@ -29,10 +33,10 @@ export interface Lifecycle {
 }
 
 /** Reasons the engine itself writes; anything else (a plugin's words) stays out of operator-visible details. */
-const SHOWN_REASONS = new Set(['expired', 'cancelled', 'marked completed by an admin']);
+const SHOWN_REASONS = new Set(['expired', 'cancelled', 'marked completed by an admin', ...DENIAL_GROUND_NAMES.map((ground) => `denied: ${ground}`)]);
 
-/** Registers the confirmation handlers; call before the workflow's first await. */
-export function requestLifecycle(input: RequestInputBase, action: RequestAction, resumed: RequestMemo | undefined): Lifecycle {
+/** Registers the confirmation and clock handlers; call before the workflow's first await. */
+export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, action: RequestAction, resumed: RequestMemo | undefined): Lifecycle {
   const memo: RequestMemo = resumed ?? {
     requestId: input.requestId,
     email: input.email,
@@ -40,12 +44,17 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
     status: 'pending',
     createdAt: input.createdAt,
     sendAsEmail: input.sendAsEmail,
+    ...(input.clock ? { deadline: input.clock } : {}),
   };
   let linkGeneration = 0;
+  const clock = legalClock(input, memo, action);
+  /** The clock runs beside the request from its first step (a promise the workflow need not await: it ends with it). */
+  let clockRunning: Promise<void> | undefined;
 
   const publish = (status: RequestStatus, reason?: string): void => {
     memo.status = status;
     if (reason !== undefined) memo.reason = reason;
+    if (!isOpen(status)) clock.close();
     wf.upsertMemo({ record: memo });
     wf.upsertSearchAttributes([{ key: DsrStatus, value: status }]);
     // What operators read in the Temporal UI: the request's state, never the person.
@@ -67,6 +76,61 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
   wf.setHandler(resendSignal, () => {
     if (allows(memo, 'resend')) linkGeneration++;
   });
+  wf.setHandler(
+    denyUpdate,
+    async ({ ground, reason }) => {
+      const at = new Date().toISOString();
+      memo.denial = { ground, reason, at };
+      memo.deadline?.history.push({ at, event: 'denied', reason: `${ground}: ${reason}` });
+      publish('denied', `denied: ${ground}`);
+      const deadline = memo.deadline;
+      const appeal = deadline?.rules.appeal;
+      if (deadline !== undefined && appeal !== undefined) {
+        memo.denial.appealUntil = await quick.daysAfter({ from: at, days: appeal.windowDays, timeZone: deadline.timeZone });
+        wf.upsertMemo({ record: memo });
+      }
+      if (deadline !== undefined) {
+        await mail.sendDenialMail({
+          requestId: input.requestId,
+          email: input.email,
+          action,
+          clock: deadline,
+          ground,
+          reason,
+          appealUntil: memo.denial.appealUntil,
+        });
+      }
+      if (deadline !== undefined && memo.denial.appealUntil !== undefined) {
+        // The appeal is a workflow of its own: this request ends now, so a new one for the person is accepted.
+        await wf.startChild(appealRequest, {
+          workflowId: appealWorkflowId(input.requestId),
+          args: [
+            {
+              requestId: input.requestId,
+              email: input.email,
+              action,
+              clock: deadline,
+              appealUntil: memo.denial.appealUntil,
+              ...(input.reminderOffsetsMs ? { reminderOffsetsMs: input.reminderOffsetsMs } : {}),
+              original: input,
+            },
+          ],
+          parentClosePolicy: 'ABANDON',
+          staticSummary: `Appeal window of request ${input.requestId}`,
+        });
+      }
+      return memo;
+    },
+    {
+      validator: ({ ground, reason }) => {
+        if (!(DENIAL_GROUND_NAMES as readonly string[]).includes(ground))
+          throw new Error(`Cannot deny: the ground must be one of ${DENIAL_GROUND_NAMES.join(', ')}`);
+        if (typeof reason !== 'string' || reason.trim() === '') throw new Error('Cannot deny: give the reasons the person will be told');
+        const why = whyNotDeny(memo.status);
+        if (why !== undefined) throw new Error(`Cannot deny: ${why}`);
+      },
+    },
+  );
   wf.setHandler(markCompletedSignal, () => {
     if (!allows(memo, 'complete')) return;
     memo.completedAt = new Date().toISOString();
@@ -86,10 +150,12 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
       await continueAsNew(next());
     },
     async confirmed() {
+      clockRunning ??= clock.run();
       if (resumed) {
         publish(memo.status); // continue-as-new starts with a fresh memo
         return true;
       }
+      clock.save();
       if (input.skipConfirmation) {
         confirm('admin');
         return true;
@@ -109,7 +175,10 @@ export function requestLifecycle(input: RequestInputBase, action: RequestAction,
           return false;
         }
       }
-      return memo.status === 'confirmed'; // not when an admin marked it completed instead
+      if (memo.status === 'confirmed') return true;
+      // Denied or marked completed: let the handler that ended it finish (its mail, the appeal's workflow).
+      await wf.condition(wf.allHandlersFinished);
+      return false;
     },
   };
 }

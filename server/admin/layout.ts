@@ -69,6 +69,7 @@ export const STATUS_LABELS: Record<RequestStatus, string> = {
   processing: 'Processing',
   completed: 'Completed',
   failed: 'Failed',
+  denied: 'Denied',
 };
 
 export function statusBadge(status: RequestStatus): Markup {
@@ -138,6 +139,7 @@ button.link { border: 0; background: none; padding: 0; text-decoration: underlin
 .badge-processing { background: #e5f5fa; color: #043959; }
 .badge-completed { background: #edfaef; color: #005c12; }
 .badge-failed { background: #fcf0f1; color: #8a2424; }
+.badge-denied { background: #f0f0f1; color: #3c434a; }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
 .filters .field { margin: 0; }
 .views { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem .75rem; padding: 0; margin: 0 0 .75rem; }

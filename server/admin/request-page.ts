@@ -72,6 +72,8 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
       return { status: view.status, final: true, value: 1, max: 1, text: view.reason ? `Completed: ${view.reason}.` : 'Completed.' };
     case 'failed':
       return { status: view.status, final: true, value: 0, max: 1, text: `Failed: ${view.reason ?? 'no reason recorded'}.` };
+    case 'denied':
+      return { status: view.status, final: true, value: 0, max: 1, text: `Denied: ${view.reason ?? 'no reason recorded'}.` };
   }
 }
 

@@ -16,7 +16,8 @@ import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../dev/mail-catcher.ts';
-import { Secret } from '../../lib/config.ts';
+import { type Config, Secret } from '../../lib/config.ts';
+import { DEFAULT_CLOCK_SETTINGS, regimeTable } from '../../lib/regimes.ts';
 import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { fileStore } from '../../storage/file-store.ts';
@@ -77,6 +78,8 @@ export interface StackOptions {
   temporalUiUrl?: string;
   /** Start an in-process worker (default true). */
   worker?: boolean;
+  /** The legal clock's settings (default: the built-in regimes, GDPR, UTC, no reminders, no team address). */
+  clock?: Partial<Config['clock']>;
 }
 
 export interface ApiResponse {
@@ -145,7 +148,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const server = serve({ fetch: (request, env) => handler(request, env), port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clock = { ...DEFAULT_CLOCK_SETTINGS, ...options.clock };
+  const regimes = regimeTable(undefined, clock);
   const settings = {
+    regimes,
+    reminderOffsetsMs: clock.reminderOffsetsMs,
     taskQueue,
     secret: new Secret(appSecret),
     confirmTtlMs: options.confirmTtlMs ?? 60_000,
@@ -213,6 +220,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           site: { name: 'Test Site', url: 'https://site.test' },
           publicUrl: baseUrl,
           manifestFile: manifestPath,
+          regimes,
+          teamEmails: clock.teamEmails,
         }),
       });
       running = worker.run();
