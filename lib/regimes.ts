@@ -109,10 +109,9 @@ export function workingCalendar(timeZone: string, code: string | undefined, extr
   const known = new Holidays();
   if (known.getCountries()[country] === undefined)
     throw new Error(`unknown holiday calendar "${code}": no country "${country}" (expected e.g. "DE", "FR", "GB-ENG", "US-CA")`);
-  if (region !== undefined && (known.getStates(country) ?? {})[region] === undefined) {
-    throw new Error(
-      `unknown holiday calendar "${code}": ${country} has no region "${region}" (it has ${Object.keys(known.getStates(country) ?? {}).join(', ') || 'none'})`,
-    );
+  const regions: Record<string, string> = known.getStates(country) ?? {};
+  if (region !== undefined && regions[region] === undefined) {
+    throw new Error(`unknown holiday calendar "${code}": ${country} has no region "${region}" (it has ${Object.keys(regions).join(', ') || 'none'})`);
   }
   const holidays = region === undefined ? new Holidays(country) : new Holidays(country, region);
   const years = new Map<number, Set<string>>();

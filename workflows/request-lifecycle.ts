@@ -48,8 +48,8 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
   };
   let linkGeneration = 0;
   const clock = legalClock(input, memo, action);
-  /** The clock runs beside the request from its first step (a promise the workflow need not await: it ends with it). */
-  let clockRunning: Promise<void> | undefined;
+  /** Whether the clock runs beside the request yet (from its first step; its promise ends with the workflow, never awaited). */
+  let clockStarted = false;
 
   const publish = (status: RequestStatus, reason?: string): void => {
     memo.status = status;
@@ -150,7 +150,10 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
       await continueAsNew(next());
     },
     async confirmed() {
-      clockRunning ??= clock.run();
+      if (!clockStarted) {
+        clockStarted = true;
+        clock.run().catch(() => undefined); // run() never throws; the catch only satisfies the promise's owner
+      }
       if (resumed) {
         publish(memo.status); // continue-as-new starts with a fresh memo
         return true;
