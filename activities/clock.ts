@@ -7,7 +7,7 @@ import { calendarDaysBetween, clockDates, daysAfter } from '../lib/calendar.ts';
 import type { Secret } from '../lib/config.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import type { RegimeTable } from '../lib/regimes.ts';
-import { keyedToken } from '../lib/secrets.ts';
+import { appealKey } from '../lib/secrets.ts';
 import type { ClockDates, RequestClock } from '../model/clock.ts';
 import type { DenialGround } from '../model/regime.ts';
 import type { RequestAction } from '../model/request.ts';
@@ -23,11 +23,6 @@ export interface ClockDeps {
   publicUrl: string;
   /** Who hears of due dates near or missed (ADMIN_EMAIL); nobody when empty. */
   teamEmails: readonly string[];
-}
-
-/** The key of an appeal link: derived from the request id, so only the person's mail carries it. */
-export function appealKey(secret: Secret, requestId: string): string {
-  return keyedToken(secret, 'appeal', requestId);
 }
 
 export function createClockActivities({ regimes, mailer, secret, site, publicUrl, teamEmails }: ClockDeps) {

@@ -52,3 +52,8 @@ export function sameText(a: string, b: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(a), digest(b));
 }
+
+/** The key of the appeal link in a refusal's mail: derived from the request id, so only that mail carries it. */
+export function appealKey(secret: Secret, requestId: string): string {
+  return keyedToken(secret, 'appeal', requestId);
+}

@@ -117,7 +117,14 @@ export function createApp(options: AppOptions): Hono {
   );
   app.route(
     '/',
-    publicRoutes(service, { siteName: options.siteName, store: options.store, confirmTtlMs: options.confirmTtlMs, retentionMs: options.retentionMs }),
+    publicRoutes(service, {
+      siteName: options.siteName,
+      store: options.store,
+      confirmTtlMs: options.confirmTtlMs,
+      retentionMs: options.retentionMs,
+      secret: options.secret,
+      actions,
+    }),
   );
 
   app.get('/healthz', async (c) => {

@@ -3,9 +3,24 @@
  * alike: each checks the request is in a state where the action makes sense
  * and says plainly why not, then signals (or starts) a workflow.
  */
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { reopenClock } from '../lib/regimes.ts';
+import type { DenialGround, PauseGround } from '../model/grounds.ts';
+import { appealWorkflowId } from '../model/request.ts';
 import type { Store } from '../storage/store.ts';
-import { confirmSignal, deleteNowSignal, markCompletedSignal, resendSignal } from '../workflows/definitions.ts';
+import {
+  type AppealRecord,
+  appealUpdate,
+  confirmSignal,
+  decideAppealUpdate,
+  deleteNowSignal,
+  denyUpdate,
+  extendUpdate,
+  markCompletedSignal,
+  pauseUpdate,
+  resendSignal,
+  resumeUpdate,
+} from '../workflows/definitions.ts';
 import type { mailExportLink } from '../workflows/index.ts';
 import { allows, REQUEST_OPERATIONS, type RequestOperation } from '../model/operations.ts';
 import type { FoundRequest, RequestService } from './requests.ts';
@@ -23,6 +38,21 @@ export class RequestStateError extends Error {
 }
 
 export function createRequestActions(service: RequestService, client: Client, options: { taskQueue: string; store: Store }) {
+  /** An update of a denied request's appeal workflow: refused with its rule, or because there is no appeal to act on. */
+  const appealUpdateOf = async <R>(request: FoundRequest, verb: string, run: () => Promise<R>): Promise<R> => {
+    if (request.memo.denial?.appealUntil === undefined) {
+      throw new RequestStateError('not_allowed', `Cannot ${verb}: request "${request.memo.requestId}" was not refused under a regime with appeals`);
+    }
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError)
+        throw new RequestStateError('not_allowed', error.cause instanceof Error ? error.cause.message : `Cannot ${verb}`);
+      if (error instanceof WorkflowNotFoundError)
+        throw new RequestStateError('not_allowed', `Cannot ${verb}: the time to appeal request "${request.memo.requestId}" has ended`);
+      throw error;
+    }
+  };
   const expect = (request: FoundRequest, operation: RequestOperation): void => {
     if (!request.running || !allows(request.memo, operation)) {
       const { verb } = REQUEST_OPERATIONS[operation];
@@ -38,7 +68,68 @@ export function createRequestActions(service: RequestService, client: Client, op
     return file;
   };
 
+  /**
+   * Runs one of the clock's updates. The workflow's validator refuses what the regime forbids with
+   * the rule that forbids it: that refusal is a 409 with the rule as its message.
+   */
+  const update = async <R>(request: FoundRequest, verb: string, run: () => Promise<R>): Promise<R> => {
+    if (!request.running) throw new RequestStateError('invalid_status', `Cannot ${verb}: request "${request.memo.requestId}" is ${request.memo.status}`);
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const message = error.cause instanceof Error ? error.cause.message : `Cannot ${verb}`;
+        throw new RequestStateError('not_allowed', message);
+      }
+      if (error instanceof WorkflowNotFoundError)
+        throw new RequestStateError('invalid_status', `Cannot ${verb}: request "${request.memo.requestId}" has ended`);
+      throw error;
+    }
+  };
+  const appealHandle = (request: FoundRequest) => client.workflow.getHandle(appealWorkflowId(request.memo.requestId));
+
   return {
+    /** Extends the time to answer, where the regime allows it; the person is mailed the new date and the reason. */
+    async extend(request: FoundRequest, input: { reason: string }) {
+      return update(request, 'extend', () => service.handle(request).executeUpdate(extendUpdate, { args: [input] }));
+    },
+
+    /** Stops the clock, where the regime allows it (e.g. the UK's wait for a clarification). */
+    async pause(request: FoundRequest, input: { ground: PauseGround; reason: string }) {
+      return update(request, 'pause', () => service.handle(request).executeUpdate(pauseUpdate, { args: [input] }));
+    },
+
+    async resume(request: FoundRequest, input: { reason?: string | undefined }) {
+      return update(request, 'resume', () => service.handle(request).executeUpdate(resumeUpdate, { args: [input] }));
+    },
+
+    /** Refuses the request on a ground the law allows; the person is told why and where to complain (or appeal). */
+    async deny(request: FoundRequest, input: { ground: DenialGround; reason: string }) {
+      return update(request, 'deny', () => service.handle(request).executeUpdate(denyUpdate, { args: [input] }));
+    },
+
+    /** The appeal against a refusal, if the regime has appeals and the request was denied. */
+    async appealOf(request: FoundRequest): Promise<AppealRecord | undefined> {
+      if (request.memo.denial?.appealUntil === undefined) return undefined;
+      try {
+        const description = await appealHandle(request).describe();
+        return description.memo?.record as AppealRecord | undefined;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return undefined;
+        throw error;
+      }
+    },
+
+    /** The person's appeal (from the link in the refusal's mail). */
+    async appeal(request: FoundRequest, input: { statement?: string | undefined }) {
+      return appealUpdateOf(request, 'appeal', () => appealHandle(request).executeUpdate(appealUpdate, { args: [input] }));
+    },
+
+    /** The team's decision on an appeal: upheld, or reversed (the request runs again). */
+    async decideAppeal(request: FoundRequest, input: { decision: 'upheld' | 'reversed'; reason: string }) {
+      return appealUpdateOf(request, 'decide the appeal', () => appealHandle(request).executeUpdate(decideAppealUpdate, { args: [input] }));
+    },
+
     /** Confirms a pending request without the person's key ("force", "erase now"). */
     async confirm(request: FoundRequest): Promise<void> {
       expect(request, 'confirm');
@@ -106,6 +197,8 @@ export function createRequestActions(service: RequestService, client: Client, op
         skipConfirmation: memo.confirmedAt !== undefined,
         dryRun: memo.dryRun,
         resumeFromRequest,
+        // The law's time runs on from the first receipt: a retry does not restart the clock.
+        clock: memo.deadline ? reopenClock(memo.deadline, new Date().toISOString(), memo.requestId) : undefined,
       });
     },
   };

@@ -11,7 +11,7 @@ import type { BatchProgress } from '../activities/export-batch.ts';
 import type { ZipProgress } from '../activities/export-files.ts';
 import type { Secret } from '../lib/config.ts';
 import { openClock, type RegimeTable } from '../lib/regimes.ts';
-import { isOverdue, type RequestClock } from '../model/clock.ts';
+import { isOpen, isOverdue, type RequestClock } from '../model/clock.ts';
 import { subjectHash } from '../lib/secrets.ts';
 import type * as workflows from '../workflows/index.ts';
 import {
@@ -113,6 +113,9 @@ export function createRequestService(client: Client, settings: RequestSettings) 
   }
 
   return {
+    /** The regimes requests are answered under (the forms offer them, the API checks against them). */
+    regimes: settings.regimes,
+
     /** Starts a request's workflow; one incomplete request per person and action. */
     async create(input: {
       email: string;
@@ -169,32 +172,40 @@ export function createRequestService(client: Client, settings: RequestSettings) 
             }
           : { ...base, dryRun: input.dryRun === true };
       let runId: string;
-      try {
-        const handle = await client.workflow.start<RequestWorkflow>(REQUEST_ACTIONS[input.action].workflowType, {
-          taskQueue: settings.taskQueue,
-          workflowId,
-          // The input built above is the one of this action's workflow (the union cannot say which).
-          args: [args] as Parameters<RequestWorkflow>,
-          workflowIdConflictPolicy: 'FAIL',
-          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-          memo: { record: memo },
-          typedSearchAttributes: [
-            { key: DsrAction, value: input.action },
-            { key: DsrStatus, value: memo.status },
-            { key: DsrSubject, value: subject },
-            { key: DsrRequestId, value: requestId },
-            ...(clock.dates ? [{ key: DsrDueAt, value: new Date(clock.dates.dueAt) }] : []),
-            { key: DsrOverdue, value: isOverdue(clock, Date.now()) },
-          ],
-          staticSummary: `${input.action} request ${requestId}`,
-        });
-        runId = handle.firstExecutionRunId;
-      } catch (error) {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) {
-          const existing = await describe(workflowId);
-          throw new DuplicateRequestError(existing?.memo.requestId ?? workflowId);
+      // A request just answered (denied, completed) may take a moment to close its workflow: try again briefly.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const handle = await client.workflow.start<RequestWorkflow>(REQUEST_ACTIONS[input.action].workflowType, {
+            taskQueue: settings.taskQueue,
+            workflowId,
+            // The input built above is the one of this action's workflow (the union cannot say which).
+            args: [args] as Parameters<RequestWorkflow>,
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+            memo: { record: memo },
+            typedSearchAttributes: [
+              { key: DsrAction, value: input.action },
+              { key: DsrStatus, value: memo.status },
+              { key: DsrSubject, value: subject },
+              { key: DsrRequestId, value: requestId },
+              ...(clock.dates ? [{ key: DsrDueAt, value: new Date(clock.dates.dueAt) }] : []),
+              { key: DsrOverdue, value: isOverdue(clock, Date.now()) },
+            ],
+            staticSummary: `${input.action} request ${requestId}`,
+          });
+          runId = handle.firstExecutionRunId;
+          break;
+        } catch (error) {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) {
+            const existing = await describe(workflowId);
+            if (existing !== undefined && !isOpen(existing.memo.status) && attempt < 10) {
+              await new Promise((resolve) => setTimeout(resolve, 100));
+              continue;
+            }
+            throw new DuplicateRequestError(existing?.memo.requestId ?? workflowId);
+          }
+          throw error;
         }
-        throw error;
       }
       return { memo, workflowId, runId, running: true, temporalStatus: 'RUNNING' } satisfies FoundRequest;
     },

@@ -2,7 +2,9 @@
  * The JSON shape of a request in the admin API.
  */
 import type { Store } from '../storage/store.ts';
+import { type ClockEvent, daysLeft, isOpen, isOverdue } from '../model/clock.ts';
 import type { Progress, RequestMemo, RequestStatus } from '../model/request.ts';
+import type { AppealRecord } from '../workflows/definitions.ts';
 import type { FoundRequest } from './requests.ts';
 
 export interface ViewContext {
@@ -33,13 +35,73 @@ export interface RequestView {
   workflow: { id: string; runId: string; url?: string };
   /** In a list: this request's record cannot be decoded, and why (e.g. its key id is not in PAYLOAD_KEYS). */
   unreadable?: string;
+  /** The legal clock: when the answer is due under which law, and what happened to the clock. */
+  deadline?: DeadlineView;
+  /** A refusal: its ground and reasons, the time to appeal, and the appeal ({@link requestDetail} only). */
+  denial?: NonNullable<RequestMemo['denial']> & { appeal?: AppealRecord['appeal']; rerun?: AppealRecord['rerun'] };
+}
+
+export interface DeadlineView {
+  regime: string;
+  regimeName: string;
+  receivedAt: string;
+  /** Absent while a clock that starts at confirmation waits for it. */
+  startedAt?: string;
+  dueAt?: string;
+  /** The due date an extension set. */
+  extendedTo?: string;
+  /** The latest due date the regime's extensions allow. */
+  maxDueAt?: string;
+  extensions: number;
+  /** Extensions the regime still allows. */
+  extensionsLeft: number;
+  acknowledgeBy?: string;
+  acknowledgedAt?: string;
+  pausedSince?: string;
+  pauseGround?: string;
+  pausedDays: number;
+  /** Open, unpaused and past its due date. */
+  overdue: boolean;
+  /** Whole days to the due date (negative once past); absent before the clock starts or once closed. */
+  daysLeft?: number;
+  closedAt?: string;
+  closedOnDay?: number;
+  onTime?: boolean;
+  history: ClockEvent[];
+}
+
+/** The clock as the API shows it, at `nowMs`. */
+export function deadlineView(clock: NonNullable<RequestMemo['deadline']>, nowMs: number, status: RequestStatus): DeadlineView {
+  const { dates } = clock;
+  const open = clock.closedAt === undefined && isOpen(status);
+  const left = open ? daysLeft(clock, nowMs) : undefined;
+  return {
+    regime: clock.regime,
+    regimeName: clock.rules.name,
+    receivedAt: clock.receivedAt,
+    ...(dates ? { startedAt: dates.startedAt, dueAt: dates.dueAt, maxDueAt: dates.maxDueAt } : {}),
+    ...(dates && clock.extensions > 0 ? { extendedTo: dates.dueAt } : {}),
+    extensions: clock.extensions,
+    extensionsLeft: Math.max((clock.rules.extension?.times ?? 0) - clock.extensions, 0),
+    ...(clock.acknowledgeBy ? { acknowledgeBy: clock.acknowledgeBy } : {}),
+    ...(clock.acknowledgedAt ? { acknowledgedAt: clock.acknowledgedAt } : {}),
+    ...(clock.pausedSince ? { pausedSince: clock.pausedSince } : {}),
+    ...(clock.pauseGround ? { pauseGround: clock.pauseGround } : {}),
+    pausedDays: clock.pausedDays,
+    overdue: open && isOverdue(clock, nowMs),
+    ...(left === undefined ? {} : { daysLeft: left }),
+    ...(clock.closedAt ? { closedAt: clock.closedAt } : {}),
+    ...(clock.closedOnDay === undefined ? {} : { closedOnDay: clock.closedOnDay }),
+    ...(clock.onTime === undefined ? {} : { onTime: clock.onTime }),
+    history: clock.history,
+  };
 }
 
 /** A request as a list shows it (and progress.json): from the memo only, without touching the disk. */
 export function requestView(request: FoundRequest, context: ViewContext, progress?: Progress): RequestView {
   const { memo } = request;
   // A workflow an operator terminated never wrote its last status: say so rather than "processing" forever.
-  const abandoned = !request.running && memo.status !== 'completed' && memo.status !== 'failed';
+  const abandoned = !request.running && isOpen(memo.status);
   const view: RequestView = {
     id: memo.requestId,
     action: memo.action,
@@ -68,6 +130,8 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
   if (memo.dryRun !== undefined) view.dryRun = memo.dryRun;
   if (memo.erasure) view.erasure = memo.erasure;
   if (memo.receipt) view.receipt = { url: `${context.publicUrl}/api/requests/${memo.requestId}/receipt`, sha256: memo.receipt.sha256 };
+  if (memo.deadline) view.deadline = deadlineView(memo.deadline, Date.now(), view.status);
+  if (memo.denial) view.denial = memo.denial;
   if (memo.download) {
     view.download = {
       url: `${context.publicUrl}/exports/${memo.download.file}`,
@@ -80,8 +144,11 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
 }
 
 /** One request as the API answers it and its admin page shows it: {@link requestView}, and whether its export file is gone. */
-export async function requestDetail(request: FoundRequest, context: ViewContext, progress?: Progress): Promise<RequestView> {
+export async function requestDetail(request: FoundRequest, context: ViewContext, progress?: Progress, appeal?: AppealRecord): Promise<RequestView> {
   const view = requestView(request, context, progress);
+  if (view.denial && appeal) {
+    view.denial = { ...view.denial, ...(appeal.appeal ? { appeal: appeal.appeal } : {}), ...(appeal.rerun ? { rerun: appeal.rerun } : {}) };
+  }
   const file = request.memo.download?.file;
   if (view.download && file) {
     view.download.deleted = !(await context.store.exports.has(file));

@@ -13,6 +13,7 @@ import { createRateLimiter, rateKeyForAddress } from '../server/rate-limit.ts';
 import { mailboxKey, PUBLIC_RATE_LIMITS, publicRoutes } from '../server/public/routes.ts';
 import { DuplicateRequestError, type RequestService } from '../server/requests.ts';
 import { Secret } from '../lib/config.ts';
+import { regimeTable } from '../lib/regimes.ts';
 import { subjectHash } from '../lib/secrets.ts';
 import { storagePaths } from '../storage/file-layout.ts';
 import { fileStore } from '../storage/file-store.ts';
@@ -80,18 +81,27 @@ describe('rate limiter', () => {
   });
 });
 
+/** The form's tests involve no appeal. */
+const noAppeals = {
+  appeal: async () => {
+    throw new Error('no appeal in these tests');
+  },
+  appealOf: async () => undefined,
+};
+
 describe('the request form, against a stand-in service', () => {
-  const created: { email: string; action: string }[] = [];
+  const created: { email: string; action: string; regime?: string }[] = [];
   const duplicates = new Set(['taken@example.com']);
   let failNext = false;
   const service = {
-    async create(input: { email: string; action: 'export' | 'erase' }) {
+    regimes: regimeTable(),
+    async create(input: { email: string; action: 'export' | 'erase'; regime?: string }) {
       if (failNext) {
         failNext = false;
         throw new Error('Temporal is unreachable');
       }
       if (duplicates.has(input.email)) throw new DuplicateRequestError('export-x');
-      created.push({ email: input.email, action: input.action });
+      created.push({ email: input.email, action: input.action, ...(input.regime ? { regime: input.regime } : {}) });
       return {};
     },
   } as unknown as RequestService;
@@ -103,6 +113,8 @@ describe('the request form, against a stand-in service', () => {
     retentionMs: 3 * 86_400_000,
     now: () => clock,
     answerFloorMs: 0,
+    secret: new Secret('x'.repeat(32)),
+    actions: noAppeals,
   });
   const post = (fields: Record<string, string>, address: string, headers: Record<string, string> = { Origin: 'http://site.test' }) =>
     app.request(
@@ -146,11 +158,25 @@ describe('the request form, against a stand-in service', () => {
     for (const body of bodies) assert.equal(body, bodies[0]);
     assert.match(bodies[0] as string, new RegExp(`${NEUTRAL} The link works for 24 hours\\.`));
     assert.deepEqual(created, [
-      { email: 'someone@example.com', action: 'export' },
-      { email: 'Repeat@example.com', action: 'export' },
-      { email: 'repeat@example.com', action: 'erase' },
-      { email: 'repeat@example.com', action: 'export' },
+      { email: 'someone@example.com', action: 'export', regime: 'gdpr' },
+      { email: 'Repeat@example.com', action: 'export', regime: 'gdpr' },
+      { email: 'repeat@example.com', action: 'erase', regime: 'gdpr' },
+      { email: 'repeat@example.com', action: 'export', regime: 'gdpr' },
     ]);
+  });
+
+  test('the person says where they live (the configured default preselected); a regime the site does not offer is asked again', async () => {
+    const form = await (await app.request('http://site.test/request')).text();
+    assert.match(form, /<label for="regime">Where do you live\?<\/label>/);
+    assert.match(form, /<option value="gdpr" selected>GDPR \(EU\/EEA\)<\/option>/);
+    assert.match(form, /<option value="ccpa">CCPA \(California\)<\/option>/);
+    const before = created.length;
+    assert.equal((await post({ email: 'californian@example.com', action: 'export', regime: 'ccpa' }, '198.51.100.30')).status, 200);
+    assert.deepEqual(created.at(-1), { email: 'californian@example.com', action: 'export', regime: 'ccpa' });
+    const unknown = await post({ email: 'martian@example.com', action: 'export', regime: 'mars' }, '198.51.100.30');
+    assert.equal(unknown.status, 400);
+    assert.match(await unknown.text(), /Choose where you live from the list\./);
+    assert.equal(created.length, before + 1);
   });
 
   test('a wrong email is explained in the form, with what was typed kept (escaped)', async () => {
@@ -224,6 +250,7 @@ describe('the request form, against a stand-in service', () => {
 
   test('the answer takes as long whether or not the address already has a request', async () => {
     const slowService = {
+      regimes: regimeTable(),
       async create(input: { email: string }) {
         if (input.email.startsWith('open')) throw new DuplicateRequestError('export-x');
         await new Promise((resolve) => setTimeout(resolve, 40)); // starting a workflow
@@ -236,6 +263,8 @@ describe('the request form, against a stand-in service', () => {
       confirmTtlMs: 1,
       retentionMs: 1,
       answerFloorMs: 150,
+      secret: new Secret('x'.repeat(32)),
+      actions: noAppeals,
     });
     const once = async (email: string, address: string) => {
       const started = performance.now();
@@ -340,12 +369,15 @@ describe('a person asks for their data, in Chromium, against the whole product',
     await checkPage(page);
     await screenshot(page, 'public-request-form');
 
-    // The honeypot is off-screen and out of the tab order: Tab goes email → choice → button.
+    // The honeypot is off-screen and out of the tab order: Tab goes email → choice → where you live → button.
     const trap = await page.locator('#website').boundingBox();
     assert.ok(trap && trap.x + trap.width < 0, 'the honeypot is off-screen');
     await page.getByLabel('Your email address').focus();
     await page.keyboard.press('Tab');
     assert.equal(await page.locator(':focus').getAttribute('value'), 'export');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').getAttribute('id'), 'regime');
+    assert.equal(await page.getByLabel('Where do you live?').inputValue(), 'gdpr', 'the configured default is chosen');
     await page.keyboard.press('Tab');
     assert.equal(await page.locator(':focus').textContent(), 'Send request');
     assert.equal(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle'), 'solid', 'keyboard focus is visible');

@@ -13,16 +13,18 @@ import * as wf from '@temporalio/workflow';
 import { type Appeal, nextReminder, whyNotAppeal, whyNotDecide } from '../model/clock.ts';
 import { REQUEST_ACTIONS, requestWorkflowId } from '../model/request.ts';
 import { mail, quick } from './activity-proxies.ts';
-import { type AppealInput, appealUpdate, DsrAction, DsrDueAt, DsrOverdue, DsrRequestId, DsrStatus, DsrSubject, decideAppealUpdate } from './definitions.ts';
-
-/** What the appeal's memo holds: the server reads it beside the denied request. */
-export interface AppealRecord {
-  requestId: string;
-  appealUntil: string;
-  appeal?: Appeal;
-  /** After a reversal: the request that runs again (or why it could not start). */
-  rerun?: { requestId?: string; refused?: string };
-}
+import {
+  type AppealInput,
+  type AppealRecord,
+  appealUpdate,
+  DsrAction,
+  DsrDueAt,
+  DsrOverdue,
+  DsrRequestId,
+  DsrStatus,
+  DsrSubject,
+  decideAppealUpdate,
+} from './definitions.ts';
 
 export async function appealRequest(input: AppealInput): Promise<AppealRecord> {
   const { requestId, email, action, clock } = input;

@@ -122,3 +122,12 @@ export interface AppealInput {
   /** Where a reversal starts the request again: the denied request's own input. */
   original: ExportRequestInput | EraseRequestInput;
 }
+
+/** What the appeal's memo holds: the server reads it beside the denied request. */
+export interface AppealRecord {
+  requestId: string;
+  appealUntil: string;
+  appeal?: Appeal;
+  /** After a reversal: the request that runs again (or why it could not start). */
+  rerun?: { requestId?: string; refused?: string };
+}

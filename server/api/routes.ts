@@ -7,25 +7,11 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DRY_RUNNABLE_ACTIONS, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt } from '../downloads.ts';
+import { decideAppealBody, denyBody, extendBody, pauseBody, receivedAtField, regimeField, resumeBody } from '../clock-input.ts';
 import { apiError, validationHook } from '../errors.ts';
 import type { RequestActions } from '../request-actions.ts';
 import type { FoundRequest, RequestService } from '../requests.ts';
 import { requestDetail, requestView, type ViewContext } from '../views.ts';
-
-const createRequestSchema = z
-  .strictObject({
-    email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
-    action: z.enum(REQUEST_ACTION_NAMES, `expected one of ${REQUEST_ACTION_NAMES.map((name) => `"${name}"`).join(', ')}`),
-    /** Exports: mail the download link to the person (else the admin downloads it). */
-    sendAsEmail: z.boolean().default(true),
-    skipConfirmation: z.boolean().default(false),
-    /** Erasures: report what would be erased, erase nothing. */
-    dryRun: z.boolean().optional(),
-  })
-  .refine((body) => body.dryRun === undefined || REQUEST_ACTIONS[body.action].dryRunnable, {
-    path: ['dryRun'],
-    message: `only ${DRY_RUNNABLE_ACTIONS.map((name) => `"${name}"`).join(' or ')} requests can be a dry run`,
-  });
 
 const listQuerySchema = z.strictObject({
   status: z.enum(REQUEST_STATUSES).optional(),
@@ -37,6 +23,24 @@ const listQuerySchema = z.strictObject({
 
 export function apiRoutes(service: RequestService, actions: RequestActions, context: ViewContext) {
   const app = new Hono();
+  const createRequestSchema = z
+    .strictObject({
+      email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
+      action: z.enum(REQUEST_ACTION_NAMES, `expected one of ${REQUEST_ACTION_NAMES.map((name) => `"${name}"`).join(', ')}`),
+      /** Exports: mail the download link to the person (else the admin downloads it). */
+      sendAsEmail: z.boolean().default(true),
+      skipConfirmation: z.boolean().default(false),
+      /** Erasures: report what would be erased, erase nothing. */
+      dryRun: z.boolean().optional(),
+      /** The law it is answered under (default: DEFAULT_REGIME). */
+      regime: regimeField(service.regimes).optional(),
+      /** It arrived earlier, by letter, phone or mail: the clock starts then. */
+      receivedAt: receivedAtField.optional(),
+    })
+    .refine((body) => body.dryRun === undefined || REQUEST_ACTIONS[body.action].dryRunnable, {
+      path: ['dryRun'],
+      message: `only ${DRY_RUNNABLE_ACTIONS.map((name) => `"${name}"`).join(' or ')} requests can be a dry run`,
+    });
 
   const load = async (id: string): Promise<FoundRequest> => {
     const request = await service.find(id);
@@ -56,8 +60,22 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
 
   app.get('/requests/:id', async (c) => {
     const request = await load(c.req.param('id'));
-    return c.json(await requestDetail(request, context, await service.progress(request)));
+    return c.json(await requestDetail(request, context, await service.progress(request), await actions.appealOf(request)));
   });
+
+  // The legal clock: each refused with 409 and the rule that forbids it.
+  const clockAction = <S extends z.ZodType>(path: string, schema: S, run: (request: FoundRequest, body: z.output<S>) => Promise<unknown>) =>
+    app.post(`/requests/:id/${path}`, zValidator('json', schema, validationHook), async (c) => {
+      const request = await load(c.req.param('id'));
+      await run(request, c.req.valid('json') as z.output<S>);
+      const updated = await load(request.memo.requestId);
+      return c.json(await requestDetail(updated, context, undefined, await actions.appealOf(updated)));
+    });
+  clockAction('extend', extendBody, actions.extend);
+  clockAction('pause', pauseBody, actions.pause);
+  clockAction('resume', resumeBody, actions.resume);
+  clockAction('deny', denyBody, actions.deny);
+  clockAction('appeal/decision', decideAppealBody, actions.decideAppeal);
 
   const act = (path: string, run: (request: FoundRequest) => Promise<void>) =>
     app.post(`/requests/:id/${path}`, async (c) => {

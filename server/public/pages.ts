@@ -84,6 +84,10 @@ export interface RequestFormState {
   emailError?: string;
   /** Shown above the choices. */
   actionError?: string;
+  /** The regimes the person may choose from (where they live), and the one chosen. */
+  regimes?: { id: string; name: string }[];
+  regime?: string;
+  regimeError?: string;
 }
 
 /** Name of the field people never see and bots fill in. */
@@ -112,9 +116,22 @@ ${state.actionError ? html`<p class="error">${state.actionError}</p>` : ''}${Obj
 `,
 )}
 </fieldset>
-<div class="trap"><label for="${HONEYPOT_FIELD}">Leave this field empty</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
+${regimeChoice(state)}<div class="trap"><label for="${HONEYPOT_FIELD}">Leave this field empty</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
 <button type="submit" class="button">Send request</button>
 </form>`;
+}
+
+/** Where the person lives sets the law and so how soon we must answer; one choice is no choice. */
+function regimeChoice(state: RequestFormState): Markup | string {
+  if ((state.regimes?.length ?? 0) < 2) return '';
+  return html`<div class="field">
+<label for="regime">Where do you live?</label>
+<p class="hint" id="regime-hint">The law where you live sets how soon we must answer.</p>
+${state.regimeError ? html`<p class="error" id="regime-error">${state.regimeError}</p>` : ''}<select id="regime" name="regime" aria-describedby="regime-hint">${(
+    state.regimes ?? []
+  ).map(({ id, name }) => html`<option value="${id}"${state.regime === id ? ' selected' : ''}>${name}</option>`)}</select>
+</div>
+`;
 }
 
 export const SENT_TITLE = 'Check your email';
@@ -214,6 +231,39 @@ ${warning ? html`<p class="warning"><strong>${warning}</strong></p>` : ''}
 export function confirmOutcome(outcome: ConfirmOutcome, toRoot: string): Markup {
   const { text, askAgain } = CONFIRM_OUTCOMES[outcome];
   return html`<p>${text}</p>${askAgain ? askAgainLink(toRoot) : ''}`;
+}
+
+/* ---------------------------------------------------------------- appeal link */
+
+export const APPEAL_TITLE = 'Appeal our decision';
+export const APPEAL_RECEIVED_TITLE = 'We received your appeal';
+export const APPEAL_INVALID_TITLE = 'This link is not valid';
+export const APPEAL_CLOSED_TITLE = 'This appeal cannot be made';
+
+export function appealForm(id: string, key: string, appealUntil: string): Markup {
+  return html`<p class="lead">You can ask us to review our decision to decline your request. Someone who did not take the decision reviews it, and we write to you with the outcome.</p>
+<p>You can appeal until ${formatDate(appealUntil)}.</p>
+<form method="post" action="appeal">
+<input type="hidden" name="id" value="${id}">
+<input type="hidden" name="key" value="${key}">
+<div class="field">
+<label for="statement">Why should we change our decision? (optional)</label>
+<textarea id="statement" name="statement" rows="6" maxlength="5000"></textarea>
+</div>
+<button class="button" type="submit">Send my appeal</button>
+</form>`;
+}
+
+export function appealReceived(dueAt: string): Markup {
+  return html`<p class="lead">Thank you: we received your appeal and will write to you with our decision by ${formatDate(dueAt)}.</p>`;
+}
+
+export function appealInvalid(): Markup {
+  return html`<p>Please check that you copied the whole link from our email. The link works only for the request it was sent about.</p>`;
+}
+
+export function appealClosed(why: string): Markup {
+  return html`<p>We cannot take this appeal: ${why}.</p>`;
 }
 
 /* ---------------------------------------------------------------- download link */

@@ -10,13 +10,22 @@ import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { hashKey, normaliseEmail, sameDigest } from '../../lib/secrets.ts';
+import type { Secret } from '../../lib/config.ts';
+import { appealKey, hashKey, normaliseEmail, sameDigest, sameText } from '../../lib/secrets.ts';
 import { isRequestAction, REQUEST_ACTIONS } from '../../model/request.ts';
 import { EXPORT_FILE_PATTERN } from '../../storage/file-layout.ts';
 import type { Store, StoredExport } from '../../storage/store.ts';
 import { confirmSignal } from '../../workflows/definitions.ts';
 import { sendZip } from '../downloads.ts';
 import {
+  APPEAL_CLOSED_TITLE,
+  APPEAL_INVALID_TITLE,
+  APPEAL_RECEIVED_TITLE,
+  APPEAL_TITLE,
+  appealClosed,
+  appealForm,
+  appealInvalid,
+  appealReceived,
   CONFIRM_OUTCOMES,
   type ConfirmOutcome,
   CONFIRM_PROMPTS,
@@ -36,6 +45,7 @@ import {
   type PageOptions,
   REQUEST_TITLE,
   requestForm,
+  type RequestFormState,
   requestSent,
   SENT_TITLE,
   TOO_MANY_TITLE,
@@ -44,6 +54,7 @@ import {
   unavailable,
 } from './pages.ts';
 import { clientKey, createRateLimiter, type RateLimiterOptions } from '../rate-limit.ts';
+import { type RequestActions, RequestStateError } from '../request-actions.ts';
 import { DuplicateRequestError, type RequestService, type FoundRequest } from '../requests.ts';
 
 const KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -74,6 +85,10 @@ export interface PublicRouteOptions {
   confirmTtlMs: number;
   /** How long an export is kept: the deletion date shown when its request does not say (older exports). */
   retentionMs: number;
+  /** Checks the keys of appeal links (lib/secrets.ts appealKey). */
+  secret: Secret;
+  /** What the person's appeal does (server/request-actions.ts). */
+  actions: Pick<RequestActions, 'appeal' | 'appealOf'>;
   /** Milliseconds since the epoch, for the rate limits and dates; injectable for tests. @default Date.now */
   now?: () => number;
   /** Invalid confirmation links allowed per client address in a window. @default PUBLIC_RATE_LIMITS.confirmFailures */
@@ -112,13 +127,15 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     c.html(page(options.siteName, title, body, pageOptions), status);
 
   // Only on these paths: the app also serves the admin API and UI, which set their own.
-  for (const path of ['/request', '/confirm', '/exports/*']) app.use(path, securityHeaders);
+  for (const path of ['/request', '/confirm', '/appeal', '/exports/*']) app.use(path, securityHeaders);
+  const regimeChoices = Object.entries(service.regimes.regimes).map(([id, regime]) => ({ id, name: regime.name }));
+  const formState = (state: RequestFormState = {}): RequestFormState => ({ regimes: regimeChoices, regime: service.regimes.defaultRegime, ...state });
 
   /* ------------------------------------------------------------ request form */
 
   app.get('/request', (c) => {
     c.header('Referrer-Policy', 'same-origin');
-    return render(c, 200, REQUEST_TITLE, requestForm(), { index: true });
+    return render(c, 200, REQUEST_TITLE, requestForm(formState()), { index: true });
   });
 
   const checkOrigin = csrf();
@@ -132,7 +149,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   };
   const smallBody = bodyLimit({
     maxSize: 8 * 1024,
-    onError: (c) => render(c, 413, REQUEST_TITLE, requestForm({ emailError: 'The form was too large. Please enter only your email address.' })),
+    onError: (c) => render(c, 413, REQUEST_TITLE, requestForm(formState({ emailError: 'The form was too large. Please enter only your email address.' }))),
   });
 
   app.post('/request', sameOrigin, smallBody, async (c) => {
@@ -146,7 +163,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     }
     const form = await c.req.parseBody().catch(() => undefined);
     if (form === undefined) {
-      return render(c, 400, REQUEST_TITLE, requestForm({ emailError: 'The form could not be read. Please send it again from this page.' }));
+      return render(c, 400, REQUEST_TITLE, requestForm(formState({ emailError: 'The form could not be read. Please send it again from this page.' })));
     }
     const field = (name: string) => {
       const value = form[name];
@@ -164,30 +181,36 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const email = field('email').trim();
     const chosen = field('action');
     const action: FormAction | undefined = isRequestAction(chosen) ? chosen : undefined;
+    // No choice is the default regime; a choice this site does not offer is asked again.
+    const regime = field('regime') || service.regimes.defaultRegime;
+    const regimeError = service.regimes.regimes[regime] === undefined ? 'Choose where you live from the list.' : undefined;
     const emailError =
       email === ''
         ? 'Enter your email address.'
         : EMAIL.safeParse(email).success
           ? undefined
           : 'Enter an email address in the correct format, like name@example.com.';
-    if (emailError || !action) {
+    if (emailError || !action || regimeError) {
       return render(
         c,
         400,
         REQUEST_TITLE,
-        requestForm({
-          email,
-          ...(action ? { action } : {}),
-          ...(emailError ? { emailError } : {}),
-          ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
-        }),
+        requestForm(
+          formState({
+            email,
+            ...(action ? { action } : {}),
+            ...(emailError ? { emailError } : {}),
+            ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
+            ...(regimeError ? { regimeError } : { regime }),
+          }),
+        ),
       );
     }
 
     // The limiter never holds an email address, only its hash.
     if (!perEmail.hit(hashKey(mailboxKey(email))).allowed) return sent();
     try {
-      await service.create({ email, action, sendAsEmail: true, skipConfirmation: false });
+      await service.create({ email, action, sendAsEmail: true, skipConfirmation: false, regime });
     } catch (error) {
       if (!(error instanceof DuplicateRequestError)) {
         // The kind only: the message of a Temporal error may quote the workflow input.
@@ -256,6 +279,48 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     await service.handle(request).signal(confirmSignal, { keyHash });
     const { memo } = request;
     return showOutcome(c, REQUEST_ACTIONS[memo.action].destructive ? 'confirmedErase' : memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin');
+  });
+
+  /* ------------------------------------------------------------ appeal link */
+
+  /** The denied request an appeal link points at, when its key is right; else undefined (one answer for every wrong link). */
+  const appealable = async (id: string, key: string): Promise<FoundRequest | undefined> => {
+    if (!KEY_PATTERN.test(key)) return undefined;
+    const request = await service.find(id).catch(() => undefined);
+    if (!request || request.memo.denial?.appealUntil === undefined) return undefined;
+    return sameText(key, appealKey(options.secret, request.memo.requestId)) ? request : undefined;
+  };
+  const invalidAppeal = (c: Context) => {
+    confirmFailures.hit(clientKey(c));
+    return render(c, 404, APPEAL_INVALID_TITLE, appealInvalid());
+  };
+
+  app.get('/appeal', confirmGate, async (c) => {
+    const id = c.req.query('id') ?? '';
+    const key = c.req.query('key') ?? '';
+    const request = await appealable(id, key);
+    if (!request) return invalidAppeal(c);
+    const appeal = (await options.actions.appealOf(request))?.appeal;
+    if (appeal) return render(c, 200, APPEAL_RECEIVED_TITLE, appealReceived(appeal.dueAt));
+    return render(c, 200, APPEAL_TITLE, appealForm(id, key, request.memo.denial?.appealUntil ?? ''));
+  });
+
+  app.post('/appeal', confirmGate, sameOrigin, smallBody, async (c) => {
+    const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+    const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
+    const id = field('id');
+    const key = field('key');
+    const request = await appealable(id, key);
+    if (!request) return invalidAppeal(c);
+    const statement = field('statement').trim().slice(0, 5000);
+    try {
+      const appeal = await options.actions.appeal(request, statement ? { statement } : {});
+      return render(c, 200, APPEAL_RECEIVED_TITLE, appealReceived(appeal.dueAt));
+    } catch (error) {
+      if (!(error instanceof RequestStateError)) throw error;
+      // Appealed already, or too late: the page says which.
+      return render(c, 409, APPEAL_CLOSED_TITLE, appealClosed(error.message.replace(/^Cannot appeal: /, '')));
+    }
   });
 
   /* ------------------------------------------------------------ download link */
