@@ -98,3 +98,20 @@ export function isTimeZone(name: string): boolean {
     return false;
   }
 }
+
+/**
+ * The instant a request that arrived on `date` (YYYY-MM-DD) in the time zone is taken to have
+ * arrived: now, if that is today there; else noon of that day (any hour of it gives the same dates).
+ * @returns undefined when `date` is not a date
+ */
+export function arrivedOn(date: string, timeZone: string, nowMs = Date.now()): string | undefined {
+  let day: Temporal.PlainDate;
+  try {
+    day = Temporal.PlainDate.from(date, { overflow: 'reject' });
+  } catch {
+    return undefined;
+  }
+  const now = new Date(nowMs).toISOString();
+  if (day.equals(localDate(now, timeZone))) return now;
+  return day.toZonedDateTime({ timeZone, plainTime: '12:00' }).toInstant().toString({ smallestUnit: 'millisecond' });
+}

@@ -20,6 +20,7 @@ import {
   type Progress,
   REQUEST_ACTIONS,
   REQUEST_ID_PATTERN,
+  REQUEST_STATUSES,
   type RequestAction,
   type RequestMemo,
   requestWorkflowId,
@@ -67,7 +68,26 @@ export interface FoundRequest {
   unreadable?: string;
 }
 
+/** Requests still waiting for their answer (a workflow an operator terminated is not). */
+const OPEN_STATUSES = REQUEST_STATUSES.filter(isOpen);
+const OPEN_CLAUSE = `ExecutionStatus = 'Running' AND DsrStatus IN (${OPEN_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+/** The rest: answered, or a workflow that ended without saying so (the visibility query language has no NOT). */
+const CLOSED_CLAUSE = `(ExecutionStatus != 'Running' OR DsrStatus IN (${REQUEST_STATUSES.filter((status) => !isOpen(status))
+  .map((status) => `'${status}'`)
+  .join(', ')}))`;
+/** Open requests sorted by urgency at most; beyond, the oldest come first unsorted (a backlog that size has other problems). */
+const MAX_OPEN_SORTED = 1000;
+
+/** Sort key: the due date; a paused clock after every running one, a clock not started last. */
+function urgency(request: FoundRequest): number {
+  const clock = request.memo.deadline;
+  if (clock?.dates === undefined) return Number.MAX_SAFE_INTEGER;
+  return Date.parse(clock.dates.dueAt) + (clock.pausedSince === undefined ? 0 : 1e13);
+}
+
 export interface ListFilter {
+  /** `urgency`: open requests by due date first, then the rest newest first; default newest first. */
+  sort?: 'newest' | 'urgency' | undefined;
   status?: string | undefined;
   action?: string | undefined;
   /** Exact address (case-insensitive). */
@@ -110,6 +130,34 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
     }
+  }
+
+  /** Requests matching every clause, newest first: `limit` of them after skipping `skip`. */
+  async function listWhere(clauses: string[], skip: number, limit: number): Promise<FoundRequest[]> {
+    const found: FoundRequest[] = [];
+    let left = skip;
+    // Listed raw and decoded row by row: one workflow that cannot be read never hides the others.
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await client.workflowService.listWorkflowExecutions({
+        namespace: client.options.namespace,
+        query: clauses.join(' AND '),
+        pageSize: Math.min(1000, limit + left),
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
+      for (const execution of page.executions ?? []) {
+        const row = await listedRequest(client, execution);
+        if (!row) continue;
+        if (left > 0) {
+          left--;
+          continue;
+        }
+        found.push(row);
+        if (found.length >= limit) return found;
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return found;
   }
 
   return {
@@ -236,30 +284,15 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
       if (filter.email) clauses.push(`DsrSubject = '${subjectHash(settings.secret, filter.email)}'`);
-      const found: FoundRequest[] = [];
-      let skip = filter.offset ?? 0;
-      // Listed raw and decoded row by row: one workflow that cannot be read never hides the others.
-      let nextPageToken: Uint8Array | undefined;
-      do {
-        const page = await client.workflowService.listWorkflowExecutions({
-          namespace: client.options.namespace,
-          query: clauses.join(' AND '),
-          pageSize: Math.min(1000, filter.limit + skip),
-          ...(nextPageToken ? { nextPageToken } : {}),
-        });
-        for (const execution of page.executions ?? []) {
-          const row = await listedRequest(client, execution);
-          if (!row) continue;
-          if (skip > 0) {
-            skip--;
-            continue;
-          }
-          found.push(row);
-          if (found.length >= filter.limit) return found;
-        }
-        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-      } while (nextPageToken);
-      return found;
+      const skip = filter.offset ?? 0;
+      if (filter.sort !== 'urgency') return listWhere(clauses, skip, filter.limit);
+      // Most urgent first: the open requests by due date (overdue ones lead), then the rest, newest first.
+      const open = await listWhere([...clauses, OPEN_CLAUSE], 0, MAX_OPEN_SORTED);
+      open.sort((a, b) => urgency(a) - urgency(b));
+      const fromOpen = open.slice(skip, skip + filter.limit);
+      if (fromOpen.length === filter.limit) return fromOpen;
+      const closed = await listWhere([...clauses, CLOSED_CLAUSE], Math.max(0, skip - open.length), filter.limit - fromOpen.length);
+      return [...fromOpen, ...closed];
     },
 
     /**

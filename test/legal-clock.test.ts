@@ -109,6 +109,24 @@ describe('the legal clock', () => {
     assert.ok(found, 'DsrOverdue = true lists it in the Temporal UI');
     const overdueHistory = (await stack.api('GET', `/api/requests/${id}`)).body.deadline.history.map((event: { event: string }) => event.event);
     assert.ok(overdueHistory.includes('overdue'));
+    // The admin list puts it first, flagged, and its page shows the clock with the reason extending is refused.
+    const login = await fetch(`${stack.baseUrl}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { Origin: stack.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: stack.adminToken, next: '/admin' }),
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const list = await (await fetch(`${stack.baseUrl}/admin`, { headers: { Cookie: cookie } })).text();
+    const firstRow = /<tbody>\s*<tr([^>]*)>([\s\S]*?)<\/tr>/.exec(list);
+    assert.ok(firstRow, 'the list has rows');
+    assert.match(firstRow[1] ?? '', /class="due-overdue"/, 'the most urgent (overdue) request comes first, flagged');
+    assert.match(firstRow[2] ?? '', new RegExp(id));
+    assert.match(firstRow[2] ?? '', /Overdue by \d+ days/);
+    const page = await (await fetch(`${stack.baseUrl}/admin/requests/${id}`, { headers: { Cookie: cookie } })).text();
+    assert.match(page, /Legal clock/);
+    assert.match(page, /Due date missed/);
+    assert.match(page, /Not now: the due date .* has passed/);
     const extend = await stack.api('POST', `/api/requests/${id}/extend`, { reason: 'too late' });
     assert.equal(extend.status, 409);
     assert.match(

@@ -140,6 +140,16 @@ button.link { border: 0; background: none; padding: 0; text-decoration: underlin
 .badge-completed { background: #edfaef; color: #005c12; }
 .badge-failed { background: #fcf0f1; color: #8a2424; }
 .badge-denied { background: #f0f0f1; color: #3c434a; }
+.flag { display: inline-block; font-size: .85em; color: var(--muted); }
+.flag-near { color: #614200; font-weight: 600; }
+.flag-overdue, .late { color: #8a2424; font-weight: 600; }
+.flag-paused { color: #0a4b78; }
+tr.due-overdue th, tr.due-overdue td { background: #fcf0f1; }
+tr.due-near th, tr.due-near td { background: #fcf9e8; }
+.clock-action { margin: .5rem 0; }
+.history { border-collapse: collapse; margin-top: 1rem; width: 100%; }
+.history caption { text-align: left; font-weight: 600; }
+.history th, .history td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 .filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: end; }
 .filters .field { margin: 0; }
 .views { list-style: none; display: flex; flex-wrap: wrap; gap: .25rem .75rem; padding: 0; margin: 0 0 .75rem; }

@@ -8,6 +8,7 @@ import { isRequestAction, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSE
 import type { RequestView } from '../views.ts';
 import { adminPage, csrfField, type Markup, requestHref, STATUS_LABELS, statusBadge, time } from './layout.ts';
 import type { Notice } from './session.ts';
+import { dueCell, urgencyOf } from './clock-view.ts';
 
 export const BULK_ACTIONS = {
   resend: 'Resend confirmation emails',
@@ -23,6 +24,8 @@ const BULK_ASK_FIRST: Partial<Record<BulkAction, string>> = {
 };
 
 export interface ListFilterInput {
+  /** Most urgent first (the default) or newest first. */
+  sort?: 'urgency' | 'newest' | undefined;
   status?: RequestStatus | undefined;
   action?: RequestAction | undefined;
   email?: string | undefined;
@@ -37,12 +40,16 @@ export interface AddFormState {
   confirm: 'email' | 'now';
   sendAsEmail: boolean;
   dryRun: boolean;
+  /** The regime it is answered under; empty: the default. */
+  regime: string;
+  /** The day it arrived (YYYY-MM-DD), if before today; empty: today. */
+  receivedOn: string;
   error?: string;
   /** E.g. the existing request a duplicate collides with. */
   errorLink?: { href: string; text: string };
 }
 
-export const EMPTY_FORM: AddFormState = { email: '', action: 'export', confirm: 'email', sendAsEmail: true, dryRun: false };
+export const EMPTY_FORM: AddFormState = { email: '', action: 'export', confirm: 'email', sendAsEmail: true, dryRun: false, regime: '', receivedOn: '' };
 
 export interface ListPageInput {
   siteName: string;
@@ -54,11 +61,15 @@ export interface ListPageInput {
   requests: readonly RequestView[];
   hasNext: boolean;
   form: AddFormState;
+  /** The regimes the add form offers, and the default one. */
+  regimes: { id: string; name: string }[];
+  defaultRegime: string;
 }
 
 /** `/admin` with the filter's query (and changes), omitting defaults. */
 export function listHref(filter: Partial<ListFilterInput>): string {
   const query = new URLSearchParams();
+  if (filter.sort === 'newest') query.set('sort', 'newest');
   if (filter.status) query.set('status', filter.status);
   if (filter.action) query.set('action', filter.action);
   if (filter.email) query.set('email', filter.email);
@@ -71,7 +82,7 @@ export function listPage(input: ListPageInput): Markup {
   const { filter } = input;
   return adminPage(
     { siteName: input.siteName, title: 'Privacy requests', csrf: input.csrf, notices: input.notices, script: '/admin/assets/admin.js' },
-    html`${addForm(input.csrf, input.form)}
+    html`${addForm(input)}
 <section aria-labelledby="requests-heading">
 <h2 id="requests-heading">Requests</h2>
 ${views(filter)}
@@ -81,8 +92,10 @@ ${table(input)}
   );
 }
 
-function addForm(csrf: string, form: AddFormState): Markup {
+function addForm(input: ListPageInput): Markup {
+  const { csrf, form } = input;
   const error = form.error;
+  const regime = form.regime || input.defaultRegime;
   return html`<section class="card" aria-labelledby="add-heading">
 <h2 id="add-heading">Add request</h2>
 <form method="post" action="/admin/requests" novalidate>
@@ -106,6 +119,15 @@ ${
   <label class="choice"><input type="radio" name="confirm" value="email" ${form.confirm === 'email' ? 'checked' : ''}> Send a confirmation email to the person</label>
   <label class="choice"><input type="radio" name="confirm" value="now" ${form.confirm === 'now' ? 'checked' : ''}> Confirm now: I have verified who is asking</label>
 </fieldset>
+<div class="field">
+  <label for="add-regime">Law that applies</label>
+  <select id="add-regime" name="regime">${input.regimes.map(({ id, name }) => html`<option value="${id}" ${regime === id ? 'selected' : ''}>${name}</option>`)}</select>
+</div>
+<div class="field">
+  <label for="add-received">Received on</label>
+  <input type="date" id="add-received" name="receivedOn" value="${form.receivedOn}" aria-describedby="add-received-hint">
+  <p class="hint" id="add-received-hint">For a request that came by letter, phone or mail: the day it arrived starts the legal clock. Leave empty for today.</p>
+</div>
 <fieldset>
   <legend>Options</legend>
   <label class="choice"><input type="checkbox" name="sendAsEmail" value="1" ${form.sendAsEmail ? 'checked' : ''}> Exports: email the download link to the person</label>
@@ -159,21 +181,28 @@ function table(input: ListPageInput): Markup {
 <th scope="row" data-label="Requester">Cannot read this request: ${r.unreadable} <span class="muted mono">${r.id || r.workflow.id}</span></th>
 <td data-label="Action">${isRequestAction(r.action) ? REQUEST_ACTIONS[r.action].noun : '—'}</td>
 <td data-label="Status">${r.status ? statusBadge(r.status) : '—'}</td>
+<td data-label="Due">—</td>
 <td data-label="Requested">${time(r.createdAt || undefined)}</td>
 <td data-label="Confirmed">—</td>
 </tr>`
-      : html`<tr>
+      : html`<tr${urgencyOf(r) ? html` class="due-${urgencyOf(r)}"` : ''}>
 <td class="check"><input type="checkbox" name="request_id" value="${r.id}" id="select-${r.id}" aria-label="Select request for ${r.email} (${r.action})"></td>
 <th scope="row" data-label="Requester"><a href="${requestHref(r.id)}">${r.email}</a></th>
 <td data-label="Action">${REQUEST_ACTIONS[r.action].short}${r.dryRun ? ' (dry run)' : ''}</td>
 <td data-label="Status">${statusBadge(r.status)}${r.status === 'failed' && r.reason ? html`<span class="reason">${r.reason}</span>` : ''}</td>
+<td data-label="Due">${dueCell(r)}</td>
 <td data-label="Requested">${time(r.createdAt)}</td>
 <td data-label="Confirmed">${time(r.confirmedAt)}</td>
 </tr>`,
   );
   const from = filter.offset + 1;
   const to = filter.offset + requests.length;
-  return html`<form method="post" action="/admin/bulk">
+  const sortLink = (sort: 'urgency' | 'newest', label: string) =>
+    (filter.sort ?? 'urgency') === sort
+      ? html`<strong aria-current="true">${label}</strong>`
+      : html`<a href="${listHref({ ...filter, sort, offset: 0 })}">${label}</a>`;
+  return html`<p class="sort">Sort: ${sortLink('urgency', 'most urgent first')} · ${sortLink('newest', 'newest first')}</p>
+<form method="post" action="/admin/bulk">
 ${csrfField(input.csrf)}
 <input type="hidden" name="back" value="${back}">
 <div class="bulk">
@@ -187,13 +216,13 @@ ${csrfField(input.csrf)}
   <button type="submit">Apply to selected</button>
 </div>
 <table class="list">
-<caption class="sr-only">Requests${filter.status ? `, ${STATUS_LABELS[filter.status]}` : ''}, newest first</caption>
+<caption class="sr-only">Requests${filter.status ? `, ${STATUS_LABELS[filter.status]}` : ''}, ${filter.sort === 'newest' ? 'newest first' : 'most urgent first'}</caption>
 <thead><tr>
 <th scope="col" class="check"><input type="checkbox" id="select-all" aria-label="Select all requests on this page" hidden></th>
-<th scope="col">Requester</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Requested</th><th scope="col">Confirmed</th>
+<th scope="col">Requester</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Due</th><th scope="col">Requested</th><th scope="col">Confirmed</th>
 </tr></thead>
 <tbody>
-${requests.length ? rows : html`<tr><td colspan="6">No requests found.</td></tr>`}
+${requests.length ? rows : html`<tr><td colspan="7">No requests found.</td></tr>`}
 </tbody>
 </table>
 </form>

@@ -5,6 +5,8 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { isRequestAction, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
+import { arrivedOn } from '../../lib/calendar.ts';
+import { receivedAtField } from '../clock-input.ts';
 import { domainRefusal, loggableError } from '../errors.ts';
 import { requestView } from '../views.ts';
 import type { AdminContext, AdminEnv } from './guard.ts';
@@ -19,6 +21,7 @@ const emailSchema = z.email().max(254);
 
 export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, sessions, csrf, text, flash }: AdminContext): void {
   const { siteName } = options;
+  const regimeChoices = Object.entries(service.regimes.regimes).map(([id, regime]) => ({ id, name: regime.name }));
 
   const renderList = async (c: Context<AdminEnv>, filter: ListFilterInput, form: AddFormState, status: 200 | 400 | 409, searchError?: string) => {
     const found = searchError ? [] : await service.list({ ...filter, limit: filter.limit + 1 });
@@ -32,6 +35,8 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
       requests,
       hasNext: found.length > filter.limit,
       form,
+      regimes: regimeChoices,
+      defaultRegime: service.regimes.defaultRegime,
     });
     return c.html(page, status);
   };
@@ -42,11 +47,12 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
     const action = isRequestAction(query.action) ? query.action : undefined;
     const email = query.email?.trim() || undefined;
     const offset = /^\d{1,6}$/.test(query.offset ?? '') ? Number(query.offset) : 0;
+    const sort = query.sort === 'newest' ? 'newest' : 'urgency';
     const searchError =
       email && !emailSchema.safeParse(email).success
         ? `Cannot search for "${email}": enter a whole email address (the search matches exact addresses only).`
         : undefined;
-    return renderList(c, { status, action, email, offset, limit: PAGE_SIZE }, EMPTY_FORM, searchError ? 400 : 200, searchError);
+    return renderList(c, { sort, status, action, email, offset, limit: PAGE_SIZE }, EMPTY_FORM, searchError ? 400 : 200, searchError);
   });
 
   app.post('/requests', async (c) => {
@@ -58,6 +64,8 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
       confirm: text(c, 'confirm') === 'now' ? 'now' : 'email',
       sendAsEmail: text(c, 'sendAsEmail') === '1',
       dryRun: text(c, 'dryRun') === '1',
+      regime: text(c, 'regime') ?? '',
+      receivedOn: (text(c, 'receivedOn') ?? '').trim(),
     };
     const list = { offset: 0, limit: PAGE_SIZE };
     if (!isRequestAction(chosen)) {
@@ -69,8 +77,23 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
         : 'Cannot add the request: enter the email address of the person who asks.';
       return renderList(c, list, { ...form, error }, 400);
     }
+    const regime = form.regime || service.regimes.defaultRegime;
+    const rules = service.regimes.regimes[regime];
+    if (rules === undefined) return renderList(c, list, { ...form, error: 'Cannot add the request: choose the law that applies from the list.' }, 400);
+    let receivedAt: string | undefined;
+    if (form.receivedOn !== '') {
+      const arrived = arrivedOn(form.receivedOn, service.regimes.calendar(rules).timeZone);
+      const checked = arrived === undefined ? undefined : receivedAtField.safeParse(arrived);
+      if (!checked?.success) {
+        const why = checked?.error.issues[0]?.message ?? 'expected a date';
+        return renderList(c, list, { ...form, error: `Cannot add the request: "Received on" ${why}.` }, 400);
+      }
+      receivedAt = checked.data;
+    }
     try {
       const created = await service.create({
+        regime,
+        receivedAt,
         email: form.email,
         action: form.action,
         sendAsEmail: form.sendAsEmail,

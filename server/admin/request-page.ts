@@ -4,6 +4,8 @@
  * per-eraser results and receipt of an erasure, and the workflow.
  */
 import { html } from 'hono/html';
+import { DENIAL_GROUNDS } from '../../model/grounds.ts';
+import { type ClockRules, clockSection } from './clock-view.ts';
 import type { Progress } from '../../model/request.ts';
 import { allows, type RequestOperation } from '../../model/operations.ts';
 import { REQUEST_ACTIONS } from '../../model/request.ts';
@@ -17,6 +19,8 @@ export interface RequestPageInput {
   csrf: string;
   notices: readonly Notice[];
   view: RequestView;
+  /** Why each of the clock's actions cannot be used now (absent: it can). */
+  clockRules?: ClockRules;
 }
 
 /** What the progress bar and its text show; the same for the page and progress.json. */
@@ -90,6 +94,8 @@ ${view.reason ? html`<p>${view.status === 'failed' ? 'Reason' : 'Note'}: ${view.
 ${state.final ? '' : progressBlock(view, state)}
 ${nextSteps(input.csrf, view)}
 </section>
+${view.denial ? denialBlock(input.csrf, view) : ''}
+${clockSection(view, input.csrf, input.clockRules ?? {})}
 ${view.erasure ? erasureBlock(view) : ''}
 ${details(view)}`,
   );
@@ -138,6 +144,33 @@ function nextSteps(csrf: string, view: RequestView): Markup {
   }
   if (steps.length === 0) return html`<p class="muted">Nothing more to do.</p>`;
   return html`<h3 class="sr-only">Next steps</h3><div class="actions">${steps}</div>`;
+}
+
+function denialBlock(csrf: string, view: RequestView): Markup | '' {
+  const denial = view.denial;
+  if (!denial) return '';
+  const appeal = denial.appeal;
+  const decide = html`<form method="post" action="${requestHref(view.id)}/appeal/decision">${csrfField(csrf)}
+<fieldset><legend>Decision</legend>
+<label class="choice"><input type="radio" name="decision" value="upheld" checked> Uphold the refusal</label>
+<label class="choice"><input type="radio" name="decision" value="reversed"> Reverse it: run the request</label>
+</fieldset>
+<div class="field"><label for="decision-reason">Your reasons (the person is told)</label><textarea id="decision-reason" name="reason" rows="2" required maxlength="2000"></textarea></div>
+<button type="submit" class="primary">Decide the appeal</button></form>`;
+  return html`<section class="card" aria-labelledby="denial-heading">
+<h2 id="denial-heading">Refusal</h2>
+<dl class="details">
+<dt>Ground</dt><dd>${DENIAL_GROUNDS[denial.ground]}</dd>
+<dt>Reasons</dt><dd>${denial.reason}</dd>
+<dt>Denied</dt><dd>${time(denial.at)}</dd>
+${denial.appealUntil ? html`<dt>Appeal</dt><dd>${appeal ? html`received ${time(appeal.receivedAt)}, due ${time(appeal.dueAt)}` : html`possible until ${time(denial.appealUntil)}`}</dd>` : ''}
+${appeal?.statement ? html`<dt>The person's statement</dt><dd>${appeal.statement}</dd>` : ''}
+${appeal?.decision ? html`<dt>Decision</dt><dd>${appeal.decision} ${time(appeal.decidedAt)}: ${appeal.decisionReason ?? ''}</dd>` : ''}
+${denial.rerun?.requestId ? html`<dt>Request run again</dt><dd><a href="${requestHref(denial.rerun.requestId)}">${denial.rerun.requestId}</a></dd>` : ''}
+${denial.rerun?.refused ? html`<dt>Request run again</dt><dd>not started: ${denial.rerun.refused}</dd>` : ''}
+</dl>
+${appeal && !appeal.decision ? decide : ''}
+</section>`;
 }
 
 function count(known: boolean, n: number): string {

@@ -6,7 +6,10 @@
 import type { Context } from 'hono';
 import type { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { whyNotDeny, whyNotExtend, whyNotPause } from '../../model/clock.ts';
+import { decideAppealBody, denyBody, extendBody, pauseBody, resumeBody } from '../clock-input.ts';
 import { sendReceipt, sendZip } from '../downloads.ts';
+import type { ClockRules } from './clock-view.ts';
 import { domainRefusal } from '../errors.ts';
 import type { FoundRequest } from '../requests.ts';
 import { requestDetail, requestView } from '../views.ts';
@@ -15,7 +18,20 @@ import { requestHref } from './layout.ts';
 import { SINGLE } from './messages.ts';
 import { progressState, requestPage } from './request-page.ts';
 
-export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, sessions, fail, csrf, flash }: AdminContext): void {
+/** Why each of the clock's actions cannot be used now, by the model's rules (the workflow checks them again). */
+function clockRules(request: FoundRequest): ClockRules {
+  const { deadline, status } = request.memo;
+  if (deadline === undefined) return {};
+  const now = Date.now();
+  const ground = deadline.rules.pauseGrounds[0] ?? 'clarification';
+  return {
+    extend: whyNotExtend(deadline, status, now),
+    pause: whyNotPause(deadline, status, ground),
+    deny: whyNotDeny(status),
+  };
+}
+
+export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, sessions, fail, csrf, flash, text }: AdminContext): void {
   const { siteName } = options;
 
   const load = async (c: Context<AdminEnv>): Promise<FoundRequest> => {
@@ -30,8 +46,56 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
   app.get('/requests/:id', async (c) => {
     const request = await load(c);
     const progress = await service.progress(request);
-    const view = await requestDetail(request, options.view, progress);
-    return c.html(requestPage({ siteName, csrf: csrf(c), notices: sessions.takeNotices(c.get('session')), view }, progress));
+    const view = await requestDetail(request, options.view, progress, await actions.appealOf(request));
+    return c.html(requestPage({ siteName, csrf: csrf(c), notices: sessions.takeNotices(c.get('session')), view, clockRules: clockRules(request) }, progress));
+  });
+
+  // The clock's actions: the same bodies as the API's, refused with the regime's rule as a notice.
+  const CLOCK_ACTIONS = {
+    extend: { schema: extendBody, run: actions.extend, done: 'Extended: the person is being mailed the new due date and your reason.' },
+    pause: { schema: pauseBody, run: actions.pause, done: 'The clock is paused.' },
+    resume: { schema: resumeBody, run: actions.resume, done: 'The clock runs again; the days it stood still were added to the due date.' },
+    deny: { schema: denyBody, run: actions.deny, done: 'Denied: the person is being mailed your reasons and where to complain.' },
+  } as const;
+  const formFields = (c: Context<AdminEnv>, names: string[]) =>
+    Object.fromEntries(names.flatMap((name) => (text(c, name) === undefined ? [] : [[name, text(c, name)]])));
+  const runForm = async (
+    c: Context<AdminEnv>,
+    request: FoundRequest,
+    parsed: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } },
+    run: () => Promise<unknown>,
+    done: string,
+  ) => {
+    if (!parsed.success) {
+      const problems = (parsed.error?.issues ?? []).map((issue) => `${issue.path.map(String).join('.') || 'form'}: ${issue.message}`).join('; ');
+      flash(c, { kind: 'error', text: `Nothing done: ${problems}.` });
+    } else {
+      try {
+        await run();
+        flash(c, { kind: 'success', text: done });
+      } catch (error) {
+        const refusal = domainRefusal(error);
+        if (!refusal) throw error;
+        flash(c, { kind: 'error', text: refusal.message });
+      }
+    }
+    return c.redirect(requestHref(request.memo.requestId), 303);
+  };
+
+  app.post('/requests/:id/clock/:op', async (c) => {
+    const op = c.req.param('op');
+    if (!Object.hasOwn(CLOCK_ACTIONS, op)) return notFound(c, c.req.param('id'));
+    const { schema, run, done } = CLOCK_ACTIONS[op as keyof typeof CLOCK_ACTIONS];
+    const request = await load(c);
+    const parsed = schema.safeParse(formFields(c, ['reason', 'ground']));
+    return runForm(c, request, parsed, () => (run as (r: FoundRequest, body: unknown) => Promise<unknown>)(request, parsed.data), done);
+  });
+
+  app.post('/requests/:id/appeal/decision', async (c) => {
+    const request = await load(c);
+    const parsed = decideAppealBody.safeParse(formFields(c, ['decision', 'reason']));
+    const done = parsed.data?.decision === 'reversed' ? 'Appeal decided: reversed; the request runs again.' : 'Appeal decided: the refusal is upheld.';
+    return runForm(c, request, parsed, () => actions.decideAppeal(request, parsed.data as { decision: 'upheld' | 'reversed'; reason: string }), done);
   });
 
   app.get('/requests/:id/progress.json', async (c) => {
