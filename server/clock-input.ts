@@ -37,3 +37,20 @@ export const denyBody = z.strictObject({
   reason,
 });
 export const decideAppealBody = z.strictObject({ decision: z.enum(['upheld', 'reversed'], 'expected "upheld" or "reversed"'), reason });
+
+/** A date (`2026-01-01`, the start of that day in UTC) or a date and time. */
+const instant = z.union(
+  [z.iso.date(), z.iso.datetime({ offset: true })],
+  'expected a date such as "2026-01-01" or a date and time such as "2026-01-01T00:00:00Z"',
+);
+
+/** The period of the metrics: `from` (default a year before `to`) up to `to` (default now), at most five years. */
+export const metricsRange = z
+  .strictObject({ from: instant.optional(), to: instant.optional() })
+  .transform(({ from, to }) => {
+    const toMs = to === undefined ? Date.now() : Date.parse(to);
+    const fromMs = from === undefined ? toMs - 365 * 24 * 60 * 60 * 1000 : Date.parse(from);
+    return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+  })
+  .refine(({ from, to }) => Date.parse(from) < Date.parse(to), { message: '"from" must be before "to"', path: ['from'] })
+  .refine(({ from, to }) => Date.parse(to) - Date.parse(from) <= 5 * 366 * 24 * 60 * 60 * 1000, { message: 'at most five years at once', path: ['from'] });

@@ -75,6 +75,8 @@ const OPEN_CLAUSE = `ExecutionStatus = 'Running' AND DsrStatus IN (${OPEN_STATUS
 const CLOSED_CLAUSE = `(ExecutionStatus != 'Running' OR DsrStatus IN (${REQUEST_STATUSES.filter((status) => !isOpen(status))
   .map((status) => `'${status}'`)
   .join(', ')}))`;
+/** The most requests the metrics read at once. */
+const MAX_METRICS_ROWS = 100_000;
 /** Open requests sorted by urgency at most; beyond, the oldest come first unsorted (a backlog that size has other problems). */
 const MAX_OPEN_SORTED = 1000;
 
@@ -131,6 +133,11 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       throw error;
     }
   }
+
+  /** This deployment's requests: its workflow types on its task queue (other stacks may share the namespace). */
+  const requestsClause = `WorkflowType IN (${Object.values(REQUEST_ACTIONS)
+    .map(({ workflowType }) => `'${workflowType}'`)
+    .join(', ')}) AND TaskQueue = '${settings.taskQueue.replaceAll("'", "''")}'`;
 
   /** Requests matching every clause, newest first: `limit` of them after skipping `skip`. */
   async function listWhere(clauses: string[], skip: number, limit: number): Promise<FoundRequest[]> {
@@ -276,11 +283,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
      * matched through its keyed hash: Temporal never sees the address.
      */
     async list(filter: ListFilter): Promise<FoundRequest[]> {
-      const clauses = [
-        `WorkflowType IN (${Object.values(REQUEST_ACTIONS)
-          .map(({ workflowType }) => `'${workflowType}'`)
-          .join(', ')})`,
-      ];
+      const clauses = [requestsClause];
       if (filter.status) clauses.push(`DsrStatus = '${filter.status}'`);
       if (filter.action) clauses.push(`DsrAction = '${filter.action}'`);
       if (filter.email) clauses.push(`DsrSubject = '${subjectHash(settings.secret, filter.email)}'`);
@@ -293,6 +296,18 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       if (fromOpen.length === filter.limit) return fromOpen;
       const closed = await listWhere([...clauses, CLOSED_CLAUSE], Math.max(0, skip - open.length), filter.limit - fromOpen.length);
       return [...fromOpen, ...closed];
+    },
+
+    /**
+     * Every request whose workflow started at or after `sinceMs` (the last run of each), for the
+     * metrics. A workflow that ended without closing its request counts as failed.
+     */
+    async since(sinceMs: number): Promise<RequestMemo[]> {
+      const clauses = [requestsClause, `StartTime >= '${new Date(sinceMs).toISOString()}'`, `ExecutionStatus != 'ContinuedAsNew'`];
+      const rows = await listWhere(clauses, 0, MAX_METRICS_ROWS);
+      return rows
+        .filter((row) => row.unreadable === undefined)
+        .map((row) => (row.running || !isOpen(row.memo.status) ? row.memo : { ...row.memo, status: 'failed' as const }));
     },
 
     /**

@@ -279,4 +279,30 @@ describe('the legal clock', () => {
     const twice = await stack.api('POST', `/api/requests/${id}/appeal/decision`, { decision: 'upheld', reason: 'x' });
     assert.equal(twice.status, 409);
   });
+
+  test('metrics: per action and regime, from the requests themselves (this stack’s only)', async () => {
+    const bad = await stack.api('GET', '/api/metrics?from=2026-13-01');
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /from: expected a date/);
+    const reversed = await stack.api('GET', '/api/metrics?from=2026-06-01&to=2026-01-01');
+    assert.equal(reversed.status, 400);
+    assert.match(reversed.body.error.message, /"from" must be before "to"/);
+
+    const from = new Date(Date.now() - 200 * DAY).toISOString();
+    const metrics = await stack.api('GET', `/api/metrics?from=${from}`);
+    assert.equal(metrics.status, 200, JSON.stringify(metrics.body));
+    const row = (action: string, regime: string) =>
+      metrics.body.rows.find((r: { action: string; regime: string }) => r.action === action && r.regime === regime);
+    const all = row('all', 'all');
+    // Created in this file on this stack: seven exports or erasures under the GDPR, one under the CCPA, two under Virginia's law (one the appeal's rerun).
+    assert.equal(all.received, 10, JSON.stringify(metrics.body.rows));
+    assert.equal(all.denied, 2);
+    assert.deepEqual(all.deniedByGround, { 'identity-not-verified': 1, excessive: 1 });
+    assert.ok(all.completed >= 2, 'the confirmed export and the appeal’s rerun');
+    assert.equal(all.overdueNow, 1, 'the export received 100 days ago');
+    assert.equal(row('export', 'gdpr').overdueNow, 1);
+    assert.equal(row('erase', 'gdpr').denied, 1);
+    assert.equal(row('export', 'ccpa').received, 1);
+    assert.ok(all.medianDaysToClose !== undefined && all.p90DaysToClose >= all.medianDaysToClose);
+  });
 });

@@ -39,7 +39,7 @@ ${frame.script ? html`<script src="${frame.script}" defer></script>` : ''}
   <p class="brand">${frame.csrf ? html`<a href="/admin">${frame.siteName} · Privacy requests</a>` : html`${frame.siteName} · Privacy requests`}</p>
   ${
     frame.csrf
-      ? html`<form method="post" action="/admin/logout" class="logout">${csrfField(frame.csrf)}<button type="submit" class="link">Log out</button></form>`
+      ? html`<a href="/admin/metrics" class="nav">Metrics</a><form method="post" action="/admin/logout" class="logout">${csrfField(frame.csrf)}<button type="submit" class="link">Log out</button></form>`
       : ''
   }
 </header>
@@ -147,6 +147,8 @@ button.link { border: 0; background: none; padding: 0; text-decoration: underlin
 tr.due-overdue th, tr.due-overdue td { background: #fcf0f1; }
 tr.due-near th, tr.due-near td { background: #fcf9e8; }
 .clock-action { margin: .5rem 0; }
+.bar .nav { margin-left: auto; }
+tr.total th, tr.total td { font-weight: 600; }
 .history { border-collapse: collapse; margin-top: 1rem; width: 100%; }
 .history caption { text-align: left; font-weight: 600; }
 .history th, .history td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -7,7 +7,9 @@ import type { Context } from 'hono';
 import type { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { whyNotDeny, whyNotExtend, whyNotPause } from '../../model/clock.ts';
-import { decideAppealBody, denyBody, extendBody, pauseBody, resumeBody } from '../clock-input.ts';
+import { decideAppealBody, denyBody, extendBody, metricsRange, pauseBody, resumeBody } from '../clock-input.ts';
+import { computeMetrics } from '../metrics.ts';
+import { metricsPage } from './metrics-page.ts';
 import { sendReceipt, sendZip } from '../downloads.ts';
 import type { ClockRules } from './clock-view.ts';
 import { domainRefusal } from '../errors.ts';
@@ -96,6 +98,18 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
     const parsed = decideAppealBody.safeParse(formFields(c, ['decision', 'reason']));
     const done = parsed.data?.decision === 'reversed' ? 'Appeal decided: reversed; the request runs again.' : 'Appeal decided: the refusal is upheld.';
     return runForm(c, request, parsed, () => actions.decideAppeal(request, parsed.data as { decision: 'upheld' | 'reversed'; reason: string }), done);
+  });
+
+  app.get('/metrics', async (c) => {
+    const parsed = metricsRange.safeParse({ from: c.req.query('from') || undefined, to: c.req.query('to') || undefined });
+    const range = parsed.success ? parsed.data : metricsRange.parse({});
+    const error = parsed.success ? undefined : `Showing the last year instead: ${parsed.error.issues.map((issue) => issue.message).join('; ')}.`;
+    const metrics = computeMetrics(await service.since(Date.parse(range.from)), range, Date.now());
+    const regimeNames = Object.fromEntries(Object.entries(service.regimes.regimes).map(([id, regime]) => [id, regime.name]));
+    return c.html(
+      metricsPage({ siteName, csrf: csrf(c), notices: sessions.takeNotices(c.get('session')), metrics, regimeNames, ...(error ? { error } : {}) }),
+      parsed.success ? 200 : 400,
+    );
   });
 
   app.get('/requests/:id/progress.json', async (c) => {

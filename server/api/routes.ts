@@ -7,11 +7,14 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { DRY_RUNNABLE_ACTIONS, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt } from '../downloads.ts';
-import { decideAppealBody, denyBody, extendBody, pauseBody, receivedAtField, regimeField, resumeBody } from '../clock-input.ts';
+import { decideAppealBody, denyBody, extendBody, metricsRange, pauseBody, receivedAtField, regimeField, resumeBody } from '../clock-input.ts';
 import { apiError, validationHook } from '../errors.ts';
+import { computeMetrics } from '../metrics.ts';
 import type { RequestActions } from '../request-actions.ts';
 import type { FoundRequest, RequestService } from '../requests.ts';
 import { requestDetail, requestView, type ViewContext } from '../views.ts';
+
+const metricsQuerySchema = metricsRange;
 
 const listQuerySchema = z.strictObject({
   status: z.enum(REQUEST_STATUSES).optional(),
@@ -61,6 +64,13 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
   app.get('/requests/:id', async (c) => {
     const request = await load(c.req.param('id'));
     return c.json(await requestDetail(request, context, await service.progress(request), await actions.appealOf(request)));
+  });
+
+  app.get('/metrics', zValidator('query', metricsQuerySchema, validationHook), async (c) => {
+    const { from, to } = c.req.valid('query');
+    // A request received in the range started at most a year after it (receivedAt goes a year back at most).
+    const memos = await service.since(Date.parse(from));
+    return c.json(computeMetrics(memos, { from, to }, Date.now()));
   });
 
   // The legal clock: each refused with 409 and the rule that forbids it.
