@@ -32,6 +32,7 @@ import { findTemporalCli, isPortFree, startTemporalDevServer } from '../dev/temp
 import { freePort } from '../dev/free-port.ts';
 import { loadConfig } from '../lib/config.ts';
 import { ConfigError, ManifestError } from '../lib/errors.ts';
+import { loadRegimes } from '../lib/regimes.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { openDemoDb } from '../plugins/demo/schema.ts';
 import { DEMO_PERSON, seedDemoData } from '../plugins/demo/seed.ts';
@@ -211,12 +212,15 @@ try {
     PUBLIC_URL: publicUrl,
     STORAGE_DIR: process.env.STORAGE_DIR ?? join(varDir, 'storage'),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN',
+    // Reminders of due dates go to the caught mail (with no SMTP_URL), where the team of a dev stack reads them.
+    ...(process.env.ADMIN_EMAIL || process.env.SMTP_URL ? {} : { ADMIN_EMAIL: 'privacy-team@example.com' }),
     INSTANCE_ID: randomBytes(8).toString('hex'),
   };
 
   // What would stop the worker or the server, said now and plainly, before anything starts.
   const config = loadConfig(env);
   await loadManifest(config.pluginsFile);
+  await loadRegimes(config.clock);
 
   let temporalUi: string | undefined;
   if (!process.env.TEMPORAL_ADDRESS) {
