@@ -25,17 +25,7 @@ import {
   type RequestMemo,
   requestWorkflowId,
 } from '../model/request.ts';
-import {
-  DsrAction,
-  DsrDueAt,
-  DsrOverdue,
-  DsrRequestId,
-  DsrStatus,
-  DsrSubject,
-  type EraseRequestInput,
-  type ExportRequestInput,
-  progressQuery,
-} from '../workflows/definitions.ts';
+import { DsrAction, DsrDueAt, DsrOverdue, DsrRequestId, DsrStatus, DsrSubject, progressQuery } from '../workflows/definitions.ts';
 
 export interface RequestSettings {
   taskQueue: string;
@@ -217,15 +207,17 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
         ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),
       };
-      const args: ExportRequestInput | EraseRequestInput =
-        input.action === 'export'
-          ? {
-              ...base,
-              retentionMs: settings.retentionMs,
-              ...(settings.failedStagingRetentionMs === undefined ? {} : { failedStagingRetentionMs: settings.failedStagingRetentionMs }),
-              ...(input.resumeFromRequest === undefined ? {} : { resumeFromRequest: input.resumeFromRequest }),
-            }
-          : { ...base, dryRun: input.dryRun === true };
+      // Each action's own input on top of the common one: a new action without an entry fails the type-check.
+      const inputOf: { [A in RequestAction]: () => Parameters<(typeof workflows)[(typeof REQUEST_ACTIONS)[A]['workflowType']]>[0] } = {
+        export: () => ({
+          ...base,
+          retentionMs: settings.retentionMs,
+          ...(settings.failedStagingRetentionMs === undefined ? {} : { failedStagingRetentionMs: settings.failedStagingRetentionMs }),
+          ...(input.resumeFromRequest === undefined ? {} : { resumeFromRequest: input.resumeFromRequest }),
+        }),
+        erase: () => ({ ...base, dryRun: input.dryRun === true }),
+      };
+      const args = inputOf[input.action]();
       let runId: string;
       // A request just answered (denied, completed) may take a moment to close its workflow: try again briefly.
       for (let attempt = 1; ; attempt++) {
