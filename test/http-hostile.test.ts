@@ -349,16 +349,17 @@ describe('brute force on the confirmation link', () => {
 describe('one unreadable workflow in the list', () => {
   let stack: Stack;
   before(async () => {
-    stack = await startStack();
+    // No worker: the undecodable workflow below sits on this stack's queue, and only the list is under test.
+    stack = await startStack({ worker: false });
   });
   after(async () => {
     await stack?.close();
   });
 
-  test('a request keyed by another stack is one row that says why; the rest of the list and the admin page work', async () => {
+  test('a request written with a key this server does not hold is one row that says why; the rest of the list and the admin page work', async () => {
     const readable = await stack.api('POST', '/api/requests', { email: 'readable@example.com', action: 'export' });
     assert.equal(readable.status, 201);
-    // Another stack's worker wrote this one, with its own key: this server cannot decrypt it.
+    // Written on this deployment's queue with a key no longer in PAYLOAD_KEYS (a botched rotation): this server cannot decrypt it.
     const foreign = new Client({
       connection: stack.client.connection,
       namespace: stack.client.options.namespace,
@@ -366,7 +367,7 @@ describe('one unreadable workflow in the list', () => {
     });
     const foreignId = `export-${'f'.repeat(32)}-foreign0001`;
     const handle = await foreign.workflow.start('exportRequest', {
-      taskQueue: 'nobody-polls-this',
+      taskQueue: stack.taskQueue,
       workflowId: `dsr-export-${'f'.repeat(32)}`,
       args: [{}],
       memo: { record: { requestId: foreignId, email: 'someone@elsewhere.example', action: 'export', status: 'pending' } },
@@ -403,6 +404,26 @@ describe('one unreadable workflow in the list', () => {
       assert.match(html, /readable@example\.com/);
     } finally {
       await handle.terminate('test over');
+    }
+  });
+
+  test('another deployment’s requests on the same namespace are not listed at all', async () => {
+    const other = await stack.client.workflow.start('exportRequest', {
+      taskQueue: 'another-deployment',
+      workflowId: `dsr-export-${'e'.repeat(32)}`,
+      args: [{}],
+      memo: { record: { requestId: `export-${'e'.repeat(32)}-another001`, email: 'other@elsewhere.example', action: 'export', status: 'pending' } },
+      typedSearchAttributes: [
+        { key: DsrAction, value: 'export' },
+        { key: DsrStatus, value: 'pending' },
+        { key: DsrRequestId, value: `export-${'e'.repeat(32)}-another001` },
+      ],
+    });
+    try {
+      const rows = (await stack.api('GET', '/api/requests')).body.requests as { id: string }[];
+      assert.ok(!rows.some((row) => row.id.includes('another001')), 'only this task queue’s requests');
+    } finally {
+      await other.terminate('test over');
     }
   });
 });

@@ -173,6 +173,9 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
         await mail.sendConfirmationMail({ requestId: input.requestId, email: input.email, action, generation, expiresAt });
         const settled = await wf.condition(() => memo.status !== 'pending' || linkGeneration !== generation, Date.parse(expiresAt) - Date.now());
         if (!settled) {
+          // The admin's cancel came first when it reaches the workflow with the expiry (a worker that was away sees
+          // both at once, the timer's resolution ahead): the request was cancelled, not left to expire.
+          if (wf.CancellationScope.current().consideredCancelled) throw new wf.CancelledFailure('cancelled before the key expired');
           delete memo.keyHash; // an expired key can never confirm, as WordPress clears it
           publish('failed', 'expired');
           return false;
