@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
 import { DsrAction, DsrRequestId, DsrStatus } from '../workflows/definitions.ts';
-import { ROOT, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { adminCookie, ROOT, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 const KEY = /^[A-Za-z0-9_-]{43}$/;
 
@@ -390,13 +390,7 @@ describe('one unreadable workflow in the list', () => {
         'the others read as usual',
       );
 
-      const login = await fetch(`${stack.baseUrl}/admin/login`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { Origin: stack.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token: stack.adminToken, next: '/admin' }),
-      });
-      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const cookie = await adminCookie(stack);
       const page = await fetch(`${stack.baseUrl}/admin`, { headers: { Cookie: cookie } });
       assert.equal(page.status, 200);
       const html = await page.text();

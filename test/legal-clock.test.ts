@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { clockDates } from '../lib/calendar.ts';
 import { regimeTable } from '../lib/regimes.ts';
 import { BUILT_IN_REGIMES, type Regime } from '../model/regime.ts';
-import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { adminCookie, FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 const DAY = 86_400_000;
 const TEAM = 'privacy-team@example.com';
@@ -110,13 +110,7 @@ describe('the legal clock', () => {
     const overdueHistory = (await stack.api('GET', `/api/requests/${id}`)).body.deadline.history.map((event: { event: string }) => event.event);
     assert.ok(overdueHistory.includes('overdue'));
     // The admin list puts it first, flagged, and its page shows the clock with the reason extending is refused.
-    const login = await fetch(`${stack.baseUrl}/admin/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { Origin: stack.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: stack.adminToken, next: '/admin' }),
-    });
-    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const cookie = await adminCookie(stack);
     const list = await (await fetch(`${stack.baseUrl}/admin`, { headers: { Cookie: cookie } })).text();
     const firstRow = /<tbody>\s*<tr([^>]*)>([\s\S]*?)<\/tr>/.exec(list);
     assert.ok(firstRow, 'the list has rows');

@@ -264,6 +264,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   return stack;
 }
 
+/** Signs in to the admin pages with the stack's token: the session cookie to send with each page. */
+export async function adminCookie(stack: Pick<Stack, 'baseUrl' | 'adminToken'>): Promise<string> {
+  const login = await fetch(`${stack.baseUrl}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { Origin: stack.baseUrl, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: stack.adminToken, next: '/admin' }),
+  });
+  return (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+}
+
 /** The first link in a mail that starts with `prefix`. */
 export function linkIn(caught: CaughtMail, prefix: string): string {
   const link = caught.text.split(/\s+/).find((word) => word.startsWith(prefix));
