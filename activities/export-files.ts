@@ -9,6 +9,7 @@ import type { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
 import type { Store, StoredExport } from '../storage/store.ts';
 import { buildExportZip } from '../report/build.ts';
+import type { ProcessingInput } from '../report/processing.ts';
 import { openStaging } from '../report/staging.ts';
 import { loggingFailure } from './log-failure.ts';
 import type { Site } from './mail-templates.ts';
@@ -45,7 +46,7 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
 
   return {
     /** Turns the staged pages into the ZIP (index.html + export.json), then removes the staging store. */
-    async buildExport({ requestId, email }: { requestId: string; email: string }): Promise<BuiltExport> {
+    async buildExport({ requestId, email, processing }: { requestId: string; email: string; processing?: ProcessingInput }): Promise<BuiltExport> {
       const file = `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
       const done = await kept.exports.meta(file);
       if (done !== undefined) return done;
@@ -65,6 +66,7 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
           siteName: deps.site.name,
           siteUrl: deps.site.url,
           generatedAt: clock(),
+          ...(processing ? { processing } : {}),
         }),
       ).finally(() => clearInterval(beat));
       const built: BuiltExport = {
@@ -75,6 +77,7 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
         groups: result.groups,
         requestId,
         builtAt: clock().toISOString(),
+        ...(result.undeclared?.length ? { undeclared: result.undeclared } : {}),
       };
       await kept.exports.saveMeta(built);
       await discardStaging({ requestId });

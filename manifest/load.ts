@@ -54,7 +54,7 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       const kindPath: (string | number)[] = keys.length >= 2 ? [keys[0] as string | number, keys[1] as string | number, 'kind'] : [];
       const message = describeIssue(issue, kindPath.length ? doc.getIn(kindPath) : undefined);
       // An unknown kind points at the kind itself.
-      const kindNode = issue.code === 'invalid_union' && kindPath.length ? locate(doc, kindPath) : undefined;
+      const kindNode = isKindIssue(issue) ? locate(doc, kindPath) : undefined;
       const at = kindNode !== undefined ? lineCounter.linePos(kindNode) : where;
       return `${path}:${at.line}:${at.col} ${label || '(top level)'}${entry}: ${message}`;
     });
@@ -94,6 +94,7 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
     file: path,
     dir,
     digest: createHash('sha256').update(text).digest('hex'),
+    ...(parsed.data.controller ? { controller: parsed.data.controller } : {}),
     exporters: parsed.data.exporters.map((entry, index) => snapshotOf(entry, index, dir)),
     erasers: parsed.data.erasers.map((entry, index) => ({
       ...snapshotOf(entry, index, dir),
@@ -131,6 +132,7 @@ function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: stri
       write: entry.permissions.write.map((path) => resolve(dir, path)),
     },
     settings: entry.settings,
+    ...(entry.processing ? { processing: entry.processing } : {}),
   };
 }
 
@@ -150,12 +152,18 @@ function sourceOf(entry: ExporterEntry | EraserEntry, dir: string): PluginSource
 /** A readable message for one schema issue; the kind of an entry gets the list of kinds there are. */
 function describeIssue(issue: { code: string; message: string; keys?: string[]; path: PropertyKey[] }, kind: unknown): string {
   if (issue.code === 'unrecognized_keys') return `unknown field ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}`;
-  if (issue.code === 'invalid_union' && (issue.path.length === 2 || issue.path.at(-1) === 'kind')) {
+  if (isKindIssue(issue)) {
     return kind === undefined
       ? `missing "kind"; expected one of ${PLUGIN_KINDS.join(', ')}`
       : `unknown kind '${String(kind)}'; expected one of ${PLUGIN_KINDS.join(', ')}`;
   }
   return issue.message;
+}
+
+/** An entry of `exporters` or `erasers` that matches no kind: its `kind` is missing or unknown. */
+function isKindIssue(issue: { code: string; path: PropertyKey[] }): boolean {
+  const [list] = issue.path;
+  return issue.code === 'invalid_union' && (list === 'exporters' || list === 'erasers') && (issue.path.length === 2 || issue.path.at(-1) === 'kind');
 }
 
 /** Offset of the key `name` in the mapping at `keys`, if it is there. */

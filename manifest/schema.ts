@@ -40,6 +40,54 @@ export const permissionsSchema = z
   })
   .prefault({});
 
+/** A language tag: "en", "de", "fr-CH". */
+const languageTag = z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'expected a language tag such as "en", "de" or "fr-CH"');
+
+/** A text for the person: one string, or one per language (`{ en: …, de: … }`). */
+export const localizedText = z.union(
+  [
+    z.string().min(1, 'expected a text'),
+    z.record(languageTag, z.string().min(1, 'expected a text')).refine((texts) => Object.keys(texts).length > 0, 'expected a text in at least one language'),
+  ],
+  { error: 'expected a text, or one text per language with keys such as "en", "de" or "fr-CH" ({ en: "…", de: "…" })' },
+);
+
+/**
+ * What a plugin's system does with the data, as GDPR Art. 15(1)(a)–(h) and 15(2) owe the person:
+ * the report's "How we use your data" section and processing.json are made from it.
+ */
+export const processingSchema = z.strictObject({
+  purposes: z.array(localizedText).min(1, 'name at least one purpose'),
+  /** Art. 6(1) (and Art. 9(2) for special categories): e.g. "contract (Art. 6(1)(b) GDPR)". */
+  legalBasis: localizedText,
+  /** The categories of data: the report's group ids this plugin fills, each with how the person should read it. */
+  categories: z
+    .array(z.union([z.string().min(1), z.strictObject({ group: z.string().min(1), label: localizedText.optional(), description: localizedText.optional() })]))
+    .min(1, 'name at least one category (the group ids this plugin exports)'),
+  /** Who receives the data, by name or category ("payment processor (Stripe)"); none: an empty list. */
+  recipients: z.array(localizedText).default([]),
+  /** How long the data is kept, or the criteria that decide it. */
+  retention: localizedText,
+  /** Where the data came from, when not from the person. */
+  source: localizedText.optional(),
+  /** Transfers out of the EEA and their safeguards (Art. 15(2), Art. 46). */
+  transfers: z.array(z.strictObject({ to: localizedText, safeguard: localizedText })).default([]),
+  /** Automated decisions, including profiling (Art. 22): the logic involved and the consequences. */
+  automatedDecisions: z.strictObject({ logic: localizedText, consequences: localizedText }).optional(),
+});
+
+/** Who answers for the data: the report says who, how to reach them, and where to complain. */
+export const controllerSchema = z.strictObject({
+  name: localizedText,
+  contact: localizedText,
+  /** The data protection officer, where there is one. */
+  dpo: localizedText.optional(),
+  /** The supervisory authority the person may complain to (Art. 77). */
+  supervisoryAuthority: localizedText.optional(),
+  /** Where the person exercises their rights (a page, an address). */
+  rights: localizedText.optional(),
+});
+
 const common = {
   key: slug,
   name: z.string().min(1),
@@ -62,6 +110,8 @@ const common = {
   groupDescription: z.string().optional(),
   permissions: permissionsSchema,
   settings: z.record(z.string(), z.unknown()).default({}),
+  /** What is done with the data (Art. 15(1)); exporters without it leave a gap the report names. */
+  processing: processingSchema.optional(),
 };
 
 const eraserOnly = {
@@ -137,6 +187,7 @@ export const PLUGIN_KINDS = ['module', 'sql', 'http'] as const;
 
 export const manifestSchema = z.strictObject({
   version: z.literal(1, 'expected version: 1'),
+  controller: controllerSchema.optional(),
   exporters: z.array(exporterSchema).default([]),
   erasers: z.array(eraserSchema).default([]),
 });
@@ -144,3 +195,6 @@ export const manifestSchema = z.strictObject({
 export type Manifest = z.output<typeof manifestSchema>;
 export type ExporterEntry = Manifest['exporters'][number];
 export type EraserEntry = Manifest['erasers'][number];
+export type LocalizedText = z.output<typeof localizedText>;
+export type Processing = z.output<typeof processingSchema>;
+export type Controller = z.output<typeof controllerSchema>;

@@ -2,6 +2,9 @@
  * The JSON-safe manifest snapshot a request carries for its whole life.
  * Types only: the workflow sandbox imports this file.
  */
+import type { Controller, Processing } from './schema.ts';
+
+export type { Controller, LocalizedText, Processing } from './schema.ts';
 
 /** What a plugin may touch, with paths made absolute. */
 export interface Permissions {
@@ -57,6 +60,8 @@ export interface PluginSnapshot {
   limits?: PageLimits;
   permissions: Permissions;
   settings: Record<string, unknown>;
+  /** What is done with the data (GDPR Art. 15(1)), as plugins.yaml declares it. */
+  processing?: Processing;
 }
 
 /** One eraser as a running request sees it. */
@@ -73,4 +78,6 @@ export interface ManifestSnapshot {
   digest: string;
   exporters: PluginSnapshot[];
   erasers: EraserSnapshot[];
+  /** Who answers for the data, as plugins.yaml declares it. */
+  controller?: Controller;
 }

@@ -154,6 +154,8 @@ export interface RequestMemo {
   /** A retry that resumed: the failed request whose staged pages it took over. */
   resumedFrom?: string;
   items?: number;
+  /** Exports: groups the report holds that their exporter's `processing:` does not declare (drift). */
+  undeclared?: { plugin: string; group: string; label: string; items: number }[];
   download?: { file: string; bytes: number; sha256: string; expiresAt: string };
   /** Erasures: a plan only, nothing changed. */
   dryRun?: boolean;

@@ -9,6 +9,7 @@
 import type { ExportItem } from '../plugins/contract.ts';
 import { groupPageHtml, groupPagePath, indexHtml, planSections } from './html-report.ts';
 import { jsonReport } from './json.ts';
+import { type ProcessingInput, type ProcessingReport, processingReport, processingSectionHtml } from './processing.ts';
 import { openStaging } from './staging.ts';
 import { type ZipEntry, writeZipAtomically } from './zip.ts';
 
@@ -26,6 +27,13 @@ export interface BuildExportZipOptions {
   readonly generatedAt: Date;
   /** Most items of one group shown in one HTML page. @default 10_000 */
   readonly groupPageSize?: number;
+  /**
+   * What the manifest declares is done with the data: adds `processing.json` and the section "How we
+   * use your data and your rights" after About. Without it the ZIP is WordPress's two files.
+   */
+  readonly processing?: ProcessingInput;
+  /** The language of the processing texts (each may give one per language). @default 'en' */
+  readonly language?: string;
   /** Told as export.json is written (the bulk of the work): items written so far, of how many. */
   readonly onProgress?: (written: number, total: number) => void;
 }
@@ -40,7 +48,13 @@ export interface ExportZipResult {
   readonly groups: number;
   /** Items after merging, About included. */
   readonly items: number;
+  /** Groups returned that their exporter's `processing` does not declare (with `processing` only). */
+  readonly undeclared?: ProcessingReport['undeclared'];
 }
+
+/** The section on what is done with the data: its anchor and heading. */
+export const PROCESSING_ANCHOR = 'how-we-use-your-data';
+export const PROCESSING_LABEL = 'How we use your data and your rights';
 
 /** The About group is staged under this exporter index, before every exporter. */
 export const ABOUT_EXPORTER_INDEX = -1;
@@ -69,6 +83,7 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     store.writePage(ABOUT_EXPORTER_INDEX, 1, [aboutItem(options)]);
     const merged = store.merge();
     const title = `Personal Data Export for ${options.email}`;
+    const processing = options.processing === undefined ? undefined : processingReport(options.processing, store.groupsByExporter(), options.language);
     const sections = planSections(merged.groups, pageSize);
     const total = merged.itemCount;
     // Rows, not items (an item merged from several exporters has several): a fair measure of the work.
@@ -82,8 +97,10 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     }
 
     function* entries(): Generator<ZipEntry> {
-      yield { name: 'index.html', content: () => indexHtml(title, sections, merged) };
+      const extra = processing === undefined ? undefined : { anchor: PROCESSING_ANCHOR, label: PROCESSING_LABEL, html: processingSectionHtml(processing) };
+      yield { name: 'index.html', content: () => indexHtml(title, sections, merged, extra) };
       yield { name: 'export.json', content: () => jsonReport(title, merged.groups, counted(merged.rows())) };
+      if (processing !== undefined) yield { name: 'processing.json', content: () => [`${JSON.stringify(processing, null, 2)}\n`] };
       for (const section of sections) {
         for (let n = 1; n <= section.pages; n++) {
           yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged) };
@@ -93,7 +110,14 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
 
     const { bytes, sha256 } = await writeZipAtomically(options.zipPath, entries(), { level: 6, date: options.generatedAt });
     store.close();
-    return { zipPath: options.zipPath, bytes, sha256, groups: merged.groups.length, items: merged.itemCount };
+    return {
+      zipPath: options.zipPath,
+      bytes,
+      sha256,
+      groups: merged.groups.length,
+      items: merged.itemCount,
+      ...(processing ? { undeclared: processing.undeclared } : {}),
+    };
   } catch (error) {
     // The build's own error (e.g. ENOSPC) is what the operator must see, never the close's.
     try {

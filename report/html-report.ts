@@ -50,7 +50,7 @@ const MARKUP_PER_ITEM = 160;
  * @param pageSize most items shown per page
  */
 export function planSections(groups: readonly MergedGroup[], pageSize: number, maxPageChars = MAX_PAGE_CHARS): ReportSection[] {
-  const used = new Set(['top', 'table_of_contents']);
+  const used = new Set(['top', 'table_of_contents', 'how-we-use-your-data']);
   return groups.map((group) => {
     const base = toAnchor(group.label, group.id);
     let anchor = base;
@@ -69,16 +69,27 @@ export function groupPagePath(section: ReportSection, n: number): string {
   return `groups/${section.anchor}-${n}.html`;
 }
 
-/** Yields `index.html`: headings, table of contents, and every group. */
-export function* indexHtml(title: string, sections: readonly ReportSection[], merged: MergedExport): Generator<string> {
-  const many = sections.length > 1;
+/** A section of our own after the first group (About): its anchor, its heading and its markup. */
+export interface ExtraSection {
+  readonly anchor: string;
+  readonly label: string;
+  readonly html: string;
+}
+
+/** Yields `index.html`: headings, table of contents, and every group (and `extra` right after About). */
+export function* indexHtml(title: string, sections: readonly ReportSection[], merged: MergedExport, extra?: ExtraSection): Generator<string> {
+  const many = sections.length + (extra ? 1 : 0) > 1;
   yield `${head(title)}<h1 id="top">Personal Data Export</h1>`;
   if (many) {
     yield '<div id="table_of_contents"><h2>Table of Contents</h2><ul>';
-    for (const { group, anchor } of sections) yield `<li><a href="#${anchor}">${label(group)}</a></li>`;
+    for (const [n, { group, anchor }] of sections.entries()) {
+      yield `<li><a href="#${anchor}">${label(group)}</a></li>`;
+      if (n === 0 && extra) yield `<li><a href="#${extra.anchor}">${escapeText(extra.label)}</a></li>`;
+    }
     yield '</ul></div>';
   }
-  for (const section of sections) {
+  for (const [n, section] of sections.entries()) {
+    if (n === 1 && extra) yield extraSection(extra, many);
     const { group, anchor, pages } = section;
     yield `<h2 id="${anchor}">${label(group)}</h2>${description(group)}<div>`;
     if (pages === 0) {
@@ -93,7 +104,12 @@ export function* indexHtml(title: string, sections: readonly ReportSection[], me
     }
     yield many ? `${TO_TOP}</div>` : '</div>';
   }
+  if (sections.length < 2 && extra) yield extraSection(extra, many);
   yield '</body>\n</html>\n';
+}
+
+function extraSection(extra: ExtraSection, many: boolean): string {
+  return `<h2 id="${extra.anchor}">${escapeText(extra.label)}</h2><div class="processing">${extra.html}${many ? TO_TOP : ''}</div>`;
 }
 
 /** Yields page `n` (1-based) of a split group, with a way back to index.html. */

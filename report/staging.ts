@@ -22,6 +22,14 @@ export interface OpenStagingOptions {
   readonly fileMustExist?: boolean;
 }
 
+/** The groups one exporter filled. */
+export interface StagedGroup {
+  exporter: number;
+  groupId: string;
+  groupLabel: string;
+  items: number;
+}
+
 /** A staging store opened by {@link openStaging}. Synchronous, single connection. */
 export interface StagingStore {
   /**
@@ -38,6 +46,8 @@ export interface StagingStore {
   pageCount(exporterIndex: number): number;
   /** @returns how many items are staged, before merging repeated `item_id`s */
   itemCount(): number;
+  /** @returns each exporter's groups (id, first label) with their staged item counts, About left out */
+  groupsByExporter(): StagedGroup[];
   /** Builds the WordPress merge (docs/WORDPRESS.md#merge) on disk; see {@link MergedExport}. */
   merge(): MergedExport;
   /** Closes the connection. The file stays; deleting it is the caller's job. */
@@ -129,6 +139,12 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
     cursorAfter: (exporterIndex, page) => readCursor.get(exporterIndex, page) ?? undefined,
     pageCount: (exporterIndex) => countPages.get(exporterIndex) ?? 0,
     itemCount: () => countItems.get() ?? 0,
+    groupsByExporter: () =>
+      db
+        .prepare<[], StagedGroup>(
+          'SELECT exporter, group_id AS groupId, MIN(group_label) AS groupLabel, COUNT(*) AS items FROM item WHERE exporter >= 0 GROUP BY exporter, group_id ORDER BY exporter, MIN(page * 1000000 + pos)',
+        )
+        .all(),
     merge: () => mergeStaged(db),
     close: () => db.close(),
   };

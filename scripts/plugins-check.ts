@@ -87,6 +87,11 @@ async function main(): Promise<number> {
   process.stdout.write(`${manifest.file} (email ${args.email})\n\n${table(rows)}\n`);
   const failed = rows.filter((row) => row.status.startsWith('FAILED')).length;
   process.stdout.write(`\n${rows.length} plugin(s) checked, ${failed} failed\n`);
+  if (!args['erasers-only']) {
+    const gaps = processingGaps(manifest.exporters, returnedGroups);
+    if (!manifest.controller) gaps.unshift('no controller: block (who answers for the data, how to reach them, where to complain)');
+    if (gaps.length > 0) process.stdout.write(`\nprocessing (GDPR Art. 15(1)) not declared:\n${gaps.map((gap) => `  - ${gap}`).join('\n')}\n`);
+  }
   const exported = rows.filter((row) => row.role === 'exporter').reduce((sum, row) => sum + Number(row.items || 0), 0);
   if (args.email === DEFAULT_EMAIL && exported === 0 && rows.some((row) => row.role === 'exporter')) {
     // A clean run with nobody's data proves the plugins answer, not that they find anything.
@@ -100,14 +105,40 @@ async function main(): Promise<number> {
 
 type Base = Pick<PageCall, 'email' | 'requestId' | 'manifestDir'> & { maxPages: number };
 
+/** Groups each exporter returned, by key: what its `processing.categories` must declare. */
+const returnedGroups = new Map<string, Map<string, string>>();
+
 async function checkExporter(exporter: PluginSnapshot, base: Base): Promise<Row> {
   let items = 0;
+  const groups = new Map<string, string>();
+  returnedGroups.set(exporter.key, groups);
   const row = await drain(exporter, 'exporter', base, async (answer, page) => {
     const checked = validateExportPage(answer, exporter, page);
     items += checked.data.length;
+    for (const item of checked.data) if (!groups.has(item.group_id)) groups.set(item.group_id, item.group_label);
     return checked.done;
   });
   return { ...row, items: String(items), removed: '', retained: '' };
+}
+
+/**
+ * What the report's "How we use your data" cannot say: exporters without a `processing:` block,
+ * and groups an exporter returned that its `processing.categories` do not declare (drift).
+ */
+function processingGaps(exporters: readonly PluginSnapshot[], returned: ReadonlyMap<string, ReadonlyMap<string, string>>): string[] {
+  const gaps: string[] = [];
+  for (const exporter of exporters) {
+    const groups = returned.get(exporter.key) ?? new Map<string, string>();
+    if (exporter.processing === undefined) {
+      gaps.push(`exporter "${exporter.key}" declares no processing: (purposes, legal basis, categories, recipients, retention)`);
+      continue;
+    }
+    const declared = new Set(exporter.processing.categories.map((category) => (typeof category === 'string' ? category : category.group)));
+    for (const [group, label] of groups) {
+      if (!declared.has(group)) gaps.push(`exporter "${exporter.key}" returned group "${group}" (${label}) that its processing.categories do not declare`);
+    }
+  }
+  return gaps;
 }
 
 async function checkEraser(eraser: EraserSnapshot, base: Base): Promise<Row> {

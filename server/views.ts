@@ -25,6 +25,8 @@ export interface RequestView {
   completedAt?: string;
   sendAsEmail: boolean;
   items?: number;
+  /** Exports: groups the report holds that their exporter's `processing:` does not declare (drift). */
+  undeclared?: RequestMemo['undeclared'];
   progress?: Progress;
   /** `deleted` (the file is gone) only in one request's view ({@link requestDetail}): lists do not look at the disk. */
   download?: { url: string; bytes: number; sha256: string; expiresAt: string; deleted?: boolean };
@@ -125,6 +127,7 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
   if (memo.confirmedAt) view.confirmedAt = memo.confirmedAt;
   if (memo.completedAt) view.completedAt = memo.completedAt;
   if (memo.items !== undefined) view.items = memo.items;
+  if (memo.undeclared?.length) view.undeclared = memo.undeclared;
   if (progress) view.progress = progress;
   if (memo.confirmedBy) view.confirmedBy = memo.confirmedBy;
   if (memo.dryRun !== undefined) view.dryRun = memo.dryRun;

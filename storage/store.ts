@@ -19,6 +19,8 @@ export interface StoredExport {
   requestId?: string;
   /** When the ZIP was finished (ISO 8601). */
   builtAt?: string;
+  /** Groups the export holds that their exporter's `processing:` does not declare (drift), by plugin key. */
+  undeclared?: { plugin: string; group: string; label: string; items: number }[];
 }
 
 /** What is left of a deleted export: when it went, and whether before the end of its retention. */

@@ -240,7 +240,7 @@ describe('admin pages', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download export' }).click()]);
     assert.equal(download.suggestedFilename(), `personal-data-export-${id}.zip`);
     const entries = await unzip(new Uint8Array(await readFile((await download.path()) as string)));
-    assert.deepEqual([...entries.keys()].sort(), ['export.json', 'index.html']);
+    assert.deepEqual([...entries.keys()].sort(), ['export.json', 'index.html', 'processing.json']);
     const report = JSON.parse(entries.get('export.json') as string)[`Personal Data Export for ${DEMO_PERSON}`];
     assert.equal(Object.keys(report['numbers-b'].items).length, 60);
     assert.ok(report.user, 'the demo person’s account is in it');

@@ -49,7 +49,7 @@ describe('export lifecycle', () => {
     assert.equal(download.status, 200);
     assert.equal(download.headers.get('content-type'), 'application/zip');
     const entries = await unzip(new Uint8Array(await download.arrayBuffer()));
-    assert.deepEqual([...entries.keys()].sort(), ['export.json', 'index.html']);
+    assert.deepEqual([...entries.keys()].sort(), ['export.json', 'index.html', 'processing.json']);
 
     const json = JSON.parse(entries.get('export.json') as string);
     const report = json[`Personal Data Export for ${DEMO_PERSON}`];

@@ -103,7 +103,15 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       }
     }
 
-    const built = await heavy.buildExport({ requestId, email });
+    const built = await heavy.buildExport({
+      requestId,
+      email,
+      // What the manifest says is done with the data: the report's section and processing.json.
+      processing: {
+        ...(manifest.controller ? { controller: manifest.controller } : {}),
+        exporters: manifest.exporters.map(({ key, name, processing }) => ({ key, name, ...(processing ? { processing } : {}) })),
+      },
+    });
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
     // The deletion timer starts before the mail, so the file goes even if delivery fails.
@@ -115,6 +123,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     });
     memo.download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
     memo.items = built.items;
+    if (built.undeclared?.length) memo.undeclared = built.undeclared;
     if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt });
     memo.completedAt = new Date().toISOString();
     publish('completed');

@@ -231,6 +231,14 @@ ${row('Completed', time(view.completedAt))}
 ${REQUEST_ACTIONS[view.action].delivers ? row('Download link', downloadLinkState(view)) : ''}
 ${view.items !== undefined ? row('Items', formatCount(view.items)) : ''}
 ${
+  view.undeclared?.length
+    ? row(
+        'Not declared in plugins.yaml',
+        html`<span class="late">${view.undeclared.map((group) => `${group.label} (group "${group.group}" of ${group.plugin}, ${formatCount(group.items)} items)`).join('; ')}</span>: the report says what is done with these data only once the exporter's <code>processing.categories</code> name them`,
+      )
+    : ''
+}
+${
   download
     ? html`${row('Export file', download.deleted ? 'deleted' : html`${formatBytes(download.bytes)}; deleted automatically at ${time(download.expiresAt)}`)}
 ${row('Export SHA-256', html`<span class="mono">${download.sha256}</span>`)}`

@@ -1,0 +1,231 @@
+/**
+ * The half of an access answer that is not the data: what is done with it
+ * (GDPR Art. 15(1)(a)–(h) and 15(2)), from what plugins.yaml declares.
+ * `processing.json` is the machine-readable form (per source and per
+ * category of data); the report's section "How we use your data and your
+ * rights" the readable one. What is not declared is said to be missing,
+ * never made up; a group an exporter returned that its declaration does not
+ * name is flagged as undeclared, so the declared picture cannot silently rot.
+ */
+import { escapeHtml } from './html.ts';
+import type { StagedGroup } from './staging.ts';
+
+/** A text for the person: one string, or one per language. */
+export type Text = string | Readonly<Record<string, string>>;
+
+export interface DeclaredProcessing {
+  purposes: readonly Text[];
+  legalBasis: Text;
+  categories: readonly (string | { group: string; label?: Text | undefined; description?: Text | undefined })[];
+  recipients: readonly Text[];
+  retention: Text;
+  source?: Text | undefined;
+  transfers: readonly { to: Text; safeguard: Text }[];
+  automatedDecisions?: { logic: Text; consequences: Text } | undefined;
+}
+
+export interface DeclaredController {
+  name: Text;
+  contact: Text;
+  dpo?: Text | undefined;
+  supervisoryAuthority?: Text | undefined;
+  rights?: Text | undefined;
+}
+
+/** What the manifest declares, exporter by exporter in manifest order. */
+export interface ProcessingInput {
+  controller?: DeclaredController | undefined;
+  exporters: readonly { key: string; name: string; processing?: DeclaredProcessing | undefined }[];
+}
+
+export interface CategoryReport {
+  group: string;
+  label: string;
+  description?: string;
+  /** Items of this group in this export, from this source. */
+  items: number;
+}
+
+export interface SourceReport {
+  plugin: { key: string; name: string };
+  declared: boolean;
+  purposes: string[];
+  legalBasis?: string;
+  categories: CategoryReport[];
+  recipients: string[];
+  retention?: string;
+  source?: string;
+  transfers: { to: string; safeguard: string }[];
+  automatedDecisions?: { logic: string; consequences: string };
+}
+
+export interface ProcessingReport {
+  language: string;
+  controller: { name: string; contact: string; dpo?: string; supervisoryAuthority?: string; rights?: string } | null;
+  /** Per source of data (each exporter). */
+  sources: SourceReport[];
+  /** Per category of data: which sources hold it, for which purposes, on which bases, kept how long, given to whom. */
+  categories: { group: string; label: string; sources: string[]; purposes: string[]; legalBases: string[]; retention: string[]; recipients: string[] }[];
+  /** Groups the export holds that their source's declared categories leave out (drift); a source that declares nothing is in `missing`. */
+  undeclared: { plugin: string; group: string; label: string; items: number }[];
+  /** What the declarations leave out, in words the person can read. */
+  missing: string[];
+  /** The person's rights, and where to complain. */
+  rights: string[];
+}
+
+/** The text in `language`, else English, else the first one given. */
+export function textIn(text: Text, language: string): string {
+  if (typeof text === 'string') return text;
+  return text[language] ?? text[language.split('-')[0] ?? ''] ?? text.en ?? Object.values(text)[0] ?? '';
+}
+
+const RIGHTS = [
+  'You may ask for a copy of your personal data (GDPR Art. 15): this report is that copy.',
+  'You may ask us to correct data that is wrong or incomplete (Art. 16).',
+  'You may ask us to erase your data (Art. 17), except what the law obliges us to keep.',
+  'You may ask us to restrict how we use your data (Art. 18), and object to its use (Art. 21).',
+  'You may receive the data you gave us in a machine-readable form, export.json in this file (Art. 20).',
+  'You may complain to a supervisory authority (Art. 77).',
+];
+
+/** The report of what is done with the data, for the groups this export holds. */
+export function processingReport(input: ProcessingInput, staged: readonly StagedGroup[], language = 'en'): ProcessingReport {
+  const t = (text: Text | undefined) => (text === undefined ? undefined : textIn(text, language));
+  const missing: string[] = [];
+  const controller = input.controller;
+  if (controller === undefined) missing.push('who is responsible for your data (the controller) and how to reach them');
+  const undeclared: ProcessingReport['undeclared'] = [];
+  const sources = input.exporters.map((exporter, index): SourceReport => {
+    const groups = staged.filter((group) => group.exporter === index);
+    const processing = exporter.processing;
+    if (processing === undefined) {
+      missing.push(`what is done with the data from "${exporter.name}"`);
+      return {
+        plugin: { key: exporter.key, name: exporter.name },
+        declared: false,
+        purposes: [],
+        categories: groups.map((group) => ({ group: group.groupId, label: group.groupLabel, items: group.items })),
+        recipients: [],
+        transfers: [],
+      };
+    }
+    const declared = processing.categories.map((category) => (typeof category === 'string' ? { group: category } : category));
+    const categories: CategoryReport[] = declared.map((category) => {
+      const found = groups.find((group) => group.groupId === category.group);
+      const description = t('description' in category ? category.description : undefined);
+      return {
+        group: category.group,
+        label: t('label' in category ? category.label : undefined) ?? found?.groupLabel ?? category.group,
+        ...(description ? { description } : {}),
+        items: found?.items ?? 0,
+      };
+    });
+    for (const group of groups) {
+      if (declared.some((category) => category.group === group.groupId)) continue;
+      undeclared.push({ plugin: exporter.key, group: group.groupId, label: group.groupLabel, items: group.items });
+      categories.push({ group: group.groupId, label: group.groupLabel, items: group.items });
+    }
+    const source = t(processing.source);
+    const decisions = processing.automatedDecisions;
+    return {
+      plugin: { key: exporter.key, name: exporter.name },
+      declared: true,
+      purposes: processing.purposes.map((purpose) => textIn(purpose, language)),
+      legalBasis: textIn(processing.legalBasis, language),
+      categories,
+      recipients: processing.recipients.map((recipient) => textIn(recipient, language)),
+      retention: textIn(processing.retention, language),
+      ...(source ? { source } : {}),
+      transfers: processing.transfers.map((transfer) => ({ to: textIn(transfer.to, language), safeguard: textIn(transfer.safeguard, language) })),
+      ...(decisions ? { automatedDecisions: { logic: textIn(decisions.logic, language), consequences: textIn(decisions.consequences, language) } } : {}),
+    };
+  });
+  const byGroup = new Map<string, ProcessingReport['categories'][number]>();
+  for (const source of sources) {
+    for (const category of source.categories) {
+      let entry = byGroup.get(category.group);
+      if (entry === undefined) {
+        entry = { group: category.group, label: category.label, sources: [], purposes: [], legalBases: [], retention: [], recipients: [] };
+        byGroup.set(category.group, entry);
+      }
+      const add = (list: string[], values: readonly (string | undefined)[]) => {
+        for (const value of values) if (value !== undefined && !list.includes(value)) list.push(value);
+      };
+      add(entry.sources, [source.plugin.name]);
+      add(entry.purposes, source.purposes);
+      add(entry.legalBases, [source.legalBasis]);
+      add(entry.retention, [source.retention]);
+      add(entry.recipients, source.recipients);
+    }
+  }
+  const dpo = t(controller?.dpo);
+  const authority = t(controller?.supervisoryAuthority);
+  const where = t(controller?.rights);
+  return {
+    language,
+    controller:
+      controller === undefined
+        ? null
+        : {
+            name: textIn(controller.name, language),
+            contact: textIn(controller.contact, language),
+            ...(dpo ? { dpo } : {}),
+            ...(authority ? { supervisoryAuthority: authority } : {}),
+            ...(where ? { rights: where } : {}),
+          },
+    sources,
+    categories: [...byGroup.values()],
+    undeclared,
+    missing,
+    rights: [...RIGHTS, ...(where ? [`Where to exercise them: ${where}`] : []), ...(authority ? [`The supervisory authority: ${authority}`] : [])],
+  };
+}
+
+/** The report's section: who answers for the data, what each source does with it, and the person's rights. */
+export function processingSectionHtml(report: ProcessingReport): string {
+  const e = escapeHtml;
+  const row = (term: string, value: string | undefined) => (value === undefined || value === '' ? '' : `<tr><th>${e(term)}</th><td>${e(value)}</td></tr>`);
+  const list = (values: readonly string[]) => values.join('; ');
+  const parts: string[] = [];
+  const c = report.controller;
+  parts.push('<h3>Who is responsible for your data</h3>');
+  parts.push(
+    c === null
+      ? '<p>Not declared: the organisation has not said who is responsible for your data. Ask the contact who sent you this file.</p>'
+      : `<table><tbody>${row('Controller', c.name)}${row('Contact', c.contact)}${row('Data protection officer', c.dpo)}${row('Supervisory authority', c.supervisoryAuthority)}${row('Where to exercise your rights', c.rights)}</tbody></table>`,
+  );
+  parts.push('<h3>What we do with your data, source by source</h3>');
+  for (const source of report.sources) {
+    parts.push(`<h4>${e(source.plugin.name)}</h4>`);
+    if (!source.declared) {
+      parts.push('<p>Not declared: the organisation has not said what it does with the data from this source.</p>');
+      continue;
+    }
+    const categories = source.categories.map((category) => `${category.label}${category.description ? ` (${category.description})` : ''}`);
+    const transfers = source.transfers.map((transfer) => `${transfer.to}, safeguarded by ${transfer.safeguard}`);
+    parts.push(
+      `<table><tbody>${row('Purposes', list(source.purposes))}${row('Legal basis', source.legalBasis)}${row('Categories of data', list(categories))}${row(
+        'Recipients',
+        source.recipients.length ? list(source.recipients) : 'none',
+      )}${row('Kept for', source.retention)}${row('Where it came from', source.source ?? 'from you')}${row(
+        'Transfers outside the EEA',
+        transfers.length ? list(transfers) : 'none',
+      )}${row('Automated decisions', source.automatedDecisions ? `${source.automatedDecisions.logic} Consequences: ${source.automatedDecisions.consequences}` : 'none')}</tbody></table>`,
+    );
+  }
+  if (report.undeclared.length > 0) {
+    parts.push('<h3>Data not covered by the declarations above</h3><ul>');
+    for (const group of report.undeclared) parts.push(`<li>${e(group.label)} (${group.items} ${group.items === 1 ? 'item' : 'items'})</li>`);
+    parts.push('</ul>');
+  }
+  if (report.missing.length > 0) {
+    parts.push('<h3>What this report cannot tell you</h3><p>The organisation has not declared:</p><ul>');
+    for (const gap of report.missing) parts.push(`<li>${e(gap)}</li>`);
+    parts.push('</ul>');
+  }
+  parts.push('<h3>Your rights</h3><ul>');
+  for (const right of report.rights) parts.push(`<li>${e(right)}</li>`);
+  parts.push('</ul>');
+  return parts.join('');
+}
