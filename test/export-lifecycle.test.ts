@@ -68,6 +68,11 @@ describe('export lifecycle', () => {
     }
     assert.match(html, /Table of Contents/);
     assert.doesNotMatch(html, /<script/i);
+    // The test manifest declares no processing: the report says so rather than inventing it.
+    const processing = JSON.parse(entries.get('processing.json') as string);
+    assert.equal(processing.controller, null);
+    assert.equal(processing.missing.length, 1 + 5, 'the controller and each of the five exporters');
+    assert.match(html, /How we use your data and your rights/);
   });
 
   test('a wrong key changes nothing, and the right key still confirms', async () => {

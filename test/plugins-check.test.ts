@@ -47,3 +47,31 @@ test('with a person, the table counts what each exporter finds and there is no w
   assert.match(out, /exporter\s+numbers\s+Numbers\s+1\s+3\s/);
   assert.doesNotMatch(out, /warning/);
 });
+
+test('processing not declared: no controller, an exporter without processing:, a group its categories leave out', () => {
+  const declared = `version: 1
+controller: { name: Shop, contact: privacy@shop.example }
+exporters:
+  - key: numbers
+    name: Numbers
+    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
+    settings: { total: 3, group: tallies, label: Tallies }
+    processing:
+      purposes: [counting]
+      legalBasis: contract
+      categories: [numbers]
+      retention: 1 year
+  - key: more
+    name: More numbers
+    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
+    settings: { total: 1 }
+`;
+  const { code, out } = check(declared, '--email', 'someone@example.com');
+  assert.equal(code, 0, `drift is reported, not a failure: ${out}`);
+  assert.match(out, /processing \(GDPR Art\. 15\(1\)\) not declared:/);
+  assert.match(out, /exporter "numbers" returned group "tallies" \(Tallies\) that its processing\.categories do not declare/);
+  assert.match(out, /exporter "more" declares no processing:/);
+  assert.doesNotMatch(out, /no controller/);
+  const none = check(manifest(1), '--email', 'someone@example.com');
+  assert.match(none.out, /no controller: block/);
+});
