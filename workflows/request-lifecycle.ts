@@ -167,7 +167,10 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
         const generation = linkGeneration;
         const expiresAt = new Date(Date.now() + input.confirmTtlMs).toISOString();
         // The hash is recorded before the mail goes out, so a click, however quick, finds it.
-        memo.keyHash = await quick.confirmationKeyHash({ requestId: input.requestId, generation });
+        const keyHash = await quick.confirmationKeyHash({ requestId: input.requestId, generation });
+        // Denied or marked completed meanwhile: no link for a request that is over.
+        if (memo.status !== 'pending') break;
+        memo.keyHash = keyHash;
         memo.keyExpiresAt = expiresAt;
         publish(memo.status);
         await mail.sendConfirmationMail({ requestId: input.requestId, email: input.email, action, generation, expiresAt });
