@@ -5,96 +5,96 @@
  * never the person.
  */
 import { formatDate } from '../lib/format.ts';
-import { DENIAL_GROUNDS, type DenialGround, type Regime } from '../model/regime.ts';
+import { formatDateIn, type Locale } from '../lib/locale.ts';
+import { message } from '../lib/messages/index.ts';
+import type { DenialGround } from '../model/grounds.ts';
+import type { Regime } from '../model/regime.ts';
 import { REQUEST_ACTIONS, type RequestAction } from '../model/request.ts';
-import type { Site } from './mail-templates.ts';
+import { letter, type Site } from './mail-templates.ts';
 
-function signature(site: Site): string[] {
-  return ['Regards,', `All at ${site.name}`, site.url, ''];
-}
+/** How mails to the person name their request: "your request for a copy of your personal data". */
+const what = (action: RequestAction, locale: Locale) => message(locale, `request.${action}`);
 
-const what = (action: RequestAction) => REQUEST_ACTIONS[action].personRequest;
-
-export function acknowledgementMail(site: Site, input: { action: RequestAction; receivedAt: string; dueAt: string | undefined; rules: Regime }) {
+export function acknowledgementMail(
+  site: Site,
+  input: { action: RequestAction; receivedAt: string; dueAt: string | undefined; rules: Regime; locale: Locale },
+) {
+  const { locale } = input;
   return {
-    subject: `[${site.name}] We received your request`,
-    text: [
-      'Howdy,',
-      '',
-      `We received your ${what(input.action)} on ${formatDate(input.receivedAt)}.`,
+    subject: message(locale, 'ack.subject', { site: site.name }),
+    text: letter(site, locale, [
+      message(locale, 'ack.received', { request: what(input.action, locale), date: formatDateIn(input.receivedAt, locale) }),
       input.dueAt === undefined
-        ? 'We will answer within the time the law gives us once you have confirmed the request.'
-        : `We will answer by ${formatDate(input.dueAt)} (${input.rules.law}).`,
+        ? message(locale, 'ack.dueLater')
+        : message(locale, 'ack.due', { date: formatDateIn(input.dueAt, locale), law: input.rules.law }),
       '',
-      'If we need to confirm that the request comes from you, we will write to you first.',
+      message(locale, 'ack.identity'),
       '',
-      ...signature(site),
-    ].join('\n'),
+    ]),
   };
 }
 
-export function extensionMail(site: Site, input: { action: RequestAction; dueAt: string; reason: string; rules: Regime }) {
+export function extensionMail(site: Site, input: { action: RequestAction; dueAt: string; reason: string; rules: Regime; locale: Locale }) {
+  const { locale } = input;
   return {
-    subject: `[${site.name}] We need more time to answer your request`,
-    text: [
-      'Howdy,',
+    subject: message(locale, 'extension.subject', { site: site.name }),
+    text: letter(site, locale, [
+      message(locale, 'extension.intro', { request: what(input.action, locale), law: input.rules.law }),
       '',
-      `We need more time to answer your ${what(input.action)}, as the law allows (${input.rules.law}).`,
-      '',
-      'Why:',
+      message(locale, 'extension.why'),
       `  ${input.reason}`,
       '',
-      `We will answer by ${formatDate(input.dueAt)}.`,
+      message(locale, 'extension.due', { date: formatDateIn(input.dueAt, locale) }),
       '',
-      ...signature(site),
-    ].join('\n'),
+    ]),
   };
 }
 
 export function denialMail(
   site: Site,
-  input: { action: RequestAction; ground: DenialGround; reason: string; rules: Regime; appealLink?: string | undefined; appealUntil?: string | undefined },
+  input: {
+    action: RequestAction;
+    ground: DenialGround;
+    reason: string;
+    rules: Regime;
+    locale: Locale;
+    appealLink?: string | undefined;
+    appealUntil?: string | undefined;
+  },
 ) {
+  const { locale } = input;
   const appeal =
-    input.appealLink === undefined
-      ? []
-      : ['You may appeal this decision until', `${formatDate(input.appealUntil ?? '')} by following this link:`, input.appealLink, ''];
+    input.appealLink === undefined ? [] : [message(locale, 'denial.appeal', { date: formatDateIn(input.appealUntil ?? '', locale) }), input.appealLink, ''];
   return {
-    subject: `[${site.name}] Your request was declined`,
-    text: [
-      'Howdy,',
+    subject: message(locale, 'denial.subject', { site: site.name }),
+    text: letter(site, locale, [
+      message(locale, 'denial.intro', { request: what(input.action, locale), ground: message(locale, `ground.${input.ground}`) }),
       '',
-      `We are not able to act on your ${what(input.action)}: ${DENIAL_GROUNDS[input.ground]}.`,
-      '',
-      'Our reasons:',
+      message(locale, 'denial.reasons'),
       `  ${input.reason}`,
       '',
       ...appeal,
       input.rules.complaint,
       '',
-      ...signature(site),
-    ].join('\n'),
+    ]),
   };
 }
 
-export function appealDecisionMail(site: Site, input: { action: RequestAction; decision: 'upheld' | 'reversed'; reason: string; rules: Regime }) {
-  const outcome =
-    input.decision === 'reversed'
-      ? ['We reviewed your appeal and reversed our decision: we will now act on your', `${what(input.action)}, and write to you when it is done.`]
-      : ['We reviewed your appeal and upheld our decision to decline your', `${what(input.action)}.`];
+export function appealDecisionMail(
+  site: Site,
+  input: { action: RequestAction; decision: 'upheld' | 'reversed'; reason: string; rules: Regime; locale: Locale },
+) {
+  const { locale } = input;
   return {
-    subject: `[${site.name}] The decision on your appeal`,
-    text: [
-      'Howdy,',
+    subject: message(locale, 'appeal.subject', { site: site.name }),
+    text: letter(site, locale, [
+      message(locale, input.decision === 'reversed' ? 'appeal.reversed' : 'appeal.upheld', { request: what(input.action, locale) }),
       '',
-      ...outcome,
-      '',
-      'Our reasons:',
+      message(locale, 'denial.reasons'),
       `  ${input.reason}`,
       '',
       ...(input.decision === 'upheld' ? [input.rules.complaint, ''] : []),
-      ...signature(site),
-    ].join('\n'),
+    ]),
   };
 }
 

@@ -5,6 +5,7 @@
  */
 import { calendarDaysBetween, clockDates, daysAfter } from '../lib/calendar.ts';
 import type { Secret } from '../lib/config.ts';
+import { DEFAULT_LOCALE, type Locale } from '../lib/locale.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import type { RegimeTable } from '../lib/regimes.ts';
 import { appealKey } from '../lib/secrets.ts';
@@ -47,27 +48,42 @@ export function createClockActivities({ regimes, mailer, secret, site, publicUrl
       return daysAfter(input.from, input.days, input.timeZone);
     },
 
-    async sendAcknowledgementMail(input: { requestId: string; email: string; action: RequestAction; clock: RequestClock }) {
+    async sendAcknowledgementMail(input: { locale?: Locale | undefined; requestId: string; email: string; action: RequestAction; clock: RequestClock }) {
       const { subject, text } = acknowledgementMail(site, {
         action: input.action,
         receivedAt: input.clock.receivedAt,
         dueAt: input.clock.dates?.dueAt,
         rules: input.clock.rules,
+        locale: input.locale ?? DEFAULT_LOCALE,
       });
       await loggingFailure('acknowledgement mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `acknowledge:${input.requestId}` }),
       );
     },
 
-    async sendExtensionMail(input: { requestId: string; email: string; action: RequestAction; clock: RequestClock; reason: string }) {
+    async sendExtensionMail(input: {
+      locale?: Locale | undefined;
+      requestId: string;
+      email: string;
+      action: RequestAction;
+      clock: RequestClock;
+      reason: string;
+    }) {
       const dueAt = input.clock.dates?.dueAt ?? '';
-      const { subject, text } = extensionMail(site, { action: input.action, dueAt, reason: input.reason, rules: input.clock.rules });
+      const { subject, text } = extensionMail(site, {
+        action: input.action,
+        dueAt,
+        reason: input.reason,
+        rules: input.clock.rules,
+        locale: input.locale ?? DEFAULT_LOCALE,
+      });
       await loggingFailure('extension mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `extend:${input.requestId}:${input.clock.extensions}` }),
       );
     },
 
     async sendDenialMail(input: {
+      locale?: Locale | undefined;
       requestId: string;
       email: string;
       action: RequestAction;
@@ -85,6 +101,7 @@ export function createClockActivities({ regimes, mailer, secret, site, publicUrl
         rules: input.clock.rules,
         appealLink,
         appealUntil: input.appealUntil,
+        locale: input.locale ?? DEFAULT_LOCALE,
       });
       await loggingFailure('denial mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `deny:${input.requestId}` }),
@@ -92,6 +109,7 @@ export function createClockActivities({ regimes, mailer, secret, site, publicUrl
     },
 
     async sendAppealDecisionMail(input: {
+      locale?: Locale | undefined;
       requestId: string;
       email: string;
       action: RequestAction;
@@ -99,7 +117,13 @@ export function createClockActivities({ regimes, mailer, secret, site, publicUrl
       decision: 'upheld' | 'reversed';
       reason: string;
     }) {
-      const { subject, text } = appealDecisionMail(site, { action: input.action, decision: input.decision, reason: input.reason, rules: input.clock.rules });
+      const { subject, text } = appealDecisionMail(site, {
+        action: input.action,
+        decision: input.decision,
+        reason: input.reason,
+        rules: input.clock.rules,
+        locale: input.locale ?? DEFAULT_LOCALE,
+      });
       await loggingFailure('appeal decision mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `appeal-decision:${input.requestId}` }),
       );

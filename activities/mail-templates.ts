@@ -1,9 +1,11 @@
-import { formatDate } from '../lib/format.ts';
-import type { EraserOutcome, ErasureReport } from '../model/request.ts';
+import { formatDateIn, type Locale } from '../lib/locale.ts';
+import { message } from '../lib/messages/index.ts';
+import type { EraserOutcome, ErasureReport, RequestAction } from '../model/request.ts';
 
 /**
- * The texts of the mails a person receives, after WordPress's own
- * (docs/WORDPRESS.md#mails), with the expiry stated plainly.
+ * The texts of the mails a person receives, in their language
+ * (lib/messages/); in English WordPress's own (docs/WORDPRESS.md#mails),
+ * with the expiry stated plainly.
  */
 
 export interface Site {
@@ -11,74 +13,57 @@ export interface Site {
   url: string;
 }
 
-const ACTION_DESCRIPTION = { export: 'Export Personal Data', erase: 'Erase Personal Data' } as const;
-
-/** "Howdy, …" ends as WordPress's mails do: regards from the site, and its address. */
-function signature(site: Site): string[] {
-  return ['Regards,', `All at ${site.name}`, site.url, ''];
+/** "Howdy," … "Regards, All at <site>" in the person's language, around the lines of a mail. */
+export function letter(site: Site, locale: Locale, lines: readonly string[]): string {
+  return [
+    message(locale, 'mail.greeting'),
+    '',
+    ...lines,
+    message(locale, 'mail.regards'),
+    message(locale, 'mail.allAt', { site: site.name }),
+    site.url,
+    '',
+  ].join('\n');
 }
 
-export function confirmationMail(site: Site, action: keyof typeof ACTION_DESCRIPTION, link: string, expiresAt: string) {
+export function confirmationMail(site: Site, action: RequestAction, link: string, expiresAt: string, locale: Locale = 'en') {
+  const described = message(locale, `action.${action}`);
   return {
-    subject: `[${site.name}] Confirm Action: ${ACTION_DESCRIPTION[action]}`,
-    text: [
-      'Howdy,',
+    subject: message(locale, 'confirm.subject', { site: site.name, action: described }),
+    text: letter(site, locale, [
+      message(locale, 'confirm.intro'),
       '',
-      'A request has been made to perform the following action on your account:',
+      `     ${described}`,
       '',
-      `     ${ACTION_DESCRIPTION[action]}`,
-      '',
-      'To confirm this, please click on the following link:',
+      message(locale, 'confirm.click'),
       link,
       '',
-      `The link works until ${formatDate(expiresAt)}.`,
+      message(locale, 'confirm.until', { date: formatDateIn(expiresAt, locale) }),
       '',
-      'You can safely ignore and delete this email if you do not want to',
-      'take this action.',
+      message(locale, 'confirm.ignore'),
       '',
-      ...signature(site),
-    ].join('\n'),
+    ]),
   };
 }
 
-export function downloadMail(site: Site, link: string, expiresAt: string) {
+export function downloadMail(site: Site, link: string, expiresAt: string, locale: Locale = 'en') {
   return {
-    subject: `[${site.name}] Personal Data Export`,
-    text: [
-      'Howdy,',
-      '',
-      'Your request for an export of personal data has been completed. You may',
-      'download your personal data by clicking on the link below. For privacy',
-      `and security, we will automatically delete the file on ${formatDate(expiresAt)},`,
-      'so please download it before then.',
-      '',
-      link,
-      '',
-      ...signature(site),
-    ].join('\n'),
+    subject: message(locale, 'download.subject', { site: site.name }),
+    text: letter(site, locale, [message(locale, 'download.body', { date: formatDateIn(expiresAt, locale) }), '', link, '']),
   };
 }
 
 /** The erasure-fulfilment mail: what was erased, what was kept and why, in the erasers' own words. */
-export function erasureMail(site: Site, report: ErasureReport) {
-  const lines = (outcomes: EraserOutcome[]) => outcomes.flatMap((o) => o.messages.map((message) => `  - ${o.name}: ${message}`));
+export function erasureMail(site: Site, report: ErasureReport, locale: Locale = 'en') {
+  const lines = (outcomes: EraserOutcome[]) => outcomes.flatMap((o) => o.messages.map((text) => `  - ${o.name}: ${text}`));
   const erased = lines(report.erasers.filter((o) => o.itemsRemoved && !o.itemsRetained));
   const kept = lines(report.erasers.filter((o) => o.itemsRetained));
   const body: string[] = [];
-  if (erased.length === 0 && kept.length === 0) body.push('We found no personal data about you to erase.', '');
-  if (erased.length > 0) body.push('What we erased:', ...erased, '');
-  if (kept.length > 0) body.push('What we kept, and why:', ...kept, '');
+  if (erased.length === 0 && kept.length === 0) body.push(message(locale, 'erased.nothing'), '');
+  if (erased.length > 0) body.push(message(locale, 'erased.erased'), ...erased, '');
+  if (kept.length > 0) body.push(message(locale, 'erased.kept'), ...kept, '');
   return {
-    subject: `[${site.name}] Erasure Request Fulfilled`,
-    text: [
-      'Howdy,',
-      '',
-      `Your request to erase your personal data on ${site.name} has been completed.`,
-      '',
-      ...body,
-      'If you have any follow-up questions or concerns, please contact the site administrator.',
-      '',
-      ...signature(site),
-    ].join('\n'),
+    subject: message(locale, 'erased.subject', { site: site.name }),
+    text: letter(site, locale, [message(locale, 'erased.done', { site: site.name }), '', ...body, message(locale, 'erased.questions'), '']),
   };
 }

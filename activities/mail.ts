@@ -5,6 +5,7 @@
  * reaches the workflow.
  */
 import type { Secret } from '../lib/config.ts';
+import { DEFAULT_LOCALE, type Locale } from '../lib/locale.ts';
 import type { Mailer } from '../lib/mailer.ts';
 import { hashKey, keyedToken } from '../lib/secrets.ts';
 import type { ErasureReport, RequestAction } from '../model/request.ts';
@@ -32,19 +33,26 @@ export function createMailActivities({ mailer, secret, site, publicUrl }: MailDe
     },
 
     /** Mails the confirmation link for link generation `generation`; returns the key's hash only. */
-    async sendConfirmationMail(input: { requestId: string; email: string; action: RequestAction; generation: number; expiresAt: string }) {
+    async sendConfirmationMail(input: {
+      requestId: string;
+      email: string;
+      action: RequestAction;
+      generation: number;
+      expiresAt: string;
+      locale?: Locale | undefined;
+    }) {
       const key = confirmationKey(input.requestId, input.generation);
       const link = `${publicUrl}/confirm?id=${encodeURIComponent(input.requestId)}&key=${key}`;
-      const { subject, text } = confirmationMail(site, input.action, link, input.expiresAt);
+      const { subject, text } = confirmationMail(site, input.action, link, input.expiresAt, input.locale ?? DEFAULT_LOCALE);
       await loggingFailure('confirmation mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `confirm:${input.requestId}:${input.generation}` }),
       );
     },
 
     /** Mails the download link of a finished export; a `tag` makes an admin's later re-send a new mail. */
-    async sendDownloadMail(input: { requestId: string; email: string; file: string; expiresAt: string; tag?: string }) {
+    async sendDownloadMail(input: { requestId: string; email: string; file: string; expiresAt: string; tag?: string; locale?: Locale | undefined }) {
       const link = `${publicUrl}/exports/${input.file}`;
-      const { subject, text } = downloadMail(site, link, input.expiresAt);
+      const { subject, text } = downloadMail(site, link, input.expiresAt, input.locale ?? DEFAULT_LOCALE);
       const { messageId } = await loggingFailure('download mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `download:${input.requestId}${input.tag ? `:${input.tag}` : ''}` }),
       );
@@ -52,8 +60,8 @@ export function createMailActivities({ mailer, secret, site, publicUrl }: MailDe
     },
 
     /** Tells the person their erasure is done: what was erased, what was kept and why. */
-    async sendErasureMail(input: { requestId: string; email: string; report: ErasureReport }) {
-      const { subject, text } = erasureMail(site, input.report);
+    async sendErasureMail(input: { requestId: string; email: string; report: ErasureReport; locale?: Locale | undefined }) {
+      const { subject, text } = erasureMail(site, input.report, input.locale ?? DEFAULT_LOCALE);
       const { messageId } = await loggingFailure('erasure mail', { requestId: input.requestId }, () =>
         mailer.send({ to: input.email, subject, text, idempotencyKey: `erased:${input.requestId}` }),
       );

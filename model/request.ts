@@ -6,6 +6,7 @@
  * and nothing from Node (the workflow sandbox loads it).
  */
 import type { Denial, RequestClock } from './clock.ts';
+import type { Locale } from './locale.ts';
 
 /**
  * The kinds of request, each described once: adding one is an entry here, its workflow, its
@@ -148,6 +149,8 @@ export interface RequestMemo {
   keyHash?: string;
   keyExpiresAt?: string;
   sendAsEmail: boolean;
+  /** The language of every mail to the person (absent in requests made before: English). */
+  locale?: Locale;
   manifestDigest?: string;
   /** A failed export: where it stopped; a retry resumes there (see ExportRequestInput.resumeFromRequest). */
   resumeFrom?: ExportResumePoint;

@@ -172,7 +172,16 @@ export function createRequestActions(service: RequestService, client: Client, op
       await client.workflow.start<typeof mailExportLink>('mailExportLink', {
         taskQueue: options.taskQueue,
         workflowId: `dsr-export-mail-${memo.requestId}-${Date.parse(sentAt)}`,
-        args: [{ requestId: memo.requestId, email: memo.email, file, expiresAt: memo.download?.expiresAt ?? sentAt, tag: sentAt }],
+        args: [
+          {
+            requestId: memo.requestId,
+            email: memo.email,
+            file,
+            expiresAt: memo.download?.expiresAt ?? sentAt,
+            tag: sentAt,
+            ...(memo.locale ? { locale: memo.locale } : {}),
+          },
+        ],
         staticSummary: `Mails the download link of export request ${memo.requestId}`,
       });
     },
@@ -197,6 +206,7 @@ export function createRequestActions(service: RequestService, client: Client, op
         skipConfirmation: memo.confirmedAt !== undefined,
         dryRun: memo.dryRun,
         resumeFromRequest,
+        locale: memo.locale,
         // The law's time runs on from the first receipt: a retry does not restart the clock.
         clock: memo.deadline ? reopenClock(memo.deadline, new Date().toISOString(), memo.requestId) : undefined,
       });

@@ -12,6 +12,7 @@ import type { ZipProgress } from '../activities/export-files.ts';
 import type { Secret } from '../lib/config.ts';
 import { openClock, type RegimeTable } from '../lib/regimes.ts';
 import { isOpen, isOverdue, type RequestClock } from '../model/clock.ts';
+import type { Locale } from '../model/locale.ts';
 import { subjectHash } from '../lib/secrets.ts';
 import type * as workflows from '../workflows/index.ts';
 import {
@@ -176,6 +177,8 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       receivedAt?: string | undefined;
       /** A retry's clock: the failed request's, running on. */
       clock?: RequestClock | undefined;
+      /** The language of the person's mails (default English). */
+      locale?: Locale | undefined;
     }) {
       const subject = subjectHash(settings.secret, input.email);
       const workflowId = requestWorkflowId(input.action, subject);
@@ -191,6 +194,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         createdAt,
         sendAsEmail: input.sendAsEmail,
         deadline: clock,
+        ...(input.locale ? { locale: input.locale } : {}),
         ...(REQUEST_ACTIONS[input.action].dryRunnable ? { dryRun: input.dryRun === true } : {}),
       };
       const base = {
@@ -203,6 +207,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         confirmTtlMs: settings.confirmTtlMs,
         heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
         clock,
+        ...(input.locale ? { locale: input.locale } : {}),
         ...(settings.reminderOffsetsMs === undefined ? {} : { reminderOffsetsMs: settings.reminderOffsetsMs }),
         ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
         ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),

@@ -299,4 +299,27 @@ describe('the legal clock', () => {
     assert.equal(row('export', 'ccpa').received, 1);
     assert.ok(all.medianDaysToClose !== undefined && all.p90DaysToClose >= all.medianDaysToClose);
   });
+
+  test('a request in German: confirmation, acknowledgement, extension and refusal mails in German, dates too', async () => {
+    const person = nextEmail();
+    const created = await stack.api('POST', '/api/requests', { email: person, action: 'export', regime: 'ccpa', locale: 'de' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const confirm = await stack.mail.waitFor((m) => m.to.includes(person) && /Aktion bestätigen/.test(m.subject));
+    assert.match(confirm.subject, /Aktion bestätigen: Personenbezogene Daten exportieren/);
+    assert.match(confirm.text, /^Hallo,/);
+    assert.match(confirm.text, /Der Link gilt bis \d{1,2}\. [A-Z][a-zä]+ \d{4}, \d\d:\d\d UTC\./);
+    const ack = await stack.mail.waitFor((m) => m.to.includes(person) && /Wir haben Ihren Antrag erhalten/.test(m.subject));
+    assert.match(ack.text, /Wir haben Ihren Antrag auf eine Kopie Ihrer personenbezogenen Daten am/);
+    await stack.api('POST', `/api/requests/${created.body.id}/extend`, { reason: 'Drei Systeme müssen durchsucht werden.' });
+    const extension = await stack.mail.waitFor((m) => m.to.includes(person) && /mehr Zeit/.test(m.subject));
+    assert.match(extension.text, /Drei Systeme müssen durchsucht werden\./);
+    const denied = await stack.api('POST', '/api/requests', { email: nextEmail(), action: 'erase', locale: 'fr' });
+    await stack.api('POST', `/api/requests/${denied.body.id}/deny`, { ground: 'excessive', reason: 'Quatrième demande ce mois-ci.' });
+    const refusal = await stack.mail.waitFor((m) => /refusée/.test(m.subject));
+    assert.match(refusal.text, /^Bonjour,/);
+    assert.match(refusal.text, /la demande est manifestement excessive/);
+    const bad = await stack.api('POST', '/api/requests', { email: nextEmail(), action: 'export', locale: 'es' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.error.message, /locale: expected one of "en", "de", "fr"/);
+  });
 });

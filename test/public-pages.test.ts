@@ -165,6 +165,13 @@ describe('the request form, against a stand-in service', () => {
     ]);
   });
 
+  test('the language of our mails: the browser’s first language of ours preselected, the person’s choice taken', async () => {
+    const german = await (await app.request('http://site.test/request', { headers: { 'Accept-Language': 'de-CH, de;q=0.9, en;q=0.5' } })).text();
+    assert.match(german, /<option value="de" lang="de" selected>Deutsch<\/option>/);
+    const other = await (await app.request('http://site.test/request', { headers: { 'Accept-Language': 'es' } })).text();
+    assert.match(other, /<option value="en" lang="en" selected>English<\/option>/);
+  });
+
   test('the person says where they live (the configured default preselected); a regime the site does not offer is asked again', async () => {
     const form = await (await app.request('http://site.test/request')).text();
     assert.match(form, /<label for="regime">Where do you live\?<\/label>/);
@@ -378,6 +385,8 @@ describe('a person asks for their data, in Chromium, against the whole product',
     await page.keyboard.press('Tab');
     assert.equal(await page.locator(':focus').getAttribute('id'), 'regime');
     assert.equal(await page.getByLabel('Where do you live?').inputValue(), 'gdpr', 'the configured default is chosen');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').getAttribute('id'), 'locale');
     await page.keyboard.press('Tab');
     assert.equal(await page.locator(':focus').textContent(), 'Send request');
     assert.equal(await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle'), 'solid', 'keyboard focus is visible');

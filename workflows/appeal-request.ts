@@ -72,7 +72,7 @@ export async function appealRequest(input: AppealInput): Promise<AppealRecord> {
       appeal.decidedAt = new Date().toISOString();
       appeal.decisionReason = reason;
       publish();
-      await mail.sendAppealDecisionMail({ requestId, email, action, clock, decision, reason });
+      await mail.sendAppealDecisionMail({ requestId, email, action, clock, decision, reason, locale: input.original.locale });
       return appeal;
     },
     {

@@ -9,6 +9,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { ManifestSnapshot } from '../manifest/snapshot.ts';
 import type { Appeal, RequestClock } from '../model/clock.ts';
 import type { DenialGround, PauseGround } from '../model/grounds.ts';
+import type { Locale } from '../model/locale.ts';
 import type { EraserOutcome, ExportResumePoint, Progress, RequestAction, RequestMemo } from '../model/request.ts';
 
 /** Confirms a pending request: with the key's hash (the mailed link) or by an admin (`force`). */
@@ -54,6 +55,8 @@ export interface RequestInputBase {
   clock?: RequestClock;
   /** How long before a due date the team is reminded (REMINDER_OFFSETS). */
   reminderOffsetsMs?: number[];
+  /** The language of the person's mails. */
+  locale?: Locale;
 }
 
 export interface ExportRequestInput extends RequestInputBase {

@@ -84,7 +84,7 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
     const receipt = await quick.writeErasureReceipt({ memo });
     memo.receipt = { sha256: receipt.sha256 };
     // A dry run is the admin's plan: the person is told only about a real erasure.
-    if (!dryRun) await mail.sendErasureMail({ requestId, email, report: memo.erasure });
+    if (!dryRun) await mail.sendErasureMail({ requestId, email, report: memo.erasure, locale: memo.locale });
     publish('completed');
     return memo;
   } catch (error) {

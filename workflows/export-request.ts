@@ -124,7 +124,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     memo.download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
     memo.items = built.items;
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
-    if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt });
+    if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
     memo.completedAt = new Date().toISOString();
     publish('completed');
     return memo;

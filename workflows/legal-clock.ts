@@ -70,7 +70,7 @@ export function legalClock(input: RequestInputBase, memo: RequestMemo, action: R
       deadline.extensions++;
       record('extended', { reason, ...(deadline.dates ? { dueAt: deadline.dates.dueAt } : {}) });
       save();
-      await mail.sendExtensionMail({ requestId: input.requestId, email: input.email, action, clock: deadline, reason });
+      await mail.sendExtensionMail({ requestId: input.requestId, email: input.email, action, clock: deadline, reason, locale: memo.locale });
       return deadline;
     },
     {
@@ -131,7 +131,7 @@ export function legalClock(input: RequestInputBase, memo: RequestMemo, action: R
   /** One step of the clock: what is due now, done; false when nothing is. */
   const step = async (deadline: RequestClock): Promise<boolean> => {
     if (deadline.acknowledgeBy !== undefined && deadline.acknowledgedAt === undefined) {
-      await mail.sendAcknowledgementMail({ requestId: input.requestId, email: input.email, action, clock: deadline });
+      await mail.sendAcknowledgementMail({ requestId: input.requestId, email: input.email, action, clock: deadline, locale: memo.locale });
       deadline.acknowledgedAt = nowIso();
       record('acknowledged');
       save();

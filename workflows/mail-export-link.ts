@@ -3,8 +3,16 @@
  * e.g. an export the admin downloaded first, or a person who lost the mail.
  * Its own small workflow, since the request's has already completed.
  */
+import type { Locale } from '../model/locale.ts';
 import { mail } from './activity-proxies.ts';
 
-export async function mailExportLink(input: { requestId: string; email: string; file: string; expiresAt: string; tag: string }): Promise<void> {
+export async function mailExportLink(input: {
+  requestId: string;
+  email: string;
+  file: string;
+  expiresAt: string;
+  tag: string;
+  locale?: Locale | undefined;
+}): Promise<void> {
   await mail.sendDownloadMail(input);
 }

@@ -45,6 +45,7 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
     createdAt: input.createdAt,
     sendAsEmail: input.sendAsEmail,
     ...(input.clock ? { deadline: input.clock } : {}),
+    ...(input.locale ? { locale: input.locale } : {}),
   };
   let linkGeneration = 0;
   const clock = legalClock(input, memo, action);
@@ -98,6 +99,7 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
           ground,
           reason,
           appealUntil: memo.denial.appealUntil,
+          locale: memo.locale,
         });
       }
       if (deadline !== undefined && memo.denial.appealUntil !== undefined) {
@@ -173,7 +175,7 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
         memo.keyHash = keyHash;
         memo.keyExpiresAt = expiresAt;
         publish(memo.status);
-        await mail.sendConfirmationMail({ requestId: input.requestId, email: input.email, action, generation, expiresAt });
+        await mail.sendConfirmationMail({ requestId: input.requestId, email: input.email, action, generation, expiresAt, locale: memo.locale });
         const settled = await wf.condition(() => memo.status !== 'pending' || linkGeneration !== generation, Date.parse(expiresAt) - Date.now());
         if (!settled) {
           // The admin's cancel came first when it reaches the workflow with the expiry (a worker that was away sees

@@ -5,6 +5,7 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { LOCALES } from '../../model/locale.ts';
 import { DRY_RUNNABLE_ACTIONS, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt } from '../downloads.ts';
 import { decideAppealBody, denyBody, extendBody, metricsRange, pauseBody, receivedAtField, regimeField, resumeBody } from '../clock-input.ts';
@@ -39,6 +40,8 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
       regime: regimeField(service.regimes).optional(),
       /** It arrived earlier, by letter, phone or mail: the clock starts then. */
       receivedAt: receivedAtField.optional(),
+      /** The language of the person's mails. */
+      locale: z.enum(LOCALES, `expected one of ${LOCALES.map((locale) => `"${locale}"`).join(', ')}`).optional(),
     })
     .refine((body) => body.dryRun === undefined || REQUEST_ACTIONS[body.action].dryRunnable, {
       path: ['dryRun'],

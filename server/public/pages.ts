@@ -9,6 +9,7 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { formatBytes, formatDate } from '../../lib/format.ts';
+import { LOCALE_NAMES, LOCALES, type Locale } from '../../model/locale.ts';
 import { REQUEST_ACTIONS, type RequestAction } from '../../model/request.ts';
 
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -88,6 +89,8 @@ export interface RequestFormState {
   regimes?: { id: string; name: string }[];
   regime?: string;
   regimeError?: string;
+  /** The language of our mails: the browser's first choice of ours, preselected. */
+  locale?: Locale;
 }
 
 /** Name of the field people never see and bots fill in. */
@@ -116,9 +119,18 @@ ${state.actionError ? html`<p class="error">${state.actionError}</p>` : ''}${Obj
 `,
 )}
 </fieldset>
-${regimeChoice(state)}<div class="trap"><label for="${HONEYPOT_FIELD}">Leave this field empty</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
+${regimeChoice(state)}${localeChoice(state)}<div class="trap"><label for="${HONEYPOT_FIELD}">Leave this field empty</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
 <button type="submit" class="button">Send request</button>
 </form>`;
+}
+
+/** The language of our mails to the person. */
+function localeChoice(state: RequestFormState): Markup {
+  return html`<div class="field">
+<label for="locale">Language of our emails</label>
+<select id="locale" name="locale">${LOCALES.map((locale) => html`<option value="${locale}" lang="${locale}"${state.locale === locale ? ' selected' : ''}>${LOCALE_NAMES[locale]}</option>`)}</select>
+</div>
+`;
 }
 
 /** Where the person lives sets the law and so how soon we must answer; one choice is no choice. */

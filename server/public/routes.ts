@@ -11,6 +11,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { Secret } from '../../lib/config.ts';
+import { isLocale, negotiateLocale } from '../../lib/locale.ts';
 import { appealKey, hashKey, normaliseEmail, sameDigest, sameText } from '../../lib/secrets.ts';
 import { isRequestAction, REQUEST_ACTIONS } from '../../model/request.ts';
 import { EXPORT_FILE_PATTERN } from '../../storage/file-layout.ts';
@@ -135,7 +136,8 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
 
   app.get('/request', (c) => {
     c.header('Referrer-Policy', 'same-origin');
-    return render(c, 200, REQUEST_TITLE, requestForm(formState()), { index: true });
+    c.header('Vary', 'Accept-Language');
+    return render(c, 200, REQUEST_TITLE, requestForm(formState({ locale: negotiateLocale(c.req.header('Accept-Language')) })), { index: true });
   });
 
   const checkOrigin = csrf();
@@ -184,6 +186,9 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     // No choice is the default regime; a choice this site does not offer is asked again.
     const regime = field('regime') || service.regimes.defaultRegime;
     const regimeError = service.regimes.regimes[regime] === undefined ? 'Choose where you live from the list.' : undefined;
+    // The person's choice; without one (a script), the browser's languages.
+    const chosenLocale = field('locale');
+    const locale = isLocale(chosenLocale) ? chosenLocale : negotiateLocale(c.req.header('Accept-Language'));
     const emailError =
       email === ''
         ? 'Enter your email address.'
@@ -202,6 +207,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
             ...(emailError ? { emailError } : {}),
             ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
             ...(regimeError ? { regimeError } : { regime }),
+            locale,
           }),
         ),
       );
@@ -210,7 +216,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     // The limiter never holds an email address, only its hash.
     if (!perEmail.hit(hashKey(mailboxKey(email))).allowed) return sent();
     try {
-      await service.create({ email, action, sendAsEmail: true, skipConfirmation: false, regime });
+      await service.create({ email, action, sendAsEmail: true, skipConfirmation: false, regime, locale });
     } catch (error) {
       if (!(error instanceof DuplicateRequestError)) {
         // The kind only: the message of a Temporal error may quote the workflow input.
