@@ -8,6 +8,7 @@ import { heartbeat } from '@temporalio/activity';
 import type { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
 import type { Store, StoredExport } from '../storage/store.ts';
+import type { Locale } from '../lib/locale.ts';
 import { buildExportZip } from '../report/build.ts';
 import type { ProcessingInput } from '../report/processing.ts';
 import { openStaging } from '../report/staging.ts';
@@ -46,7 +47,18 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
 
   return {
     /** Turns the staged pages into the ZIP (index.html + export.json), then removes the staging store. */
-    async buildExport({ requestId, email, processing }: { requestId: string; email: string; processing?: ProcessingInput }): Promise<BuiltExport> {
+    async buildExport({
+      requestId,
+      email,
+      processing,
+      locale,
+    }: {
+      requestId: string;
+      email: string;
+      processing?: ProcessingInput;
+      /** The person's language (the report's own words and the processing texts). */
+      locale?: Locale;
+    }): Promise<BuiltExport> {
       const file = `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
       const done = await kept.exports.meta(file);
       if (done !== undefined) return done;
@@ -67,6 +79,7 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
           siteUrl: deps.site.url,
           generatedAt: clock(),
           ...(processing ? { processing } : {}),
+          ...(locale ? { language: locale } : {}),
         }),
       ).finally(() => clearInterval(beat));
       const built: BuiltExport = {
@@ -78,6 +91,7 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
         requestId,
         builtAt: clock().toISOString(),
         ...(result.undeclared?.length ? { undeclared: result.undeclared } : {}),
+        ...(processing ? { processing: true } : {}),
       };
       await kept.exports.saveMeta(built);
       await discardStaging({ requestId });

@@ -6,6 +6,8 @@
  * Everything is streamed from SQLite into the archive, so peak memory does not
  * grow with the number of items. Running it again rebuilds the same ZIP.
  */
+import type { Locale } from '../lib/locale.ts';
+import { message } from '../lib/messages/index.ts';
 import type { ExportItem } from '../plugins/contract.ts';
 import { groupPageHtml, groupPagePath, indexHtml, planSections } from './html-report.ts';
 import { jsonReport } from './json.ts';
@@ -32,8 +34,11 @@ export interface BuildExportZipOptions {
    * use your data and your rights" after About. Without it the ZIP is WordPress's two files.
    */
   readonly processing?: ProcessingInput;
-  /** The language of the processing texts (each may give one per language). @default 'en' */
-  readonly language?: string;
+  /**
+   * The person's language: the report's own words (English is WordPress's) and the processing
+   * texts (each may give one per language). @default 'en'
+   */
+  readonly language?: Locale;
   /** Told as export.json is written (the bulk of the work): items written so far, of how many. */
   readonly onProgress?: (written: number, total: number) => void;
 }
@@ -52,9 +57,8 @@ export interface ExportZipResult {
   readonly undeclared?: ProcessingReport['undeclared'];
 }
 
-/** The section on what is done with the data: its anchor and heading. */
+/** The section on what is done with the data: its anchor (its heading is `processing.heading`). */
 export const PROCESSING_ANCHOR = 'how-we-use-your-data';
-export const PROCESSING_LABEL = 'How we use your data and your rights';
 
 /** The About group is staged under this exporter index, before every exporter. */
 export const ABOUT_EXPORTER_INDEX = -1;
@@ -80,9 +84,10 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
   }
   const store = openStaging(options.stagingPath, { fileMustExist: true });
   try {
-    store.writePage(ABOUT_EXPORTER_INDEX, 1, [aboutItem(options)]);
+    const locale = options.language ?? 'en';
+    store.writePage(ABOUT_EXPORTER_INDEX, 1, [aboutItem(options, locale)]);
     const merged = store.merge();
-    const title = `Personal Data Export for ${options.email}`;
+    const title = message(locale, 'report.title', { email: options.email });
     const processing = options.processing === undefined ? undefined : processingReport(options.processing, store.groupsByExporter(), options.language);
     const sections = planSections(merged.groups, pageSize);
     const total = merged.itemCount;
@@ -97,13 +102,14 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     }
 
     function* entries(): Generator<ZipEntry> {
-      const extra = processing === undefined ? undefined : { anchor: PROCESSING_ANCHOR, label: PROCESSING_LABEL, html: processingSectionHtml(processing) };
-      yield { name: 'index.html', content: () => indexHtml(title, sections, merged, extra) };
+      const label = message(locale, 'processing.heading');
+      const extra = processing === undefined ? undefined : { anchor: PROCESSING_ANCHOR, label, html: processingSectionHtml(processing) };
+      yield { name: 'index.html', content: () => indexHtml(title, sections, merged, extra, locale) };
       yield { name: 'export.json', content: () => jsonReport(title, merged.groups, counted(merged.rows())) };
       if (processing !== undefined) yield { name: 'processing.json', content: () => [`${JSON.stringify(processing, null, 2)}\n`] };
       for (const section of sections) {
         for (let n = 1; n <= section.pages; n++) {
-          yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged) };
+          yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged, locale) };
         }
       }
     }
@@ -135,17 +141,18 @@ export function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-function aboutItem(options: BuildExportZipOptions): ExportItem {
+/** In the person's language, as WordPress words it in a site of that language. */
+function aboutItem(options: BuildExportZipOptions, locale: Locale): ExportItem {
   return {
     group_id: 'about',
-    group_label: 'About',
-    group_description: 'Overview of export report.',
+    group_label: message(locale, 'report.about'),
+    group_description: message(locale, 'report.aboutDescription'),
     item_id: 'about-1',
     data: [
-      { name: 'Report generated for', value: options.email },
-      { name: 'For site', value: options.siteName },
-      { name: 'At URL', value: options.siteUrl },
-      { name: 'On', value: formatUtc(options.generatedAt) },
+      { name: message(locale, 'report.aboutFor'), value: options.email },
+      { name: message(locale, 'report.aboutSite'), value: options.siteName },
+      { name: message(locale, 'report.aboutUrl'), value: options.siteUrl },
+      { name: message(locale, 'report.aboutOn'), value: formatUtc(options.generatedAt) },
     ],
   };
 }

@@ -6,6 +6,8 @@
  * the page size is moved out to `groups/<anchor>-<n>.html` so that no single
  * HTML file grows without bound (a browser cannot open a 1 GB page).
  */
+import type { Locale } from '../lib/locale.ts';
+import { message } from '../lib/messages/index.ts';
 import type { ExportPair } from '../plugins/contract.ts';
 import { escapeText, renderValue, toAnchor } from './html.ts';
 import type { MergedExport, MergedGroup, MergedRow } from './merge.ts';
@@ -34,7 +36,8 @@ const CSS = [
   '@media print{body{max-width:none;padding:0;font-size:10pt}.return-to-top,nav{display:none}table,tr{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}',
 ].join('');
 
-const TO_TOP = '<div class="return-to-top"><a href="#top"><span aria-hidden="true">&uarr; </span> Go to top</a></div>';
+const toTop = (locale: Locale) =>
+  `<div class="return-to-top"><a href="#top"><span aria-hidden="true">&uarr; </span> ${escapeText(message(locale, 'report.toTop'))}</a></div>`;
 
 /**
  * About what one HTML page may weigh: a phone opens 2 MB of tables readily, 13 MB (10,000 items of
@@ -76,12 +79,22 @@ export interface ExtraSection {
   readonly html: string;
 }
 
-/** Yields `index.html`: headings, table of contents, and every group (and `extra` right after About). */
-export function* indexHtml(title: string, sections: readonly ReportSection[], merged: MergedExport, extra?: ExtraSection): Generator<string> {
+/**
+ * Yields `index.html`: headings, table of contents, and every group (and `extra` right after About);
+ * our own words in `locale` (English is WordPress's).
+ */
+export function* indexHtml(
+  title: string,
+  sections: readonly ReportSection[],
+  merged: MergedExport,
+  extra?: ExtraSection,
+  locale: Locale = 'en',
+): Generator<string> {
   const many = sections.length + (extra ? 1 : 0) > 1;
-  yield `${head(title)}<h1 id="top">Personal Data Export</h1>`;
+  const t = (key: Parameters<typeof message>[1], values?: Record<string, string | number>) => escapeText(message(locale, key, values));
+  yield `${head(title, locale)}<h1 id="top">${t('report.heading')}</h1>`;
   if (many) {
-    yield '<div id="table_of_contents"><h2>Table of Contents</h2><ul>';
+    yield `<div id="table_of_contents"><h2>${t('report.toc')}</h2><ul>`;
     for (const [n, { group, anchor }] of sections.entries()) {
       yield `<li><a href="#${anchor}">${label(group)}</a></li>`;
       if (n === 0 && extra) yield `<li><a href="#${extra.anchor}">${escapeText(extra.label)}</a></li>`;
@@ -89,43 +102,44 @@ export function* indexHtml(title: string, sections: readonly ReportSection[], me
     yield '</ul></div>';
   }
   for (const [n, section] of sections.entries()) {
-    if (n === 1 && extra) yield extraSection(extra, many);
+    if (n === 1 && extra) yield extraSection(extra, many, locale);
     const { group, anchor, pages } = section;
     yield `<h2 id="${anchor}">${label(group)}</h2>${description(group)}<div>`;
     if (pages === 0) {
       yield* itemTables(merged.groupRows(group.seq, 1, group.itemCount));
     } else {
-      yield `<p>${group.itemCount} items, shown on ${pages} pages:</p><ul>`;
+      yield `<p>${t('report.pagesIntro', { items: group.itemCount, pages })}</p><ul>`;
       for (let n = 1; n <= pages; n++) {
         const [first, last] = pageRange(section, n);
-        yield `<li><a href="${groupPagePath(section, n)}">${itemRange(first, last)}</a></li>`;
+        yield `<li><a href="${groupPagePath(section, n)}">${itemRange(first, last, locale)}</a></li>`;
       }
       yield '</ul>';
     }
-    yield many ? `${TO_TOP}</div>` : '</div>';
+    yield many ? `${toTop(locale)}</div>` : '</div>';
   }
-  if (sections.length < 2 && extra) yield extraSection(extra, many);
+  if (sections.length < 2 && extra) yield extraSection(extra, many, locale);
   yield '</body>\n</html>\n';
 }
 
-function extraSection(extra: ExtraSection, many: boolean): string {
-  return `<h2 id="${extra.anchor}">${escapeText(extra.label)}</h2><div class="processing">${extra.html}${many ? TO_TOP : ''}</div>`;
+function extraSection(extra: ExtraSection, many: boolean, locale: Locale): string {
+  return `<h2 id="${extra.anchor}">${escapeText(extra.label)}</h2><div class="processing">${extra.html}${many ? toTop(locale) : ''}</div>`;
 }
 
 /** Yields page `n` (1-based) of a split group, with a way back to index.html. */
-export function* groupPageHtml(title: string, section: ReportSection, n: number, merged: MergedExport): Generator<string> {
+export function* groupPageHtml(title: string, section: ReportSection, n: number, merged: MergedExport, locale: Locale = 'en'): Generator<string> {
   const { group, pages } = section;
   const [first, last] = pageRange(section, n);
+  const t = (key: Parameters<typeof message>[1], values?: Record<string, string | number>) => escapeText(message(locale, key, values));
   const nav = [
-    n > 1 ? `<a href="${section.anchor}-${n - 1}.html">&larr; Previous page</a>` : '',
-    `<a href="../index.html">Back to the report</a>`,
-    n < pages ? `<a href="${section.anchor}-${n + 1}.html">Next page &rarr;</a>` : '',
+    n > 1 ? `<a href="${section.anchor}-${n - 1}.html">&larr; ${t('report.previous')}</a>` : '',
+    `<a href="../index.html">${t('report.back')}</a>`,
+    n < pages ? `<a href="${section.anchor}-${n + 1}.html">${t('report.next')} &rarr;</a>` : '',
   ]
     .filter(Boolean)
     .join(' &middot; ');
-  yield `${head(`${group.label} (${n}/${pages}) – ${title}`)}<nav>${nav}</nav>`;
-  yield `<h1 id="top">${escapeText(group.label)} <span class="count">(page ${n} of ${pages})</span></h1>${description(group)}`;
-  yield `<p>${itemRange(first, last)} of ${group.itemCount}.</p><div>`;
+  yield `${head(`${group.label} (${n}/${pages}) – ${title}`, locale)}<nav>${nav}</nav>`;
+  yield `<h1 id="top">${escapeText(group.label)} <span class="count">${t('report.pageOf', { n, pages })}</span></h1>${description(group)}`;
+  yield `<p>${t('report.itemsOf', { range: itemRange(first, last, locale), total: group.itemCount })}</p><div>`;
   yield* itemTables(merged.groupRows(group.seq, first, last));
   yield `</div><nav>${nav}</nav></body>\n</html>\n`;
 }
@@ -137,12 +151,12 @@ function pageRange(section: ReportSection, n: number): [number, number] {
   return [(n - 1) * section.pageSize + 1, Math.min(n * section.pageSize, section.group.itemCount)];
 }
 
-function itemRange(first: number, last: number): string {
-  return first === last ? `Item ${first}` : `Items ${first}&ndash;${last}`;
+function itemRange(first: number, last: number, locale: Locale): string {
+  return escapeText(first === last ? message(locale, 'report.item', { n: first }) : message(locale, 'report.items', { first, last }));
 }
 
-function head(title: string): string {
-  return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta http-equiv="Content-Security-Policy" content="${CSP}">\n<meta name="referrer" content="no-referrer">\n<style>${CSS}</style>\n<title>${escapeText(title)}</title>\n</head>\n<body>\n`;
+function head(title: string, locale: Locale): string {
+  return `<!DOCTYPE html>\n<html lang="${locale}">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta http-equiv="Content-Security-Policy" content="${CSP}">\n<meta name="referrer" content="no-referrer">\n<style>${CSS}</style>\n<title>${escapeText(title)}</title>\n</head>\n<body>\n`;
 }
 
 function label(group: MergedGroup): string {

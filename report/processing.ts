@@ -7,6 +7,8 @@
  * never made up; a group an exporter returned that its declaration does not
  * name is flagged as undeclared, so the declared picture cannot silently rot.
  */
+import { isLocale, type Locale } from '../lib/locale.ts';
+import { type MessageKey, message } from '../lib/messages/index.ts';
 import { escapeHtml } from './html.ts';
 import type { StagedGroup } from './staging.ts';
 
@@ -80,27 +82,27 @@ export function textIn(text: Text, language: string): string {
   return text[language] ?? text[language.split('-')[0] ?? ''] ?? text.en ?? Object.values(text)[0] ?? '';
 }
 
-const RIGHTS = [
-  'You may ask for a copy of your personal data (GDPR Art. 15): this report is that copy.',
-  'You may ask us to correct data that is wrong or incomplete (Art. 16).',
-  'You may ask us to erase your data (Art. 17), except what the law obliges us to keep.',
-  'You may ask us to restrict how we use your data (Art. 18), and object to its use (Art. 21).',
-  'You may receive the data you gave us in a machine-readable form, export.json in this file (Art. 20).',
-  'You may complain to a supervisory authority (Art. 77).',
-];
+const RIGHTS = ['access', 'rectify', 'erase', 'restrict', 'portable', 'complain'] as const;
+
+/** Our own words in the report's language: one of ours, else English. */
+function wordsFor(language: string): Locale {
+  const base = language.split('-')[0] ?? '';
+  return isLocale(base) ? base : 'en';
+}
 
 /** The report of what is done with the data, for the groups this export holds. */
 export function processingReport(input: ProcessingInput, staged: readonly StagedGroup[], language = 'en'): ProcessingReport {
   const t = (text: Text | undefined) => (text === undefined ? undefined : textIn(text, language));
+  const words = wordsFor(language);
   const missing: string[] = [];
   const controller = input.controller;
-  if (controller === undefined) missing.push('who is responsible for your data (the controller) and how to reach them');
+  if (controller === undefined) missing.push(message(words, 'processing.missingController'));
   const undeclared: ProcessingReport['undeclared'] = [];
   const sources = input.exporters.map((exporter, index): SourceReport => {
     const groups = staged.filter((group) => group.exporter === index);
     const processing = exporter.processing;
     if (processing === undefined) {
-      missing.push(`what is done with the data from "${exporter.name}"`);
+      missing.push(message(words, 'processing.missingSource', { source: exporter.name }));
       return {
         plugin: { key: exporter.key, name: exporter.name },
         declared: false,
@@ -178,53 +180,65 @@ export function processingReport(input: ProcessingInput, staged: readonly Staged
     categories: [...byGroup.values()],
     undeclared,
     missing,
-    rights: [...RIGHTS, ...(where ? [`Where to exercise them: ${where}`] : []), ...(authority ? [`The supervisory authority: ${authority}`] : [])],
+    rights: [
+      ...RIGHTS.map((right) => message(words, `processing.right.${right}`)),
+      ...(where ? [message(words, 'processing.right.where', { where })] : []),
+      ...(authority ? [message(words, 'processing.right.authority', { authority })] : []),
+    ],
   };
 }
 
 /** The report's section: who answers for the data, what each source does with it, and the person's rights. */
 export function processingSectionHtml(report: ProcessingReport): string {
+  const words = wordsFor(report.language);
+  const w = (key: MessageKey, values?: Record<string, string | number>) => message(words, key, values);
   const e = escapeHtml;
-  const row = (term: string, value: string | undefined) => (value === undefined || value === '' ? '' : `<tr><th>${e(term)}</th><td>${e(value)}</td></tr>`);
+  const row = (term: MessageKey, value: string | undefined) =>
+    value === undefined || value === '' ? '' : `<tr><th>${e(w(term))}</th><td>${e(value)}</td></tr>`;
   const list = (values: readonly string[]) => values.join('; ');
+  const none = w('processing.none');
   const parts: string[] = [];
   const c = report.controller;
-  parts.push('<h3>Who is responsible for your data</h3>');
+  parts.push(`<h3>${e(w('processing.who'))}</h3>`);
   parts.push(
     c === null
-      ? '<p>Not declared: the organisation has not said who is responsible for your data. Ask the contact who sent you this file.</p>'
-      : `<table><tbody>${row('Controller', c.name)}${row('Contact', c.contact)}${row('Data protection officer', c.dpo)}${row('Supervisory authority', c.supervisoryAuthority)}${row('Where to exercise your rights', c.rights)}</tbody></table>`,
+      ? `<p>${e(w('processing.noController'))}</p>`
+      : `<table><tbody>${row('processing.controller', c.name)}${row('processing.contact', c.contact)}${row('processing.dpo', c.dpo)}${row('processing.authority', c.supervisoryAuthority)}${row('processing.where', c.rights)}</tbody></table>`,
   );
-  parts.push('<h3>What we do with your data, source by source</h3>');
+  parts.push(`<h3>${e(w('processing.bySource'))}</h3>`);
   for (const source of report.sources) {
     parts.push(`<h4>${e(source.plugin.name)}</h4>`);
     if (!source.declared) {
-      parts.push('<p>Not declared: the organisation has not said what it does with the data from this source.</p>');
+      parts.push(`<p>${e(w('processing.noSource'))}</p>`);
       continue;
     }
     const categories = source.categories.map((category) => `${category.label}${category.description ? ` (${category.description})` : ''}`);
-    const transfers = source.transfers.map((transfer) => `${transfer.to}, safeguarded by ${transfer.safeguard}`);
+    const transfers = source.transfers.map((transfer) => w('processing.safeguarded', { to: transfer.to, safeguard: transfer.safeguard }));
+    const decisions = source.automatedDecisions;
     parts.push(
-      `<table><tbody>${row('Purposes', list(source.purposes))}${row('Legal basis', source.legalBasis)}${row('Categories of data', list(categories))}${row(
-        'Recipients',
-        source.recipients.length ? list(source.recipients) : 'none',
-      )}${row('Kept for', source.retention)}${row('Where it came from', source.source ?? 'from you')}${row(
-        'Transfers outside the EEA',
-        transfers.length ? list(transfers) : 'none',
-      )}${row('Automated decisions', source.automatedDecisions ? `${source.automatedDecisions.logic} Consequences: ${source.automatedDecisions.consequences}` : 'none')}</tbody></table>`,
+      `<table><tbody>${row('processing.purposes', list(source.purposes))}${row('processing.legalBasis', source.legalBasis)}${row(
+        'processing.categories',
+        list(categories),
+      )}${row('processing.recipients', source.recipients.length ? list(source.recipients) : none)}${row('processing.retention', source.retention)}${row(
+        'processing.source',
+        source.source ?? w('processing.fromYou'),
+      )}${row('processing.transfers', transfers.length ? list(transfers) : none)}${row(
+        'processing.decisions',
+        decisions ? w('processing.consequences', { logic: decisions.logic, consequences: decisions.consequences }) : none,
+      )}</tbody></table>`,
     );
   }
   if (report.undeclared.length > 0) {
-    parts.push('<h3>Data not covered by the declarations above</h3><ul>');
-    for (const group of report.undeclared) parts.push(`<li>${e(group.label)} (${group.items} ${group.items === 1 ? 'item' : 'items'})</li>`);
+    parts.push(`<h3>${e(w('processing.undeclaredHeading'))}</h3><ul>`);
+    for (const group of report.undeclared) parts.push(`<li>${e(group.label)} (${e(w('processing.itemCount', { count: group.items }))})</li>`);
     parts.push('</ul>');
   }
   if (report.missing.length > 0) {
-    parts.push('<h3>What this report cannot tell you</h3><p>The organisation has not declared:</p><ul>');
+    parts.push(`<h3>${e(w('processing.missingHeading'))}</h3><p>${e(w('processing.missingIntro'))}</p><ul>`);
     for (const gap of report.missing) parts.push(`<li>${e(gap)}</li>`);
     parts.push('</ul>');
   }
-  parts.push('<h3>Your rights</h3><ul>');
+  parts.push(`<h3>${e(w('processing.rightsHeading'))}</h3><ul>`);
   for (const right of report.rights) parts.push(`<li>${e(right)}</li>`);
   parts.push('</ul>');
   return parts.join('');

@@ -21,6 +21,8 @@ export interface StoredExport {
   builtAt?: string;
   /** Groups the export holds that their exporter's `processing:` does not declare (drift), by plugin key. */
   undeclared?: { plugin: string; group: string; label: string; items: number }[];
+  /** The ZIP holds processing.json (what is done with the data); the download page lists it. */
+  processing?: boolean;
 }
 
 /** What is left of a deleted export: when it went, and whether before the end of its retention. */

@@ -19,6 +19,9 @@ function arguments_(text: string): string[] {
     .sort();
 }
 
+/** Words spelled alike in both languages. */
+const SAME_AS_ENGLISH: Record<string, readonly string[]> = { fr: ['duration.minutes', 'processing.contact'] };
+
 test('every catalogue has every key, with the same values to fill in, and no empty text', () => {
   for (const locale of LOCALES) {
     const catalogue = CATALOGUES[locale];
@@ -26,7 +29,7 @@ test('every catalogue has every key, with the same values to fill in, and no emp
     for (const [key, text] of Object.entries(catalogue)) {
       assert.ok(text.trim().length > 0, `${locale} ${key} is empty`);
       assert.deepEqual(arguments_(text), arguments_(en[key as keyof typeof en]), `${locale} ${key}: the same {values}`);
-      if (locale !== 'en') assert.notEqual(text, en[key as keyof typeof en], `${locale} ${key} is translated`);
+      if (locale !== 'en' && !SAME_AS_ENGLISH[locale]?.includes(key)) assert.notEqual(text, en[key as keyof typeof en], `${locale} ${key} is translated`);
     }
   }
 });

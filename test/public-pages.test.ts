@@ -172,6 +172,31 @@ describe('the request form, against a stand-in service', () => {
     assert.match(other, /<option value="en" lang="en" selected>English<\/option>/);
   });
 
+  test('the pages in the person’s language: the browser’s, or the one a language link picks; errors and answers in the language chosen', async () => {
+    const german = await app.request('http://site.test/request', { headers: { 'Accept-Language': 'de' } });
+    assert.equal(german.headers.get('content-language'), 'de');
+    const form = await german.text();
+    assert.match(form, /^<!doctype html>\n<html lang="de">/);
+    assert.match(form, /<title>Ihre personenbezogenen Daten anfordern – Test &lt;Site&gt;<\/title>/);
+    assert.match(form, /<label for="email">Ihre E-Mail-Adresse<\/label>/);
+    assert.match(form, /<span>Meine Daten löschen<\/span>/);
+    assert.match(form, /<a href="request\?lang=fr" lang="fr" hreflang="fr">Français<\/a>/);
+    assert.doesNotMatch(form, /Your email address|Send request/);
+    const french = await (await app.request('http://site.test/request?lang=fr', { headers: { 'Accept-Language': 'de' } })).text();
+    assert.match(french, /<html lang="fr">/);
+    assert.match(french, /<button type="submit" class="button">Envoyer la demande<\/button>/);
+    assert.match(french, /<option value="fr" lang="fr" selected>Français<\/option>/);
+
+    const wrong = await post({ email: 'nope', action: 'export', locale: 'de' }, '198.51.100.40');
+    assert.equal(wrong.status, 400);
+    assert.match(await wrong.text(), /Geben Sie eine E-Mail-Adresse im richtigen Format ein/);
+    const sent = await post({ email: 'deutsch@example.com', action: 'export', locale: 'fr' }, '198.51.100.40', {
+      Origin: 'http://site.test',
+      'Accept-Language': 'de',
+    });
+    assert.match(await sent.text(), /Le lien est valable 24 heures\./, 'the language chosen in the form, over the browser’s');
+  });
+
   test('the person says where they live (the configured default preselected); a regime the site does not offer is asked again', async () => {
     const form = await (await app.request('http://site.test/request')).text();
     assert.match(form, /<label for="regime">Where do you live\?<\/label>/);
@@ -317,9 +342,9 @@ let browser: Browser | undefined;
 const contexts: BrowserContext[] = [];
 const problems = new Map<Page, string[]>();
 
-async function openPage(stack: Stack, viewport = { width: 1024, height: 768 }): Promise<Page> {
+async function openPage(stack: Stack, viewport = { width: 1024, height: 768 }, locale = 'en-GB'): Promise<Page> {
   browser ??= await launchBrowser();
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale });
   contexts.push(context);
   const page = await context.newPage();
   // Nothing may be loaded from elsewhere, and the CSP must never have to block anything.
@@ -336,9 +361,9 @@ async function openPage(stack: Stack, viewport = { width: 1024, height: 768 }): 
 }
 
 /** Checks what every public page must have, and returns the h1. */
-async function checkPage(page: Page): Promise<string> {
+async function checkPage(page: Page, lang = 'en'): Promise<string> {
   assert.deepEqual(problems.get(page), []);
-  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await page.locator('html').getAttribute('lang'), lang);
   assert.equal(await page.locator('main').count(), 1);
   assert.equal(await page.locator('h1').count(), 1);
   assert.equal(await page.locator('main > :first-child').textContent(), 'Test Site', 'the site name from the configuration');
@@ -468,7 +493,7 @@ describe('a person asks for their data, in Chromium, against the whole product',
     const response = await fetch(downloadUrl);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'application/zip');
-    assert.equal(response.headers.get('vary'), 'Accept');
+    assert.equal(response.headers.get('vary'), 'Accept, Accept-Language');
     const bytes = new Uint8Array(await response.arrayBuffer());
     assert.ok((await unzip(bytes)).has('export.json'));
     const head = await fetch(downloadUrl, { method: 'HEAD' });
@@ -504,6 +529,42 @@ describe('a person asks for their data, in Chromium, against the whole product',
     await page.waitForLoadState();
     assert.equal(new URL(page.url()).pathname, '/request');
     assert.equal((await fetch(`${stack.baseUrl}/exports/..%2Fplugins.yaml`, { headers: { Accept: 'text/html' } })).status, 404);
+  });
+
+  test('a German browser: form, confirmation, mails, download page and the report in German', async () => {
+    const page = await openPage(stack, { width: 375, height: 740 }, 'de-DE');
+    await page.goto(`${stack.baseUrl}/request`);
+    assert.equal(await checkPage(page, 'de'), 'Ihre personenbezogenen Daten anfordern');
+    assert.equal(await page.getByLabel('Sprache unserer E-Mails').inputValue(), 'de', 'the browser’s language, preselected');
+    await screenshot(page, 'public-request-form-de-phone');
+    await page.getByLabel('Ihre E-Mail-Adresse').fill(DEMO_PERSON);
+    await page.getByLabel('Mir eine Kopie meiner Daten senden').check();
+    await page.getByRole('button', { name: 'Antrag senden' }).click();
+    await page.waitForLoadState();
+    assert.equal(await checkPage(page, 'de'), 'Sehen Sie in Ihr Postfach');
+
+    const confirmation = await stack.mail.waitFor((m) => m.to.includes(DEMO_PERSON) && /Aktion bestätigen/.test(m.subject));
+    await page.goto(stack.linkIn(confirmation, `${stack.baseUrl}/confirm?`));
+    assert.equal(await checkPage(page, 'de'), 'Bestätigen Sie Ihren Antrag auf eine Kopie Ihrer Daten');
+    await page.getByRole('button', { name: 'Bestätigen und meine Daten senden' }).click();
+    await page.waitForLoadState();
+    assert.equal(await checkPage(page, 'de'), 'Danke für die Bestätigung Ihres Exportantrags');
+
+    const delivery = await stack.mail.waitFor((m) => m.to.includes(DEMO_PERSON) && /Export personenbezogener Daten$/.test(m.subject));
+    assert.match(delivery.text, /^Hallo,/);
+    await page.goto(stack.linkIn(delivery, `${stack.baseUrl}/exports/`));
+    assert.equal(await checkPage(page, 'de'), 'Ihre personenbezogenen Daten sind bereit');
+    const text = (await page.locator('main').textContent()) ?? '';
+    assert.match(text, /löschen wir diese Datei am \d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}, \d\d:\d\d UTC/);
+    assert.match(text, /processing\.json: was wir mit Ihren Daten tun/);
+    await screenshot(page, 'public-download-de-phone');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Ihre Daten herunterladen/ }).click()]);
+    const entries = await unzip(new Uint8Array(await readFile(await download.path())));
+    const html = entries.get('index.html') ?? '';
+    assert.match(html, /<html lang="de">/);
+    assert.match(html, /<h1 id="top">Export personenbezogener Daten<\/h1>/);
+    assert.match(html, /Wie wir Ihre Daten verwenden, und Ihre Rechte/);
+    assert.ok(JSON.parse(entries.get('export.json') ?? '{}')[`Export personenbezogener Daten für ${DEMO_PERSON}`]);
   });
 });
 
@@ -572,8 +633,8 @@ describe('no enumeration, limits and origin, against the whole product', () => {
 
 test('the 410 page says "as promised" only when the export went at the end of its retention', async () => {
   const { exportGone } = await import('../server/public/pages.ts');
-  assert.match(String(await exportGone('', false)), /We deleted this export as promised in the email/);
-  const early = String(await exportGone('', true));
+  assert.match(String(await exportGone('en', '', false)), /We deleted this export as promised in the email/);
+  const early = String(await exportGone('en', '', true));
   assert.doesNotMatch(early, /as promised/);
   assert.match(early, /before the date in the email/);
 });

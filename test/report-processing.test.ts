@@ -5,6 +5,7 @@
  * missing, and a group the declarations leave out is flagged. export.json
  * stays byte for byte what it was (WordPress's format).
  */
+import type { Locale } from '../lib/locale.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,7 +29,7 @@ after(async () => {
 const item = (group: string, id: string, label = group): ExportItem => ({ group_id: group, group_label: label, item_id: id, data: [{ name: 'x', value: id }] });
 let n = 0;
 
-async function build(processing: ProcessingInput | undefined, language?: string) {
+async function build(processing: ProcessingInput | undefined, language?: Locale) {
   n++;
   const stagingPath = join(dir, `s-${n}.sqlite`);
   const store = openStaging(stagingPath);
@@ -141,6 +142,41 @@ test('a text in the person’s language where the manifest has one', async () =>
   assert.equal(report.language, 'de');
   assert.deepEqual(report.sources[0]?.purposes, ['Um Ihr Konto zu führen']);
   assert.equal(report.sources[1]?.purposes[0], 'To deliver your orders', 'one string serves every language');
+});
+
+test('a German report: our own words in German, export.json as WordPress lays it out, in a German site’s words', async () => {
+  const { files } = await build(FULL, 'de');
+  const html = files.get('index.html') ?? '';
+  assert.match(html, /^<!DOCTYPE html>\n<html lang="de">/);
+  assert.match(html, /<title>Export personenbezogener Daten für subject@example.com<\/title>/);
+  assert.match(html, /<h1 id="top">Export personenbezogener Daten<\/h1>/);
+  assert.match(html, /<h2>Inhaltsverzeichnis<\/h2>/);
+  assert.match(html, /Nach oben/);
+  assert.match(html, /<h2 id="how-we-use-your-data">Wie wir Ihre Daten verwenden, und Ihre Rechte<\/h2>/);
+  assert.match(html, /<th>Rechtsgrundlage<\/th>/);
+  assert.match(html, /Sie können sich bei einer Aufsichtsbehörde beschweren \(Art\. 77\)\./);
+  assert.doesNotMatch(html, /Table of Contents|Go to top|Legal basis|Your rights/, 'no English left among our words');
+  const json = JSON.parse(files.get('export.json') ?? '') as Record<string, Record<string, { group_label: string; items: Record<string, unknown[]> }>>;
+  const [title] = Object.keys(json);
+  assert.equal(title, 'Export personenbezogener Daten für subject@example.com');
+  const about = json[title as string]?.about;
+  assert.equal(about?.group_label, 'Über');
+  assert.deepEqual(
+    (about?.items['about-1'] as { name: string }[]).map((pair) => pair.name),
+    ['Bericht erstellt für', 'Für Website', 'Unter URL', 'Am'],
+  );
+  const report = JSON.parse(files.get('processing.json') ?? '') as ProcessingReport;
+  assert.match(report.rights[0] ?? '', /^Sie können eine Kopie Ihrer personenbezogenen Daten verlangen/);
+});
+
+test('a French report without declarations says in French what is missing', async () => {
+  const { files } = await build({ exporters: [{ key: 'accounts', name: 'Accounts' }] }, 'fr');
+  const report = JSON.parse(files.get('processing.json') ?? '') as ProcessingReport;
+  assert.deepEqual(report.missing, [
+    'qui est responsable de vos données (le responsable du traitement) et comment le joindre',
+    'ce qui est fait des données de « Accounts »',
+  ]);
+  assert.match(files.get('index.html') ?? '', /<h3>Ce que ce rapport ne peut pas vous dire<\/h3>/);
 });
 
 test('without declarations the section says what is missing instead of inventing it', async () => {

@@ -111,6 +111,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         ...(manifest.controller ? { controller: manifest.controller } : {}),
         exporters: manifest.exporters.map(({ key, name, processing }) => ({ key, name, ...(processing ? { processing } : {}) })),
       },
+      ...(memo.locale ? { locale: memo.locale } : {}),
     });
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();

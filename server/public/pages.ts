@@ -1,27 +1,38 @@
 /**
  * The pages a person sees without logging in: the request form, the outcome
- * of a confirmation link, the download page. Plain language, readable on a
- * phone, no scripts and nothing loaded from elsewhere (the CSP forbids it).
+ * of a confirmation link, the download page. Plain language in the person's
+ * language (lib/messages/), readable on a phone, no scripts and nothing
+ * loaded from elsewhere (the CSP forbids it).
  *
  * Links are relative (`toRoot` is "", "../" or "../../"), so the pages work
  * unchanged behind a proxy that serves the app under a path prefix.
  */
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { formatBytes, formatDate } from '../../lib/format.ts';
+import { formatBytes } from '../../lib/format.ts';
+import { formatDateIn } from '../../lib/locale.ts';
+import { type MessageKey, message } from '../../lib/messages/index.ts';
 import { LOCALE_NAMES, LOCALES, type Locale } from '../../model/locale.ts';
 import { REQUEST_ACTIONS, type RequestAction } from '../../model/request.ts';
 
 type Markup = HtmlEscapedString | Promise<HtmlEscapedString>;
+type Values = Record<string, string | number>;
+
+/** A page's words: `t(key, values)` in its language. */
+export function wordsIn(locale: Locale): (key: MessageKey, values?: Values) => string {
+  return (key, values) => message(locale, key, values);
+}
 
 export interface PageOptions {
   /** Let search engines index the page (only the request form). @default false */
   index?: boolean;
+  /** The page's language (its `lang`). @default 'en' */
+  locale?: Locale;
 }
 
 export function page(siteName: string, title: string, body: Markup, options: PageOptions = {}): Markup {
   return html`<!doctype html>
-<html lang="en">
+<html lang="${options.locale ?? 'en'}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -82,274 +93,235 @@ export interface RequestFormState {
   email?: string;
   action?: FormAction;
   /** Shown above the email field, which is then marked invalid. */
-  emailError?: string;
+  emailError?: MessageKey;
   /** Shown above the choices. */
-  actionError?: string;
+  actionError?: MessageKey;
   /** The regimes the person may choose from (where they live), and the one chosen. */
   regimes?: { id: string; name: string }[];
   regime?: string;
-  regimeError?: string;
-  /** The language of our mails: the browser's first choice of ours, preselected. */
+  regimeError?: MessageKey;
+  /** The page's language, and of our mails: the browser's first choice of ours, preselected. */
   locale?: Locale;
 }
 
 /** Name of the field people never see and bots fill in. */
 export const HONEYPOT_FIELD = 'website';
 
-export const REQUEST_TITLE = 'Request your personal data';
-
 export function requestForm(state: RequestFormState = {}): Markup {
+  const locale = state.locale ?? 'en';
+  const t = wordsIn(locale);
   const action = state.action ?? (state.actionError ? undefined : 'export');
   const error = state.emailError;
   const describedBy = error ? 'email-error email-hint' : 'email-hint';
-  return html`<p>You can ask us for a copy of the personal data we hold about you, or ask us to erase it.</p>
+  return html`${languageLinks(locale)}<p>${t('form.intro')}</p>
 <form method="post" action="request" novalidate>
 <div class="field">
-<label for="email">Your email address</label>
-<p class="hint" id="email-hint">We will send a link to this address. You must click it to confirm that the request comes from you.</p>
-${error ? html`<p class="error" id="email-error">${error}</p>` : ''}<input type="email" id="email" name="email" autocomplete="email" spellcheck="false" required maxlength="254" value="${state.email ?? ''}" aria-describedby="${describedBy}"${error ? html` aria-invalid="true"` : ''}>
+<label for="email">${t('form.email')}</label>
+<p class="hint" id="email-hint">${t('form.emailHint')}</p>
+${error ? html`<p class="error" id="email-error">${t(error)}</p>` : ''}<input type="email" id="email" name="email" autocomplete="email" spellcheck="false" required maxlength="254" value="${state.email ?? ''}" aria-describedby="${describedBy}"${error ? html` aria-invalid="true"` : ''}>
 </div>
 <fieldset>
-<legend>What do you want us to do?</legend>
-${state.actionError ? html`<p class="error">${state.actionError}</p>` : ''}${Object.entries(REQUEST_ACTIONS).map(
-  ([
-    value,
-    { personLabel },
-  ]) => html`<label class="choice"><input type="radio" name="action" value="${value}"${action === value ? ' checked' : ''}> <span>${personLabel}</span></label>
+<legend>${t('form.actionLegend')}</legend>
+${state.actionError ? html`<p class="error">${t(state.actionError)}</p>` : ''}${Object.keys(REQUEST_ACTIONS).map(
+  (value) =>
+    html`<label class="choice"><input type="radio" name="action" value="${value}"${action === value ? ' checked' : ''}> <span>${t(`form.choice.${value as RequestAction}`)}</span></label>
 `,
 )}
 </fieldset>
-${regimeChoice(state)}${localeChoice(state)}<div class="trap"><label for="${HONEYPOT_FIELD}">Leave this field empty</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
-<button type="submit" class="button">Send request</button>
+${regimeChoice(state, t)}${localeChoice(locale, t)}<div class="trap"><label for="${HONEYPOT_FIELD}">${t('form.trap')}</label><input type="text" id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" tabindex="-1" autocomplete="off"></div>
+<button type="submit" class="button">${t('form.submit')}</button>
 </form>`;
 }
 
+/** The form in our other languages, each named in its own. */
+function languageLinks(current: Locale): Markup {
+  const others = LOCALES.filter((locale) => locale !== current);
+  return html`<p class="hint languages">${message(current, 'page.otherLanguages')} ${others.map(
+    (locale, n) => html`${n > 0 ? ' · ' : ''}<a href="request?lang=${locale}" lang="${locale}" hreflang="${locale}">${LOCALE_NAMES[locale]}</a>`,
+  )}</p>
+`;
+}
+
 /** The language of our mails to the person. */
-function localeChoice(state: RequestFormState): Markup {
+function localeChoice(locale: Locale, t: ReturnType<typeof wordsIn>): Markup {
   return html`<div class="field">
-<label for="locale">Language of our emails</label>
-<select id="locale" name="locale">${LOCALES.map((locale) => html`<option value="${locale}" lang="${locale}"${state.locale === locale ? ' selected' : ''}>${LOCALE_NAMES[locale]}</option>`)}</select>
+<label for="locale">${t('form.locale')}</label>
+<select id="locale" name="locale">${LOCALES.map((option) => html`<option value="${option}" lang="${option}"${locale === option ? ' selected' : ''}>${LOCALE_NAMES[option]}</option>`)}</select>
 </div>
 `;
 }
 
 /** Where the person lives sets the law and so how soon we must answer; one choice is no choice. */
-function regimeChoice(state: RequestFormState): Markup | string {
+function regimeChoice(state: RequestFormState, t: ReturnType<typeof wordsIn>): Markup | string {
   if ((state.regimes?.length ?? 0) < 2) return '';
   return html`<div class="field">
-<label for="regime">Where do you live?</label>
-<p class="hint" id="regime-hint">The law where you live sets how soon we must answer.</p>
-${state.regimeError ? html`<p class="error" id="regime-error">${state.regimeError}</p>` : ''}<select id="regime" name="regime" aria-describedby="regime-hint">${(
+<label for="regime">${t('form.regime')}</label>
+<p class="hint" id="regime-hint">${t('form.regimeHint')}</p>
+${state.regimeError ? html`<p class="error" id="regime-error">${t(state.regimeError)}</p>` : ''}<select id="regime" name="regime" aria-describedby="regime-hint">${(
     state.regimes ?? []
   ).map(({ id, name }) => html`<option value="${id}"${state.regime === id ? ' selected' : ''}>${name}</option>`)}</select>
 </div>
 `;
 }
 
-export const SENT_TITLE = 'Check your email';
-
 /** The one answer to every accepted form: the same bytes whether or not the address is known. */
-export function requestSent(confirmTtlMs: number): Markup {
-  return html`<p class="lead">If this address is known to us, we have sent it an email with a link to confirm the request. The link works for ${describeDuration(confirmTtlMs)}.</p>
-<p>If no email arrives within a few minutes, check your spam folder.</p>
-<p>Nothing happens until you click the link. If you did not mean to send this request, simply ignore the email.</p>`;
+export function requestSent(locale: Locale, confirmTtlMs: number): Markup {
+  const t = wordsIn(locale);
+  return html`<p class="lead">${t('sent.lead', { duration: describeDuration(locale, confirmTtlMs) })}</p>
+<p>${t('sent.spam')}</p>
+<p>${t('sent.nothing')}</p>`;
 }
 
-export const TOO_MANY_TITLE = 'Please try again later';
-
-export function tooManyRequests(retryAfterMs: number): Markup {
-  return html`<p>We have received too many requests from your network in a short time.</p>
-<p>Please try again in ${describeDuration(Math.max(60_000, Math.ceil(retryAfterMs / 60_000) * 60_000))}.</p>`;
+export function tooManyRequests(locale: Locale, retryAfterMs: number): Markup {
+  const t = wordsIn(locale);
+  const duration = describeDuration(locale, Math.max(60_000, Math.ceil(retryAfterMs / 60_000) * 60_000));
+  return html`<p>${t('tooMany.text')}</p>
+<p>${t('tooMany.retry', { duration })}</p>`;
 }
 
 /* ---------------------------------------------------------------- confirmation link */
 
-/** What the person sees after clicking a confirmation link, for each outcome. */
+/** What the person sees after clicking a confirmation link, for each outcome: its status and whether to offer a new request. */
 export const CONFIRM_OUTCOMES = {
-  confirmed: {
-    status: 200,
-    title: 'Thanks for confirming your export request',
-    text: 'We are now collecting your data. You will receive an email with a link to download it, usually within minutes.',
-    askAgain: false,
-  },
-  confirmedErase: {
-    status: 200,
-    title: 'Thanks for confirming your erasure request',
-    text: 'We are now erasing your data. You will receive an email when it is done, saying what was erased and what we must keep, and why.',
-    askAgain: false,
-  },
-  confirmedByAdmin: {
-    status: 200,
-    title: 'Thanks for confirming your export request',
-    text: 'The site administrator has been notified and will send you a link to download your data.',
-    askAgain: false,
-  },
-  already: {
-    status: 200,
-    title: 'This request is already confirmed',
-    text: 'There is nothing more to do. You will receive an email when we are done.',
-    askAgain: false,
-  },
-  expired: {
-    status: 410,
-    title: 'This link has expired',
-    text: 'For your security, confirmation links work for a limited time. Please send your request again.',
-    askAgain: true,
-  },
-  ended: {
-    status: 410,
-    title: 'This request is no longer active',
-    text: 'It was cancelled or could not be completed. Please send your request again if you still want it.',
-    askAgain: true,
-  },
-  invalid: {
-    status: 400,
-    title: 'This link is not valid',
-    text: 'Please check that you copied the whole link from the email. If you asked again since, only the newest link works.',
-    askAgain: true,
-  },
+  confirmed: { status: 200, askAgain: false },
+  confirmedErase: { status: 200, askAgain: false },
+  confirmedByAdmin: { status: 200, askAgain: false },
+  already: { status: 200, askAgain: false },
+  expired: { status: 410, askAgain: true },
+  ended: { status: 410, askAgain: true },
+  invalid: { status: 400, askAgain: true },
 } as const;
 
 export type ConfirmOutcome = keyof typeof CONFIRM_OUTCOMES;
 
-/** The page the mailed link opens: what confirming will do, and the one button that does it. */
-export const CONFIRM_PROMPTS = {
-  export: {
-    title: 'Confirm your request for a copy of your data',
-    text: 'When you confirm, we collect the personal data we hold about you from every system that keeps it, and email you a link to download it. The link works for a few days.',
-    warning: undefined,
-    button: 'Confirm and send me my data',
-  },
-  erase: {
-    title: 'Confirm that you want your data erased',
-    text: 'When you confirm, we erase the personal data we hold about you from every system that keeps it. We keep only what the law obliges us to keep (such as invoices), and our email afterwards says what and why.',
-    warning: 'Erasure cannot be undone: once it is done, we cannot restore your account, your orders history or anything else we erased.',
-    button: 'Erase my data',
-  },
-} as const;
+export function confirmOutcomeTitle(locale: Locale, outcome: ConfirmOutcome): string {
+  return message(locale, `outcome.${outcome}.title`);
+}
 
-export function confirmPrompt(action: keyof typeof CONFIRM_PROMPTS, id: string, key: string): Markup {
-  const { text, warning, button } = CONFIRM_PROMPTS[action];
-  return html`<p class="lead">${text}</p>
-${warning ? html`<p class="warning"><strong>${warning}</strong></p>` : ''}
+/** The page the mailed link opens: what confirming will do, and the one button that does it. */
+export function confirmPromptTitle(locale: Locale, action: RequestAction): string {
+  return message(locale, `prompt.${action}.title`);
+}
+
+export function confirmPrompt(locale: Locale, action: RequestAction, id: string, key: string): Markup {
+  const t = wordsIn(locale);
+  const destructive = REQUEST_ACTIONS[action].destructive;
+  return html`<p class="lead">${t(`prompt.${action}.text`)}</p>
+${destructive ? html`<p class="warning"><strong>${t('prompt.erase.warning')}</strong></p>` : ''}
 <form method="post" action="confirm">
 <input type="hidden" name="id" value="${id}">
 <input type="hidden" name="key" value="${key}">
-<button class="button${REQUEST_ACTIONS[action].destructive ? ' danger' : ''}" type="submit">${button}</button>
+<button class="button${destructive ? ' danger' : ''}" type="submit">${t(`prompt.${action}.button`)}</button>
 </form>
-<p class="hint">Did not ask for this? Close this page: nothing happens unless you press the button.</p>`;
+<p class="hint">${t('prompt.notYou')}</p>`;
 }
 
-export function confirmOutcome(outcome: ConfirmOutcome, toRoot: string): Markup {
-  const { text, askAgain } = CONFIRM_OUTCOMES[outcome];
-  return html`<p>${text}</p>${askAgain ? askAgainLink(toRoot) : ''}`;
+export function confirmOutcome(locale: Locale, outcome: ConfirmOutcome, toRoot: string): Markup {
+  return html`<p>${message(locale, `outcome.${outcome}.text`)}</p>${CONFIRM_OUTCOMES[outcome].askAgain ? askAgainLink(locale, toRoot) : ''}`;
 }
 
 /* ---------------------------------------------------------------- appeal link */
 
-export const APPEAL_TITLE = 'Appeal our decision';
-export const APPEAL_RECEIVED_TITLE = 'We received your appeal';
-export const APPEAL_INVALID_TITLE = 'This link is not valid';
-export const APPEAL_CLOSED_TITLE = 'This appeal cannot be made';
-
-export function appealForm(id: string, key: string, appealUntil: string): Markup {
-  return html`<p class="lead">You can ask us to review our decision to decline your request. Someone who did not take the decision reviews it, and we write to you with the outcome.</p>
-<p>You can appeal until ${formatDate(appealUntil)}.</p>
+export function appealForm(locale: Locale, id: string, key: string, appealUntil: string): Markup {
+  const t = wordsIn(locale);
+  return html`<p class="lead">${t('appealPage.lead')}</p>
+<p>${t('appealPage.until', { date: formatDateIn(appealUntil, locale) })}</p>
 <form method="post" action="appeal">
 <input type="hidden" name="id" value="${id}">
 <input type="hidden" name="key" value="${key}">
 <div class="field">
-<label for="statement">Why should we change our decision? (optional)</label>
+<label for="statement">${t('appealPage.statement')}</label>
 <textarea id="statement" name="statement" rows="6" maxlength="5000"></textarea>
 </div>
-<button class="button" type="submit">Send my appeal</button>
+<button class="button" type="submit">${t('appealPage.submit')}</button>
 </form>`;
 }
 
-export function appealReceived(dueAt: string): Markup {
-  return html`<p class="lead">Thank you: we received your appeal and will write to you with our decision by ${formatDate(dueAt)}.</p>`;
+export function appealReceived(locale: Locale, dueAt: string): Markup {
+  return html`<p class="lead">${message(locale, 'appealPage.received', { date: formatDateIn(dueAt, locale) })}</p>`;
 }
 
-export function appealInvalid(): Markup {
-  return html`<p>Please check that you copied the whole link from our email. The link works only for the request it was sent about.</p>`;
+export function appealInvalid(locale: Locale): Markup {
+  return html`<p>${message(locale, 'appealPage.invalid')}</p>`;
 }
 
-export function appealClosed(why: string): Markup {
-  return html`<p>We cannot take this appeal: ${why}.</p>`;
+/** Appealed already, or too late (`appealUntil` passed). */
+export function appealClosed(locale: Locale, appealed: boolean, appealUntil: string): Markup {
+  return html`<p>${appealed ? message(locale, 'appealPage.closedAlready') : message(locale, 'appealPage.closedLate', { date: formatDateIn(appealUntil, locale) })}</p>`;
 }
 
 /* ---------------------------------------------------------------- download link */
 
-export const DOWNLOAD_TITLE = 'Your personal data is ready';
-
-export function downloadPage(input: { file: string; bytes: number; deletesAt: Date; now: Date }): Markup {
+export function downloadPage(locale: Locale, input: { file: string; bytes: number; deletesAt: Date; now: Date; processing: boolean }): Markup {
+  const t = wordsIn(locale);
   const size = formatBytes(input.bytes);
   const deletion =
     input.deletesAt.getTime() > input.now.getTime()
-      ? html`on <time datetime="${input.deletesAt.toISOString()}">${formatDate(input.deletesAt.toISOString())}</time>`
-      : 'very soon';
-  return html`<p class="lead">Here is a copy of the personal data we hold about you, as one ZIP file (${size}).</p>
-<p><a class="button" href="${input.file}/download" download>Download your data (ZIP, ${size})</a></p>
-<p class="note">For your privacy, we will delete this file ${deletion}. Please download it before then. After that, this link stops working, and you can ask for your data again at any time.</p>
-<h2>What is in the file</h2>
+      ? raw(
+          escapeAround(
+            t('download.deletesOn', { date: '\u0000' }),
+            `<time datetime="${input.deletesAt.toISOString()}">${escapeHtml(formatDateIn(input.deletesAt.toISOString(), locale))}</time>`,
+          ),
+        )
+      : t('download.deletesSoon');
+  return html`<p class="lead">${t('download.lead', { size })}</p>
+<p><a class="button" href="${input.file}/download" download>${t('download.button', { size })}</a></p>
+<p class="note">${deletion}</p>
+<h2>${t('download.contents')}</h2>
 <ul>
-<li><code>index.html</code>: your data as a page to read. Unzip the file, then open it in your web browser.</li>
-<li><code>export.json</code>: the same data in a standard format, to give to another service.</li>
-</ul>
-<p>The file contains personal data: keep it somewhere safe and do not share the link.</p>`;
+<li><code>index.html</code>: ${t('download.index')}</li>
+<li><code>export.json</code>: ${t('download.json')}</li>
+${input.processing ? html`<li><code>processing.json</code>: ${t('download.processing')}</li>\n` : ''}</ul>
+<p>${t('download.keepSafe')}</p>`;
 }
 
-export const GONE_TITLE = 'This file is no longer available';
-
-export function exportGone(toRoot: string, early = false): Markup {
-  const said = early
-    ? 'This export has been deleted: the site removed it before the date in the email. You can ask for your data again at any time.'
-    : 'We deleted this export as promised in the email, to protect your privacy.';
-  return html`<p>${said}</p>${askAgainLink(toRoot, 'Ask for your data again')}`;
+export function exportGone(locale: Locale, toRoot: string, early = false): Markup {
+  return html`<p>${message(locale, early ? 'gone.early' : 'gone.promised')}</p>${askAgainLink(locale, toRoot, 'page.askAgain')}`;
 }
 
-export const NOT_FOUND_TITLE = 'File not found';
-
-export function exportNotFound(toRoot: string): Markup {
-  return html`<p>Please check that you copied the whole link from the email.</p>${askAgainLink(toRoot, 'Ask for your data again')}`;
+export function exportNotFound(locale: Locale, toRoot: string): Markup {
+  return html`<p>${message(locale, 'notFound.text')}</p>${askAgainLink(locale, toRoot, 'page.askAgain')}`;
 }
 
 /* ---------------------------------------------------------------- errors */
 
-export const FORBIDDEN_TITLE = 'This form could not be sent';
-
-export function forbidden(toRoot: string): Markup {
-  return html`<p>For your security, we only accept this form when it is sent from our own site.</p>${askAgainLink(toRoot, 'Open the form')}`;
+export function forbidden(locale: Locale, toRoot: string): Markup {
+  return html`<p>${message(locale, 'forbidden.text')}</p>${askAgainLink(locale, toRoot, 'forbidden.link')}`;
 }
 
-export const UNAVAILABLE_TITLE = 'We could not take your request';
-
-export function unavailable(toRoot: string): Markup {
-  return html`<p>Something went wrong on our side. Please try again in a few minutes.</p>${askAgainLink(toRoot, 'Back to the form')}`;
+export function unavailable(locale: Locale, toRoot: string): Markup {
+  return html`<p>${message(locale, 'unavailable.text')}</p>${askAgainLink(locale, toRoot, 'unavailable.link')}`;
 }
 
 /* ---------------------------------------------------------------- _helpers */
 
-function askAgainLink(toRoot: string, text = 'Send a new request'): Markup {
-  return html`<p><a href="${toRoot}request">${text}</a></p>`;
+function askAgainLink(locale: Locale, toRoot: string, text: MessageKey = 'page.sendNew'): Markup {
+  return html`<p><a href="${toRoot}request">${message(locale, text)}</a></p>`;
 }
 
-/** "24 hours", "3 days", "10 minutes": the largest unit that reads naturally. */
-function describeDuration(ms: number): string {
-  const units: [string, number][] = [
-    ['day', 86_400_000],
-    ['hour', 3_600_000],
-    ['minute', 60_000],
-    ['second', 1000],
+/** A message with markup where its placeholder (`\0`) stood: the words escaped, the markup as is. */
+function escapeAround(text: string, markup: string): string {
+  const [before = '', after = ''] = text.split('\u0000');
+  return `${escapeHtml(before)}${markup}${escapeHtml(after)}`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+/** "24 hours", "3 days", "10 minutes" in the person's language: the largest unit that reads naturally. */
+export function describeDuration(locale: Locale, ms: number): string {
+  const units: [MessageKey, number][] = [
+    ['duration.days', 86_400_000],
+    ['duration.hours', 3_600_000],
+    ['duration.minutes', 60_000],
+    ['duration.seconds', 1000],
   ];
   for (const [unit, size] of units) {
     const amount = ms / size;
     // Up to two days read better in hours ("24 hours", "36 hours").
-    if (unit === 'day' && (amount <= 2 || !Number.isInteger(amount))) continue;
-    if (amount >= 1 || unit === 'second') {
-      const rounded = Math.max(1, Math.round(amount));
-      return `${rounded} ${unit}${rounded === 1 ? '' : 's'}`;
-    }
+    if (unit === 'duration.days' && (amount <= 2 || !Number.isInteger(amount))) continue;
+    if (amount >= 1 || unit === 'duration.seconds') return message(locale, unit, { count: Math.max(1, Math.round(amount)) });
   }
-  return 'a moment';
+  return message(locale, 'duration.seconds', { count: 1 });
 }

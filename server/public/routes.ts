@@ -11,7 +11,8 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { Secret } from '../../lib/config.ts';
-import { isLocale, negotiateLocale } from '../../lib/locale.ts';
+import { isLocale, type Locale, negotiateLocale } from '../../lib/locale.ts';
+import { type MessageKey, message } from '../../lib/messages/index.ts';
 import { appealKey, hashKey, normaliseEmail, sameDigest, sameText } from '../../lib/secrets.ts';
 import { isRequestAction, REQUEST_ACTIONS } from '../../model/request.ts';
 import { EXPORT_FILE_PATTERN } from '../../storage/file-layout.ts';
@@ -19,39 +20,28 @@ import type { Store, StoredExport } from '../../storage/store.ts';
 import { confirmSignal } from '../../workflows/definitions.ts';
 import { sendZip } from '../downloads.ts';
 import {
-  APPEAL_CLOSED_TITLE,
-  APPEAL_INVALID_TITLE,
-  APPEAL_RECEIVED_TITLE,
-  APPEAL_TITLE,
   appealClosed,
   appealForm,
   appealInvalid,
   appealReceived,
   CONFIRM_OUTCOMES,
   type ConfirmOutcome,
-  CONFIRM_PROMPTS,
   confirmOutcome,
+  confirmOutcomeTitle,
   confirmPrompt,
-  DOWNLOAD_TITLE,
+  confirmPromptTitle,
   downloadPage,
   exportGone,
   exportNotFound,
-  FORBIDDEN_TITLE,
-  forbidden,
   type FormAction,
-  GONE_TITLE,
+  forbidden,
   HONEYPOT_FIELD,
-  NOT_FOUND_TITLE,
-  page,
   type PageOptions,
-  REQUEST_TITLE,
-  requestForm,
+  page,
   type RequestFormState,
+  requestForm,
   requestSent,
-  SENT_TITLE,
-  TOO_MANY_TITLE,
   tooManyRequests,
-  UNAVAILABLE_TITLE,
   unavailable,
 } from './pages.ts';
 import { clientKey, createRateLimiter, type RateLimiterOptions } from '../rate-limit.ts';
@@ -124,8 +114,13 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   const perAddress = createRateLimiter({ ...PUBLIC_RATE_LIMITS.perAddress, now });
   const perEmail = createRateLimiter({ ...PUBLIC_RATE_LIMITS.perEmail, now });
   const confirmFailures = createRateLimiter({ ...(options.confirmRateLimit ?? PUBLIC_RATE_LIMITS.confirmFailures), now });
-  const render = (c: Context, status: ContentfulStatusCode, title: string, body: ReturnType<typeof page>, pageOptions?: PageOptions) =>
-    c.html(page(options.siteName, title, body, pageOptions), status);
+  const render = (c: Context, status: ContentfulStatusCode, title: string, body: ReturnType<typeof page>, pageOptions: PageOptions) => {
+    c.header('Content-Language', pageOptions.locale ?? 'en');
+    return c.html(page(options.siteName, title, body, pageOptions), status);
+  };
+  /** A page in `locale` whose title is the message `title`. */
+  const show = (c: Context, locale: Locale, status: ContentfulStatusCode, title: MessageKey, body: ReturnType<typeof page>) =>
+    render(c, status, message(locale, title), body, { locale });
 
   // Only on these paths: the app also serves the admin API and UI, which set their own.
   for (const path of ['/request', '/confirm', '/appeal', '/exports/*']) app.use(path, securityHeaders);
@@ -137,7 +132,8 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   app.get('/request', (c) => {
     c.header('Referrer-Policy', 'same-origin');
     c.header('Vary', 'Accept-Language');
-    return render(c, 200, REQUEST_TITLE, requestForm(formState({ locale: negotiateLocale(c.req.header('Accept-Language')) })), { index: true });
+    const locale = browserLocale(c);
+    return render(c, 200, message(locale, 'form.title'), requestForm(formState({ locale })), { index: true, locale });
   });
 
   const checkOrigin = csrf();
@@ -145,13 +141,16 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     try {
       await checkOrigin(c, next);
     } catch (error) {
-      if (error instanceof HTTPException && error.status === 403) return render(c, 403, FORBIDDEN_TITLE, forbidden(''));
+      if (error instanceof HTTPException && error.status === 403) return show(c, browserLocale(c), 403, 'forbidden.title', forbidden(browserLocale(c), ''));
       throw error;
     }
   };
   const smallBody = bodyLimit({
     maxSize: 8 * 1024,
-    onError: (c) => render(c, 413, REQUEST_TITLE, requestForm(formState({ emailError: 'The form was too large. Please enter only your email address.' }))),
+    onError: (c) => {
+      const locale = browserLocale(c);
+      return show(c, locale, 413, 'form.title', requestForm(formState({ emailError: 'form.error.tooLarge', locale })));
+    },
   });
 
   app.post('/request', sameOrigin, smallBody, async (c) => {
@@ -161,22 +160,27 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const byAddress = perAddress.hit(clientKey(c));
     if (!byAddress.allowed) {
       c.header('Retry-After', String(Math.ceil(byAddress.retryAfterMs / 1000)));
-      return render(c, 429, TOO_MANY_TITLE, tooManyRequests(byAddress.retryAfterMs));
+      const locale = browserLocale(c);
+      return show(c, locale, 429, 'tooMany.title', tooManyRequests(locale, byAddress.retryAfterMs));
     }
     const form = await c.req.parseBody().catch(() => undefined);
     if (form === undefined) {
-      return render(c, 400, REQUEST_TITLE, requestForm(formState({ emailError: 'The form could not be read. Please send it again from this page.' })));
+      const locale = browserLocale(c);
+      return show(c, locale, 400, 'form.title', requestForm(formState({ emailError: 'form.error.unreadable', locale })));
     }
     const field = (name: string) => {
       const value = form[name];
       return typeof value === 'string' ? value : '';
     };
+    // The person's choice; without one (a script), the browser's languages. The answer is in it too.
+    const chosenLocale = field('locale');
+    const locale = isLocale(chosenLocale) ? chosenLocale : browserLocale(c);
     // The one answer for every accepted form: known or not, duplicate or not, bot or not; and never sooner than the floor.
     const floorMs = options.answerFloorMs ?? FORM_ANSWER_FLOOR_MS;
     const sent = async () => {
       const wait = floorMs - (performance.now() - arrived);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      return render(c, 200, SENT_TITLE, requestSent(options.confirmTtlMs));
+      return show(c, locale, 200, 'sent.title', requestSent(locale, options.confirmTtlMs));
     };
 
     if (field(HONEYPOT_FIELD) !== '') return sent();
@@ -185,27 +189,20 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const action: FormAction | undefined = isRequestAction(chosen) ? chosen : undefined;
     // No choice is the default regime; a choice this site does not offer is asked again.
     const regime = field('regime') || service.regimes.defaultRegime;
-    const regimeError = service.regimes.regimes[regime] === undefined ? 'Choose where you live from the list.' : undefined;
-    // The person's choice; without one (a script), the browser's languages.
-    const chosenLocale = field('locale');
-    const locale = isLocale(chosenLocale) ? chosenLocale : negotiateLocale(c.req.header('Accept-Language'));
-    const emailError =
-      email === ''
-        ? 'Enter your email address.'
-        : EMAIL.safeParse(email).success
-          ? undefined
-          : 'Enter an email address in the correct format, like name@example.com.';
+    const regimeError: MessageKey | undefined = service.regimes.regimes[regime] === undefined ? 'form.error.regime' : undefined;
+    const emailError: MessageKey | undefined = email === '' ? 'form.error.emailMissing' : EMAIL.safeParse(email).success ? undefined : 'form.error.emailFormat';
     if (emailError || !action || regimeError) {
-      return render(
+      return show(
         c,
+        locale,
         400,
-        REQUEST_TITLE,
+        'form.title',
         requestForm(
           formState({
             email,
             ...(action ? { action } : {}),
             ...(emailError ? { emailError } : {}),
-            ...(action ? {} : { actionError: 'Choose what you want us to do.' }),
+            ...(action ? {} : { actionError: 'form.error.action' as const }),
             ...(regimeError ? { regimeError } : { regime }),
             locale,
           }),
@@ -221,7 +218,7 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
       if (!(error instanceof DuplicateRequestError)) {
         // The kind only: the message of a Temporal error may quote the workflow input.
         console.error(`server: POST /request could not create the request: ${error instanceof Error ? error.name : typeof error}`);
-        return render(c, 503, UNAVAILABLE_TITLE, unavailable(''));
+        return show(c, locale, 503, 'unavailable.title', unavailable(locale, ''));
       }
     }
     return sent();
@@ -253,15 +250,16 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const gate = confirmFailures.peek(clientKey(c));
     if (!gate.allowed) {
       c.header('Retry-After', String(Math.ceil(gate.retryAfterMs / 1000)));
-      return render(c, 429, TOO_MANY_TITLE, tooManyRequests(gate.retryAfterMs));
+      const locale = browserLocale(c);
+      return show(c, locale, 429, 'tooMany.title', tooManyRequests(locale, gate.retryAfterMs));
     }
     await next();
   };
 
-  const showOutcome = (c: Context, result: ConfirmOutcome) => {
+  /** In the request's language when the link found one, else the browser's. */
+  const showOutcome = (c: Context, result: ConfirmOutcome, locale: Locale = browserLocale(c)) => {
     if (result === 'invalid') confirmFailures.hit(clientKey(c));
-    const { status, title } = CONFIRM_OUTCOMES[result];
-    return render(c, status, title, confirmOutcome(result, ''));
+    return render(c, CONFIRM_OUTCOMES[result].status, confirmOutcomeTitle(locale, result), confirmOutcome(locale, result, ''), { locale });
   };
 
   // The mailed link only shows what confirming will do: mail gateways and link scanners open
@@ -271,8 +269,9 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const key = c.req.query('key') ?? '';
     const found = await lookUp(id, key);
     if (typeof found === 'string') return showOutcome(c, found);
-    const action = found.request.memo.action;
-    return render(c, 200, CONFIRM_PROMPTS[action].title, confirmPrompt(action, id, key));
+    const { action } = found.request.memo;
+    const locale = found.request.memo.locale ?? 'en';
+    return render(c, 200, confirmPromptTitle(locale, action), confirmPrompt(locale, action, id, key), { locale });
   });
 
   // The page's button: a same-origin form post (a scanner does not submit forms) with the same checks.
@@ -284,7 +283,8 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const { request, keyHash } = found;
     await service.handle(request).signal(confirmSignal, { keyHash });
     const { memo } = request;
-    return showOutcome(c, REQUEST_ACTIONS[memo.action].destructive ? 'confirmedErase' : memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin');
+    const outcome = REQUEST_ACTIONS[memo.action].destructive ? 'confirmedErase' : memo.sendAsEmail ? 'confirmed' : 'confirmedByAdmin';
+    return showOutcome(c, outcome, memo.locale ?? 'en');
   });
 
   /* ------------------------------------------------------------ appeal link */
@@ -298,7 +298,8 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   };
   const invalidAppeal = (c: Context) => {
     confirmFailures.hit(clientKey(c));
-    return render(c, 404, APPEAL_INVALID_TITLE, appealInvalid());
+    const locale = browserLocale(c);
+    return show(c, locale, 404, 'appealPage.invalidTitle', appealInvalid(locale));
   };
 
   app.get('/appeal', confirmGate, async (c) => {
@@ -306,9 +307,10 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const key = c.req.query('key') ?? '';
     const request = await appealable(id, key);
     if (!request) return invalidAppeal(c);
+    const locale = request.memo.locale ?? 'en';
     const appeal = (await options.actions.appealOf(request))?.appeal;
-    if (appeal) return render(c, 200, APPEAL_RECEIVED_TITLE, appealReceived(appeal.dueAt));
-    return render(c, 200, APPEAL_TITLE, appealForm(id, key, request.memo.denial?.appealUntil ?? ''));
+    if (appeal) return show(c, locale, 200, 'appealPage.receivedTitle', appealReceived(locale, appeal.dueAt));
+    return show(c, locale, 200, 'appealPage.title', appealForm(locale, id, key, request.memo.denial?.appealUntil ?? ''));
   });
 
   app.post('/appeal', confirmGate, sameOrigin, smallBody, async (c) => {
@@ -319,13 +321,15 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     const request = await appealable(id, key);
     if (!request) return invalidAppeal(c);
     const statement = field('statement').trim().slice(0, 5000);
+    const locale = request.memo.locale ?? 'en';
     try {
       const appeal = await options.actions.appeal(request, statement ? { statement } : {});
-      return render(c, 200, APPEAL_RECEIVED_TITLE, appealReceived(appeal.dueAt));
+      return show(c, locale, 200, 'appealPage.receivedTitle', appealReceived(locale, appeal.dueAt));
     } catch (error) {
       if (!(error instanceof RequestStateError)) throw error;
       // Appealed already, or too late: the page says which.
-      return render(c, 409, APPEAL_CLOSED_TITLE, appealClosed(error.message.replace(/^Cannot appeal: /, '')));
+      const appealed = (await options.actions.appealOf(request).catch(() => undefined))?.appeal !== undefined;
+      return show(c, locale, 409, 'appealPage.closedTitle', appealClosed(locale, appealed, request.memo.denial?.appealUntil ?? ''));
     }
   });
 
@@ -335,24 +339,28 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
   const download = async (c: Context, file: string, toRoot: string) =>
     (await sendZip(c, options.store, file, 'personal-data-export.zip')) ?? missing(c, file, toRoot);
 
+  /** Gone (410) or never there (404), in the browser's language: the request may be gone too. */
   const missing = async (c: Context, file: string, toRoot: string) => {
     const tombstone = await options.store.exports.tombstone(file);
-    return tombstone ? render(c, 410, GONE_TITLE, exportGone(toRoot, tombstone.early)) : render(c, 404, NOT_FOUND_TITLE, exportNotFound(toRoot));
+    const locale = browserLocale(c);
+    return tombstone
+      ? show(c, locale, 410, 'gone.title', exportGone(locale, toRoot, tombstone.early))
+      : show(c, locale, 404, 'notFound.title', exportNotFound(locale, toRoot));
   };
 
-  /** When the export goes: the date its request promised, else its build time plus the retention. */
-  const deletionDate = async (meta: StoredExport | undefined): Promise<Date> => {
+  /** When the export goes (the date its request promised, else its build time plus the retention), and the request's language. */
+  const exportFacts = async (meta: StoredExport | undefined): Promise<{ deletesAt: Date; locale: Locale | undefined }> => {
     const request = meta?.requestId ? await service.find(meta.requestId).catch(() => undefined) : undefined;
     const promised = request?.memo.download?.expiresAt;
-    if (promised) return new Date(promised);
-    return new Date((meta?.builtAt ? Date.parse(meta.builtAt) : now()) + options.retentionMs);
+    const deletesAt = promised ? new Date(promised) : new Date((meta?.builtAt ? Date.parse(meta.builtAt) : now()) + options.retentionMs);
+    return { deletesAt, locale: request?.memo.locale };
   };
 
   app.get('/exports/:file', async (c) => {
     const file = c.req.param('file');
     privateLink(c);
-    c.header('Vary', 'Accept');
-    if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../'));
+    c.header('Vary', 'Accept, Accept-Language');
+    if (!EXPORT_FILE_PATTERN.test(file)) return show(c, browserLocale(c), 404, 'notFound.title', exportNotFound(browserLocale(c), '../'));
     // Browsers get a page that says what the file is; curl and scripts get the file, as before.
     if (!/\btext\/html\b/i.test(c.req.header('Accept') ?? '')) return download(c, file, '../');
     const opened = await options.store.exports.open(file);
@@ -360,14 +368,16 @@ export function publicRoutes(service: RequestService, options: PublicRouteOption
     await opened.close();
     const meta = await options.store.exports.meta(file);
     const bytes = meta?.bytes ?? opened.bytes;
-    const deletesAt = await deletionDate(meta);
-    return render(c, 200, DOWNLOAD_TITLE, downloadPage({ file, bytes, deletesAt, now: new Date(now()) }));
+    const facts = await exportFacts(meta);
+    const locale = facts.locale ?? browserLocale(c);
+    const processing = meta?.processing ?? false;
+    return show(c, locale, 200, 'download.title', downloadPage(locale, { file, bytes, deletesAt: facts.deletesAt, now: new Date(now()), processing }));
   });
 
   app.get('/exports/:file/download', (c) => {
     const file = c.req.param('file');
     privateLink(c);
-    if (!EXPORT_FILE_PATTERN.test(file)) return render(c, 404, NOT_FOUND_TITLE, exportNotFound('../../'));
+    if (!EXPORT_FILE_PATTERN.test(file)) return show(c, browserLocale(c), 404, 'notFound.title', exportNotFound(browserLocale(c), '../../'));
     return download(c, file, '../../');
   });
 
@@ -382,6 +392,12 @@ const securityHeaders: MiddlewareHandler = async (c, next) => {
   c.header('X-Content-Type-Options', 'nosniff');
   await next();
 };
+
+/** The page's language: `?lang=` (the form's language links), else the browser's best of ours. */
+function browserLocale(c: Context): Locale {
+  const chosen = c.req.query('lang');
+  return isLocale(chosen) ? chosen : negotiateLocale(c.req.header('Accept-Language'));
+}
 
 /** A page whose URL holds a secret: never cached, never sent on as a Referer, never indexed. */
 function privateLink(c: Context): void {
