@@ -9,6 +9,9 @@ import type { Secret } from '../lib/config.ts';
 import { keyedToken } from '../lib/secrets.ts';
 import type { Store, StoredExport } from '../storage/store.ts';
 import type { Locale } from '../lib/locale.ts';
+import { message } from '../lib/messages/index.ts';
+import type { Withholding } from '../model/review.ts';
+import { DRAFT_FILE_PREFIX } from '../storage/file-layout.ts';
 import { buildExportZip } from '../report/build.ts';
 import type { ProcessingInput } from '../report/processing.ts';
 import { openStaging } from '../report/staging.ts';
@@ -52,14 +55,25 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
       email,
       processing,
       locale,
+      draft = false,
+      withheld = [],
     }: {
       requestId: string;
       email: string;
       processing?: ProcessingInput;
       /** The person's language (the report's own words and the processing texts). */
       locale?: Locale;
+      /**
+       * A reviewer's draft (model/review.ts): a file of its own that the person's link never serves, item
+       * ids shown, and the staged pages kept for the copy released after the review.
+       */
+      draft?: boolean;
+      /** What the reviewer held back: left out, and said so. */
+      withheld?: readonly Pick<Withholding, 'group' | 'item' | 'ground' | 'reason'>[];
     }): Promise<BuiltExport> {
-      const file = `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
+      const file = draft
+        ? `${DRAFT_FILE_PREFIX}${keyedToken(deps.secret, 'export-draft', requestId)}.zip`
+        : `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
       const done = await kept.exports.meta(file);
       if (done !== undefined) return done;
       // A request whose exporters found nothing (or a manifest with none) still gets its About page.
@@ -80,6 +94,13 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
           generatedAt: clock(),
           ...(processing ? { processing } : {}),
           ...(locale ? { language: locale } : {}),
+          ...(draft ? { itemIds: true } : {}),
+          withheld: withheld.map(({ group, item, ground, reason }) => ({
+            group,
+            item,
+            ground: message(locale ?? 'en', `withhold.${ground}`),
+            reason,
+          })),
         }),
       ).finally(() => clearInterval(beat));
       const built: BuiltExport = {
@@ -92,9 +113,12 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
         builtAt: clock().toISOString(),
         ...(result.undeclared?.length ? { undeclared: result.undeclared } : {}),
         ...(processing ? { processing: true } : {}),
+        inventory: result.inventory.map((group) => ({ ...group })),
+        ...(withheld.length ? { withheld: result.withheld.map((held) => ({ ...held })) } : {}),
       };
       await kept.exports.saveMeta(built);
-      await discardStaging({ requestId });
+      // A draft's pages build the released copy; the released copy's are not needed any more.
+      if (!draft) await discardStaging({ requestId });
       return built;
     },
 

@@ -7,7 +7,33 @@
  */
 import { createHash } from 'node:crypto';
 import type { Store } from '../storage/store.ts';
+import type { AuditEntry } from '../model/audit.ts';
 import type { RequestMemo } from '../model/request.ts';
+import type { Review } from '../model/review.ts';
+
+/**
+ * The release record of an export: what was released (file digest, items), what a reviewer held
+ * back and why (item ids included: it is the organisation's record, not the person's copy), who
+ * decided, and the request's audit trail. Kept like an erasure receipt, with its digest in the workflow.
+ */
+export interface ReleaseRecord {
+  release: {
+    version: 1;
+    requestId: string;
+    requestedBy: string;
+    requestedAt: string;
+    confirmedAt: string | null;
+    confirmedBy: 'person' | 'admin' | null;
+    releasedAt: string;
+    file: string | null;
+    sha256: string | null;
+    items: number | null;
+    manifestDigest: string | null;
+    review: { withheld: (Review['withheld'][number] & { items: number })[]; decision: Review['decision'] | null } | null;
+    audit: AuditEntry[];
+  };
+  sha256: string;
+}
 
 export interface ErasureReceipt {
   receipt: {
@@ -20,6 +46,8 @@ export interface ErasureReceipt {
     completedAt: string | null;
     dryRun: boolean;
     manifestDigest: string | null;
+    /** Who did what to the request, when and why. */
+    audit: AuditEntry[];
     erasers: NonNullable<RequestMemo['erasure']>['erasers'];
     totals: NonNullable<RequestMemo['erasure']>['totals'] | null;
   };
@@ -45,6 +73,7 @@ export function createReceiptActivities({ store }: { store: Store }) {
         completedAt: memo.completedAt ?? null,
         dryRun: memo.dryRun === true,
         manifestDigest: memo.manifestDigest ?? null,
+        audit: memo.audit ?? [],
         erasers: memo.erasure?.erasers ?? [],
         totals: memo.erasure?.totals ?? null,
       };
@@ -52,6 +81,31 @@ export function createReceiptActivities({ store }: { store: Store }) {
       // A retry finds the receipt kept by the first attempt and returns its digest.
       const kept = await store.receipts.writeOnce(memo.requestId, `${JSON.stringify(document, null, 2)}\n`);
       return { sha256: (JSON.parse(kept) as ErasureReceipt).sha256 };
+    },
+
+    /** Writes an export's release record once; a retry returns the digest of the one kept. */
+    async writeReleaseRecord({ memo, withheldItems }: { memo: RequestMemo; withheldItems: readonly { items: number }[] }): Promise<{ sha256: string }> {
+      const review = memo.review;
+      const release: ReleaseRecord['release'] = {
+        version: 1,
+        requestId: memo.requestId,
+        requestedBy: memo.email,
+        requestedAt: memo.createdAt,
+        confirmedAt: memo.confirmedAt ?? null,
+        confirmedBy: memo.confirmedBy ?? null,
+        releasedAt: new Date().toISOString(),
+        file: memo.download?.file ?? null,
+        sha256: memo.download?.sha256 ?? null,
+        items: memo.items ?? null,
+        manifestDigest: memo.manifestDigest ?? null,
+        review: review
+          ? { withheld: review.withheld.map((held, n) => ({ ...held, items: withheldItems[n]?.items ?? 0 })), decision: review.decision ?? null }
+          : null,
+        audit: memo.audit ?? [],
+      };
+      const document: ReleaseRecord = { release, sha256: createHash('sha256').update(JSON.stringify(release)).digest('hex') };
+      const kept = await store.receipts.writeOnce(memo.requestId, `${JSON.stringify(document, null, 2)}\n`);
+      return { sha256: (JSON.parse(kept) as ReleaseRecord).sha256 };
     },
   };
 }

@@ -3,6 +3,7 @@
  * that say what to fix. Only the variables listed here are read (an
  * allow-list), and secrets serialise to `{}` so a logged config leaks nothing.
  */
+import { REVIEW_MODES, type ReviewMode } from '../model/review.ts';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
@@ -113,6 +114,10 @@ const envSchema = z.object({
     .pipe(z.array(z.email('expected email addresses separated by commas, e.g. "privacy@example.com,dpo@example.com"')).min(1))
     .optional(),
   WORKFLOW_THREAD: z.enum(['main', 'own']).default('main'),
+  /** Review of exports before release: off, optional (per request) or required (every export). */
+  REVIEW: z.enum(REVIEW_MODES, `expected one of ${REVIEW_MODES.join(', ')}`).default('off'),
+  /** A YAML file of named admin accounts (server/accounts.ts; `npm run admin:user` makes entries). */
+  ADMIN_USERS: z.string().trim().min(1).optional(),
 });
 
 /** Secrets are kept out of JSON and `util.inspect` output. */
@@ -183,6 +188,10 @@ export interface Config {
    * requests in flight at once). bench/RESULTS.md has the numbers.
    */
   workflowThread: 'main' | 'own';
+  /** Whether exports are reviewed before release (REVIEW). */
+  reviewMode: ReviewMode;
+  /** Where the named admin accounts are (ADMIN_USERS), if any. */
+  adminUsersFile: string | undefined;
 }
 
 /**
@@ -245,6 +254,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       teamEmails: e.ADMIN_EMAIL ?? [],
     },
     workflowThread: e.WORKFLOW_THREAD,
+    reviewMode: e.REVIEW,
+    adminUsersFile: e.ADMIN_USERS,
   };
 }
 

@@ -5,7 +5,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Secret } from './config.ts';
 
-export type KeyPurpose = 'subject' | 'confirmation' | 'export-file' | 'admin-session' | 'admin-csrf' | 'appeal';
+export type KeyPurpose = 'subject' | 'confirmation' | 'export-file' | 'export-draft' | 'admin-session' | 'admin-csrf' | 'appeal' | 'api-token';
 
 function derive(secret: Secret, purpose: KeyPurpose): Buffer {
   return createHmac('sha256', secret.reveal()).update(`dsr-engine:${purpose}`).digest();

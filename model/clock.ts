@@ -7,6 +7,7 @@
  * the workflow's update validators and the server use the same rules.
  * No imports but types: the workflow sandbox loads it.
  */
+import type { Actor } from './audit.ts';
 import type { DenialGround, PauseGround } from './grounds.ts';
 import type { Regime } from './regime.ts';
 import type { RequestStatus } from './request.ts';
@@ -93,9 +94,11 @@ export interface Appeal {
   decision?: 'upheld' | 'reversed';
   decidedAt?: string;
   decisionReason?: string;
+  /** Who decided (a named account, or the admin token). */
+  decidedBy?: Actor;
 }
 
-const OPEN: readonly RequestStatus[] = ['pending', 'confirmed', 'processing'];
+const OPEN: readonly RequestStatus[] = ['pending', 'confirmed', 'processing', 'reviewing'];
 
 /** Whether the request is still waiting for its answer. */
 export function isOpen(status: RequestStatus): boolean {
@@ -149,11 +152,12 @@ export function whyNotResume(clock: RequestClock): string | undefined {
 }
 
 /**
- * Why the request may not be denied now, or undefined if it may: only before its plugins start,
- * while it waits for confirmation (a request confirmed starts at once).
+ * Why the request may not be denied now, or undefined if it may: before its plugins start, while
+ * it waits for confirmation (a request confirmed starts at once), or when its reviewer rejects it.
  */
 export function whyNotDeny(status: RequestStatus): string | undefined {
-  if (status === 'pending') return undefined;
+  // A reviewer's rejection of a built export is a denial too.
+  if (status === 'pending' || status === 'reviewing') return undefined;
   if (status === 'confirmed' || status === 'processing') return `the request is ${status} and its plugins have started; cancel it instead`;
   return `the request is ${status}; only a request waiting for confirmation can be denied`;
 }

@@ -12,7 +12,9 @@ export const REQUEST_OPERATIONS = {
   resend: { statuses: ['pending'], actions: ['export', 'erase'], verb: 'resend the confirmation email' },
   /** WordPress's "Mark as completed": handled outside this tool. */
   complete: { statuses: ['pending'], actions: ['export', 'erase'], verb: 'mark the request completed' },
-  cancel: { statuses: ['pending', 'confirmed', 'processing'], actions: ['export', 'erase'], verb: 'cancel the request' },
+  cancel: { statuses: ['pending', 'confirmed', 'processing', 'reviewing'], actions: ['export', 'erase'], verb: 'cancel the request' },
+  /** Review before release (model/review.ts): withhold, approve; rejecting is denying. */
+  review: { statuses: ['reviewing'], actions: ['export'], verb: 'review the export' },
   /** A new request like a failed one. */
   retry: { statuses: ['failed'], actions: ['export', 'erase'], verb: 'retry' },
   'email-export': { statuses: ['completed'], actions: ['export'], verb: 'email the export' },

@@ -5,8 +5,10 @@
  * the server and the admin pages import it; it imports nothing of theirs,
  * and nothing from Node (the workflow sandbox loads it).
  */
+import type { AuditEntry } from './audit.ts';
 import type { Denial, RequestClock } from './clock.ts';
 import type { Locale } from './locale.ts';
+import type { Review } from './review.ts';
 
 /**
  * The kinds of request, each described once: adding one is an entry here, its workflow, its
@@ -67,10 +69,11 @@ export function isRequestAction(value: unknown): value is RequestAction {
 export const DRY_RUNNABLE_ACTIONS = REQUEST_ACTION_NAMES.filter((name) => REQUEST_ACTIONS[name].dryRunnable);
 
 /**
- * WordPress's four statuses, plus `processing` while plugins run and `denied` for a refusal
- * (with its grounds, see model/clock.ts); in the order the admin list and the API show them.
+ * WordPress's four statuses, plus `processing` while plugins run, `reviewing` while a built export
+ * awaits its reviewer (model/review.ts) and `denied` for a refusal (with its grounds, see
+ * model/clock.ts); in the order the admin list and the API show them.
  */
-export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'completed', 'failed', 'denied'] as const;
+export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'reviewing', 'completed', 'failed', 'denied'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export interface Progress {
@@ -165,6 +168,10 @@ export interface RequestMemo {
   erasure?: ErasureReport;
   /** Erasures: the proof kept after the request (see activities/receipts.ts). */
   receipt?: { sha256: string };
+  /** Exports reviewed before release: the draft, what was withheld, the decision. */
+  review?: Review;
+  /** Who did what to the request, when and why (model/audit.ts). */
+  audit?: AuditEntry[];
 }
 
 /** A request id: `<action>-<subject hash>-<10 random characters>`; safe to log and to show. */

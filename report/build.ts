@@ -39,8 +39,24 @@ export interface BuildExportZipOptions {
    * texts (each may give one per language). @default 'en'
    */
   readonly language?: Locale;
+  /**
+   * What a reviewer held back (GDPR Art. 15(4)): left out of every file; `processing.json` and the
+   * processing section say how many items of which group, and why, never the values.
+   */
+  readonly withheld?: readonly WithheldInput[];
+  /** A reviewer's draft: every item's table captioned with its id, the handle to withhold it by. @default false */
+  readonly itemIds?: boolean;
   /** Told as export.json is written (the bulk of the work): items written so far, of how many. */
   readonly onProgress?: (written: number, total: number) => void;
+}
+
+/** One thing held back: a group, or an item of it, with the ground's words and the reviewer's reason. */
+export interface WithheldInput {
+  readonly group: string;
+  readonly item?: string | undefined;
+  /** Why, in the person's words: the ground ("it would adversely affect the rights of others…"). */
+  readonly ground: string;
+  readonly reason: string;
 }
 
 /** What {@link buildExportZip} produced. */
@@ -55,6 +71,10 @@ export interface ExportZipResult {
   readonly items: number;
   /** Groups returned that their exporter's `processing` does not declare (with `processing` only). */
   readonly undeclared?: ProcessingReport['undeclared'];
+  /** The groups of the report (About included) with their item counts, in report order. */
+  readonly inventory: readonly { group: string; label: string; items: number }[];
+  /** Per withholding asked for, in order: the items it left out. */
+  readonly withheld: readonly { group: string; label: string; items: number }[];
 }
 
 /** The section on what is done with the data: its anchor (its heading is `processing.heading`). */
@@ -86,9 +106,19 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
   try {
     const locale = options.language ?? 'en';
     store.writePage(ABOUT_EXPORTER_INDEX, 1, [aboutItem(options, locale)]);
-    const merged = store.merge();
+    const withholdings = options.withheld ?? [];
+    const merged = store.merge(withholdings);
+    const withheld = withholdings.map((held, n) => ({
+      group: held.group,
+      label: merged.excluded[n]?.label ?? held.group,
+      items: merged.excluded[n]?.items ?? 0,
+      ground: held.ground,
+      reason: held.reason,
+      whole: held.item === undefined,
+    }));
     const title = message(locale, 'report.title', { email: options.email });
-    const processing = options.processing === undefined ? undefined : processingReport(options.processing, store.groupsByExporter(), options.language);
+    const processing =
+      options.processing === undefined ? undefined : processingReport(options.processing, store.groupsByExporter(), options.language, withheld);
     const sections = planSections(merged.groups, pageSize);
     const total = merged.itemCount;
     // Rows, not items (an item merged from several exporters has several): a fair measure of the work.
@@ -104,12 +134,12 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     function* entries(): Generator<ZipEntry> {
       const label = message(locale, 'processing.heading');
       const extra = processing === undefined ? undefined : { anchor: PROCESSING_ANCHOR, label, html: processingSectionHtml(processing) };
-      yield { name: 'index.html', content: () => indexHtml(title, sections, merged, extra, locale) };
+      yield { name: 'index.html', content: () => indexHtml(title, sections, merged, extra, locale, options.itemIds) };
       yield { name: 'export.json', content: () => jsonReport(title, merged.groups, counted(merged.rows())) };
       if (processing !== undefined) yield { name: 'processing.json', content: () => [`${JSON.stringify(processing, null, 2)}\n`] };
       for (const section of sections) {
         for (let n = 1; n <= section.pages; n++) {
-          yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged, locale) };
+          yield { name: groupPagePath(section, n), content: () => groupPageHtml(title, section, n, merged, locale, options.itemIds) };
         }
       }
     }
@@ -123,6 +153,8 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
       groups: merged.groups.length,
       items: merged.itemCount,
       ...(processing ? { undeclared: processing.undeclared } : {}),
+      inventory: merged.groups.map((group) => ({ group: group.id, label: group.label, items: group.itemCount })),
+      withheld: withheld.map(({ group, label, items }) => ({ group, label, items })),
     };
   } catch (error) {
     // The build's own error (e.g. ENOSPC) is what the operator must see, never the close's.

@@ -31,7 +31,7 @@ const CSS = [
   'h1{font-size:1.75rem}h2{font-size:1.35rem;margin-top:2rem;border-bottom:1px solid #ddd}.count{color:#555;font-weight:normal}',
   'table{width:100%;border:1px solid #ddd;border-collapse:collapse;background:#f4f4f4;margin-bottom:1.25rem;table-layout:fixed}',
   'th,td{padding:.4rem .6rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{width:30%}tr:nth-child(odd){background:#fafafa}',
-  'a{color:#0645ad}.return-to-top{text-align:right}',
+  'a{color:#0645ad}.return-to-top{text-align:right}caption.item-id{text-align:left;font:600 .85rem/1.4 ui-monospace,monospace;color:#8a2424;padding:.2rem 0}',
   '@media (max-width:36rem){th,td{display:block;width:auto}th{padding-bottom:0}}',
   '@media print{body{max-width:none;padding:0;font-size:10pt}.return-to-top,nav{display:none}table,tr{break-inside:avoid}h2{break-after:avoid}a{color:inherit}}',
 ].join('');
@@ -89,6 +89,7 @@ export function* indexHtml(
   merged: MergedExport,
   extra?: ExtraSection,
   locale: Locale = 'en',
+  itemIds = false,
 ): Generator<string> {
   const many = sections.length + (extra ? 1 : 0) > 1;
   const t = (key: Parameters<typeof message>[1], values?: Record<string, string | number>) => escapeText(message(locale, key, values));
@@ -106,7 +107,7 @@ export function* indexHtml(
     const { group, anchor, pages } = section;
     yield `<h2 id="${anchor}">${label(group)}</h2>${description(group)}<div>`;
     if (pages === 0) {
-      yield* itemTables(merged.groupRows(group.seq, 1, group.itemCount));
+      yield* itemTables(merged.groupRows(group.seq, 1, group.itemCount), itemIds);
     } else {
       yield `<p>${t('report.pagesIntro', { items: group.itemCount, pages })}</p><ul>`;
       for (let n = 1; n <= pages; n++) {
@@ -126,7 +127,14 @@ function extraSection(extra: ExtraSection, many: boolean, locale: Locale): strin
 }
 
 /** Yields page `n` (1-based) of a split group, with a way back to index.html. */
-export function* groupPageHtml(title: string, section: ReportSection, n: number, merged: MergedExport, locale: Locale = 'en'): Generator<string> {
+export function* groupPageHtml(
+  title: string,
+  section: ReportSection,
+  n: number,
+  merged: MergedExport,
+  locale: Locale = 'en',
+  itemIds = false,
+): Generator<string> {
   const { group, pages } = section;
   const [first, last] = pageRange(section, n);
   const t = (key: Parameters<typeof message>[1], values?: Record<string, string | number>) => escapeText(message(locale, key, values));
@@ -140,7 +148,7 @@ export function* groupPageHtml(title: string, section: ReportSection, n: number,
   yield `${head(`${group.label} (${n}/${pages}) – ${title}`, locale)}<nav>${nav}</nav>`;
   yield `<h1 id="top">${escapeText(group.label)} <span class="count">${t('report.pageOf', { n, pages })}</span></h1>${description(group)}`;
   yield `<p>${t('report.itemsOf', { range: itemRange(first, last, locale), total: group.itemCount })}</p><div>`;
-  yield* itemTables(merged.groupRows(group.seq, first, last));
+  yield* itemTables(merged.groupRows(group.seq, first, last), itemIds);
   yield `</div><nav>${nav}</nav></body>\n</html>\n`;
 }
 
@@ -168,13 +176,17 @@ function description(group: MergedGroup): string {
   return group.description === '' ? '' : `<p>${escapeText(group.description)}</p>`;
 }
 
-/** One `<table>` per merged item; consecutive rows of the same item share it. */
-function* itemTables(rows: Iterable<MergedRow>): Generator<string> {
+/**
+ * One `<table>` per merged item; consecutive rows of the same item share it. With `itemIds` (a
+ * reviewer's draft) each table is captioned with its item's id, the handle to withhold it by.
+ */
+function* itemTables(rows: Iterable<MergedRow>, itemIds = false): Generator<string> {
   let current: string | undefined;
   for (const row of rows) {
     const key = `${row.groupSeq}:${row.rank}`;
     if (key !== current) {
-      yield current === undefined ? '<table><tbody>' : '</tbody></table><table><tbody>';
+      const open = itemIds ? `<table><caption class="item-id">${escapeText(row.itemId)}</caption><tbody>` : '<table><tbody>';
+      yield current === undefined ? open : `</tbody></table>${open}`;
       current = key;
     }
     for (const { name, value } of JSON.parse(row.pairs) as ExportPair[]) {

@@ -45,13 +45,15 @@ export interface MergedExport {
   readonly groups: readonly MergedGroup[];
   /** Items after merging, all groups together. */
   readonly itemCount: number;
+  /** Per exclusion asked for, in order: the merged items it took out, and its group's label. */
+  readonly excluded: readonly { items: number; label: string }[];
   /** Every row, in report order. */
   rows(): IterableIterator<MergedRow>;
   /** The rows of items `fromRank..toRank` (inclusive) of one group, in report order. */
   groupRows(groupSeq: number, fromRank: number, toRank: number): IterableIterator<MergedRow>;
 }
 
-const BUILD = `
+const OCCURRENCES = `
 DROP TABLE IF EXISTS merge_occurrence;
 DROP TABLE IF EXISTS merge_group;
 DROP TABLE IF EXISTS merge_item;
@@ -61,6 +63,9 @@ CREATE TABLE merge_occurrence (
 INSERT INTO merge_occurrence (seq, item_rowid, group_id, item_id)
   SELECT ROW_NUMBER() OVER (ORDER BY exporter, page, pos), rowid, group_id, item_id FROM item;
 CREATE INDEX merge_occurrence_item ON merge_occurrence (group_id, item_id, seq);
+`;
+
+const GROUPS_AND_ITEMS = `
 CREATE TABLE merge_group (seq INTEGER PRIMARY KEY, group_id TEXT NOT NULL UNIQUE);
 INSERT INTO merge_group (seq, group_id) SELECT MIN(seq), group_id FROM merge_occurrence GROUP BY group_id;
 CREATE TABLE merge_item (
@@ -72,6 +77,12 @@ INSERT INTO merge_item (group_seq, rank, group_id, item_id)
   FROM (SELECT group_id, item_id, MIN(seq) AS first_seq FROM merge_occurrence GROUP BY group_id, item_id) AS f
   JOIN merge_group AS g ON g.group_id = f.group_id;
 `;
+
+/** What to leave out of the merge: a whole group, or one item (by `item_id`) of it. */
+export interface Exclusion {
+  readonly group: string;
+  readonly item?: string | undefined;
+}
 
 const GROUPS = `
 SELECT g.seq, g.group_id AS id, i.group_label AS label, i.group_description AS description,
@@ -95,15 +106,37 @@ ORDER BY m.group_seq, m.rank, o.seq DESC`;
 /**
  * Materialises the merge of everything staged in `db` and returns its view.
  * @param db an open staging database (see `openStaging`)
+ * @param exclude groups or items left out (a reviewer's withholdings); `excluded[i]` says how many
+ *   merged items `exclude[i]` took out, and the group's label
  */
-export function mergeStaged(db: Database): MergedExport {
-  db.transaction(() => db.exec(BUILD))();
+export function mergeStaged(db: Database, exclude: readonly Exclusion[] = []): MergedExport {
+  const excluded: { items: number; label: string }[] = [];
+  db.transaction(() => {
+    db.exec(OCCURRENCES);
+    // Prepared once the table exists (it is built anew each time).
+    const label = db.prepare<[string], string>('SELECT group_label FROM item WHERE group_id = ? LIMIT 1').pluck();
+    const count = db
+      .prepare<[{ group: string; item: string | null }], number>(
+        'SELECT COUNT(DISTINCT item_id) FROM merge_occurrence WHERE group_id = @group AND (@item IS NULL OR item_id = @item)',
+      )
+      .pluck();
+    const remove = db.prepare<[{ group: string; item: string | null }]>(
+      'DELETE FROM merge_occurrence WHERE group_id = @group AND (@item IS NULL OR item_id = @item)',
+    );
+    for (const { group, item } of exclude) {
+      const which = { group, item: item ?? null };
+      excluded.push({ items: count.get(which) ?? 0, label: label.get(group) ?? group });
+      remove.run(which);
+    }
+    db.exec(GROUPS_AND_ITEMS);
+  })();
   const groups = db.prepare<[], MergedGroup>(GROUPS).all();
   const rows = db.prepare<[number, number, number, number], MergedRow>(ROWS);
   const itemCount = groups.reduce((sum, group) => sum + group.itemCount, 0);
   return {
     groups,
     itemCount,
+    excluded,
     rows: () => rows.iterate(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER),
     groupRows: (groupSeq, fromRank, toRank) => rows.iterate(groupSeq, groupSeq, fromRank, toRank),
   };

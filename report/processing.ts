@@ -74,6 +74,8 @@ export interface ProcessingReport {
   missing: string[];
   /** The person's rights, and where to complain. */
   rights: string[];
+  /** What a reviewer held back from this copy (Art. 15(4)): how many items of which group, and why; never the values. */
+  withheld: { group: string; label: string; items: number; wholeGroup: boolean; ground: string; reason: string }[];
 }
 
 /** The text in `language`, else English, else the first one given. */
@@ -91,7 +93,12 @@ function wordsFor(language: string): Locale {
 }
 
 /** The report of what is done with the data, for the groups this export holds. */
-export function processingReport(input: ProcessingInput, staged: readonly StagedGroup[], language = 'en'): ProcessingReport {
+export function processingReport(
+  input: ProcessingInput,
+  staged: readonly StagedGroup[],
+  language = 'en',
+  withheld: readonly { group: string; label: string; items: number; whole: boolean; ground: string; reason: string }[] = [],
+): ProcessingReport {
   const t = (text: Text | undefined) => (text === undefined ? undefined : textIn(text, language));
   const words = wordsFor(language);
   const missing: string[] = [];
@@ -180,6 +187,7 @@ export function processingReport(input: ProcessingInput, staged: readonly Staged
     categories: [...byGroup.values()],
     undeclared,
     missing,
+    withheld: withheld.map(({ group, label, items, whole, ground, reason }) => ({ group, label, items, wholeGroup: whole, ground, reason })),
     rights: [
       ...RIGHTS.map((right) => message(words, `processing.right.${right}`)),
       ...(where ? [message(words, 'processing.right.where', { where })] : []),
@@ -198,6 +206,14 @@ export function processingSectionHtml(report: ProcessingReport): string {
   const list = (values: readonly string[]) => values.join('; ');
   const none = w('processing.none');
   const parts: string[] = [];
+  if (report.withheld.length > 0) {
+    parts.push(`<h3>${e(w('processing.withheldHeading'))}</h3><p>${e(w('processing.withheldIntro'))}</p><ul>`);
+    for (const held of report.withheld) {
+      const what = w(held.wholeGroup ? 'processing.withheldGroup' : 'processing.withheldItems', { count: held.items, label: held.label });
+      parts.push(`<li>${e(what)}: ${e(held.ground)}. ${e(held.reason)}</li>`);
+    }
+    parts.push('</ul>');
+  }
   const c = report.controller;
   parts.push(`<h3>${e(w('processing.who'))}</h3>`);
   parts.push(

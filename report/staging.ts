@@ -10,7 +10,7 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { ExportItem } from '../plugins/contract.ts';
-import { type MergedExport, mergeStaged } from './merge.ts';
+import { type Exclusion, type MergedExport, mergeStaged } from './merge.ts';
 
 /** Options of {@link openStaging}. */
 export interface OpenStagingOptions {
@@ -48,8 +48,8 @@ export interface StagingStore {
   itemCount(): number;
   /** @returns each exporter's groups (id, first label) with their staged item counts, About left out */
   groupsByExporter(): StagedGroup[];
-  /** Builds the WordPress merge (docs/WORDPRESS.md#merge) on disk; see {@link MergedExport}. */
-  merge(): MergedExport;
+  /** Builds the WordPress merge (docs/WORDPRESS.md#merge) on disk, less `exclude`; see {@link MergedExport}. */
+  merge(exclude?: readonly Exclusion[]): MergedExport;
   /** Closes the connection. The file stays; deleting it is the caller's job. */
   close(): void;
 }
@@ -145,7 +145,7 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
           'SELECT exporter, group_id AS groupId, MIN(group_label) AS groupLabel, COUNT(*) AS items FROM item WHERE exporter >= 0 GROUP BY exporter, group_id ORDER BY exporter, MIN(page * 1000000 + pos)',
         )
         .all(),
-    merge: () => mergeStaged(db),
+    merge: (exclude) => mergeStaged(db, exclude),
     close: () => db.close(),
   };
 }

@@ -17,7 +17,8 @@ import { apiError, domainRefusal, loggableError } from './errors.ts';
 import { clientKey, createRateLimiter, type RateLimiterOptions } from './rate-limit.ts';
 import { createRequestActions } from './request-actions.ts';
 import { createRequestService, type RequestSettings } from './requests.ts';
-import { apiRoutes } from './api/routes.ts';
+import { type AdminAccount, createAccounts } from './accounts.ts';
+import { type ApiEnv, apiRoutes } from './api/routes.ts';
 import { publicRoutes } from './public/routes.ts';
 import type { ViewContext } from './views.ts';
 
@@ -31,6 +32,8 @@ export interface AppOptions extends RequestSettings {
   temporalUiUrl: string | undefined;
   /** Admin pages: sign in by name and password besides the token (ADMIN_USERNAME / ADMIN_PASSWORD). */
   adminLogin?: AdminLogin | undefined;
+  /** Named admin accounts (ADMIN_USERS, loaded by server/accounts.ts loadAdminUsers). */
+  adminUsers?: readonly AdminAccount[] | undefined;
   /** The payload codec, served to the Temporal Web UI at /admin/codec. */
   payloadCodec?: PayloadCodec | undefined;
   /** The Temporal Web UI to serve behind the admin sign-in at /admin/temporal (TEMPORAL_UI_UPSTREAM). */
@@ -46,10 +49,11 @@ export interface AppOptions extends RequestSettings {
  */
 const AUTH_FAILURE_LIMIT: Pick<RateLimiterOptions, 'limit' | 'windowMs'> = { limit: 10, windowMs: 10 * 60_000 };
 
-export function createApp(options: AppOptions): Hono {
+export function createApp(options: AppOptions): Hono<ApiEnv> {
   const service = createRequestService(options.client, options);
   const actions = createRequestActions(service, options.client, options);
-  const app = new Hono();
+  const accounts = createAccounts({ adminToken: options.adminToken, adminLogin: options.adminLogin, users: options.adminUsers });
+  const app = new Hono<ApiEnv>();
 
   // Every JSON answer (API, health, codec) is for its caller only: never cached, never sniffed into HTML.
   app.use('*', async (c, next) => {
@@ -76,11 +80,16 @@ export function createApp(options: AppOptions): Hono {
     }
     // Missing, malformed and wrong credentials all get the same 401 in the API's shape, and all count.
     const token = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(c.req.header('Authorization') ?? '')?.[1];
-    if (token === undefined || !sameText(token, options.adminToken.reveal())) {
+    const actor = token === undefined ? undefined : accounts.byToken(token);
+    if (actor === undefined) {
       authFailures.hit(key);
       c.header('WWW-Authenticate', 'Bearer realm="admin API"');
-      return c.json({ error: { code: 'unauthorized', message: 'Cannot use the admin API: send "Authorization: Bearer <ADMIN_TOKEN>"' } }, 401);
+      return c.json(
+        { error: { code: 'unauthorized', message: 'Cannot use the admin API: send "Authorization: Bearer <token>" with ADMIN_TOKEN or your own API token' } },
+        401,
+      );
     }
+    c.set('actor', actor);
     await next();
   });
   // A body that is not declared JSON is refused, not read as an empty object.
@@ -107,6 +116,7 @@ export function createApp(options: AppOptions): Hono {
       secret: options.secret,
       adminToken: options.adminToken,
       adminLogin: options.adminLogin,
+      accounts,
       siteName: options.siteName,
       publicUrl: options.publicUrl,
       view,

@@ -28,13 +28,16 @@ export async function sendZip(c: Context, store: Store, file: string, filename: 
   return c.body(opened.body(), 200, headers);
 }
 
-/** The receipt of a completed erasure as a JSON attachment, or `undefined` when the request has none (or its file is gone). */
+/**
+ * The receipt of a completed erasure, or the release record of a delivered export, as a JSON
+ * attachment; `undefined` when the request has none (or its file is gone).
+ */
 export async function sendReceipt(c: Context, request: FoundRequest, store: Store): Promise<Response | undefined> {
   const { requestId, receipt } = request.memo;
   const json = receipt ? await store.receipts.read(requestId) : undefined;
   if (json === undefined) return undefined;
   return c.body(json, 200, {
     'Content-Type': 'application/json; charset=utf-8',
-    'Content-Disposition': `attachment; filename="erasure-receipt-${requestId}.json"`,
+    'Content-Disposition': `attachment; filename="${request.memo.action === 'export' ? 'release-record' : 'erasure-receipt'}-${requestId}.json"`,
   });
 }

@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { core } from 'zod';
 import { summarizeError } from '../lib/redacting-logger.ts';
-import { RequestStateError } from './request-actions.ts';
+import { ForbiddenActionError, RequestStateError } from './request-actions.ts';
 import { DuplicateRequestError } from './requests.ts';
 
 export function apiError(status: ContentfulStatusCode, code: string, message: string, extra: Record<string, unknown> = {}): HTTPException {
@@ -37,7 +37,7 @@ export function loggableError(error: unknown): string {
 
 /** A refusal the request model explains (wrong status, export gone, a duplicate): what every audience is told. */
 export interface DomainRefusal {
-  status: 409 | 410;
+  status: 403 | 409 | 410;
   code: string;
   message: string;
   /** A duplicate: the request that is already open. */
@@ -50,6 +50,7 @@ export interface DomainRefusal {
  */
 export function domainRefusal(error: unknown): DomainRefusal | undefined {
   if (error instanceof RequestStateError) return { status: error.status, code: error.code, message: error.message };
+  if (error instanceof ForbiddenActionError) return { status: error.status, code: error.code, message: error.message };
   if (error instanceof DuplicateRequestError) return { status: 409, code: 'duplicate_request', message: error.message, existingId: error.existingId };
   return undefined;
 }

@@ -2,6 +2,7 @@
  * The HTTP server process: `npm run server`. Configure by environment
  * (see README, "Production").
  */
+import { AdminUsersError, loadAdminUsers } from './accounts.ts';
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
 import { loadConfig, required } from '../lib/config.ts';
@@ -24,10 +25,23 @@ const payloadCodec = new EncryptionCodec(
 );
 const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverter(payloadCodec) });
 
+/** ADMIN_USERS, or a clear message and exit: a server must not start with accounts it cannot read. */
+async function adminUsers(file: string) {
+  try {
+    return await loadAdminUsers(file);
+  } catch (error) {
+    if (!(error instanceof AdminUsersError)) throw error;
+    console.error(`server: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 const app = createApp({
   client,
   adminToken: required(config.adminToken, 'ADMIN_TOKEN', 'the bearer token of the admin API'),
   adminLogin: config.adminLogin,
+  adminUsers: config.adminUsersFile === undefined ? undefined : await adminUsers(config.adminUsersFile),
+  reviewMode: config.reviewMode,
   payloadCodec,
   secret: required(config.appSecret, 'APP_SECRET', 'keys the subject hashes in workflow IDs'),
   store,

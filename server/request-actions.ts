@@ -5,12 +5,16 @@
  */
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { reopenClock } from '../lib/regimes.ts';
+import { type Actor, mayDo } from '../model/audit.ts';
+import type { WithholdGround } from '../model/review.ts';
 import type { DenialGround, PauseGround } from '../model/grounds.ts';
 import { appealWorkflowId } from '../model/request.ts';
 import type { Store } from '../storage/store.ts';
 import {
   type AppealRecord,
   appealUpdate,
+  approveUpdate,
+  auditSignal,
   confirmSignal,
   decideAppealUpdate,
   deleteNowSignal,
@@ -20,6 +24,7 @@ import {
   pauseUpdate,
   resendSignal,
   resumeUpdate,
+  withholdUpdate,
 } from '../workflows/definitions.ts';
 import type { mailExportLink } from '../workflows/index.ts';
 import { allows, REQUEST_OPERATIONS, type RequestOperation } from '../model/operations.ts';
@@ -35,6 +40,18 @@ export class RequestStateError extends Error {
     this.code = code;
     this.status = status;
   }
+}
+
+/** The account may not do this (a reviewer deleting or cancelling): 403. */
+export class ForbiddenActionError extends Error {
+  override readonly name = 'ForbiddenActionError';
+  readonly code = 'forbidden';
+  readonly status = 403;
+}
+
+/** Refuses what `by`'s role may not do, saying who may. */
+function allowed(by: Actor, operation: string, verb: string): void {
+  if (!mayDo(by.role, operation)) throw new ForbiddenActionError(`Cannot ${verb}: ${by.name} is a ${by.role}; only an admin may`);
 }
 
 export function createRequestActions(service: RequestService, client: Client, options: { taskQueue: string; store: Store }) {
@@ -53,7 +70,8 @@ export function createRequestActions(service: RequestService, client: Client, op
       throw error;
     }
   };
-  const expect = (request: FoundRequest, operation: RequestOperation): void => {
+  const expect = (request: FoundRequest, operation: RequestOperation, by: Actor): void => {
+    allowed(by, operation, REQUEST_OPERATIONS[operation].verb);
     if (!request.running || !allows(request.memo, operation)) {
       const { verb } = REQUEST_OPERATIONS[operation];
       throw new RequestStateError('invalid_status', `Cannot ${verb}: request "${request.memo.requestId}" is ${request.memo.status}`);
@@ -90,22 +108,37 @@ export function createRequestActions(service: RequestService, client: Client, op
 
   return {
     /** Extends the time to answer, where the regime allows it; the person is mailed the new date and the reason. */
-    async extend(request: FoundRequest, input: { reason: string }) {
-      return update(request, 'extend', () => service.handle(request).executeUpdate(extendUpdate, { args: [input] }));
+    async extend(request: FoundRequest, input: { reason: string }, by: Actor) {
+      return update(request, 'extend', () => service.handle(request).executeUpdate(extendUpdate, { args: [{ ...input, by }] }));
     },
 
     /** Stops the clock, where the regime allows it (e.g. the UK's wait for a clarification). */
-    async pause(request: FoundRequest, input: { ground: PauseGround; reason: string }) {
-      return update(request, 'pause', () => service.handle(request).executeUpdate(pauseUpdate, { args: [input] }));
+    async pause(request: FoundRequest, input: { ground: PauseGround; reason: string }, by: Actor) {
+      return update(request, 'pause', () => service.handle(request).executeUpdate(pauseUpdate, { args: [{ ...input, by }] }));
     },
 
-    async resume(request: FoundRequest, input: { reason?: string | undefined }) {
-      return update(request, 'resume', () => service.handle(request).executeUpdate(resumeUpdate, { args: [input] }));
+    async resume(request: FoundRequest, input: { reason?: string | undefined }, by: Actor) {
+      return update(request, 'resume', () => service.handle(request).executeUpdate(resumeUpdate, { args: [{ ...input, by }] }));
     },
 
-    /** Refuses the request on a ground the law allows; the person is told why and where to complain (or appeal). */
-    async deny(request: FoundRequest, input: { ground: DenialGround; reason: string }) {
-      return update(request, 'deny', () => service.handle(request).executeUpdate(denyUpdate, { args: [input] }));
+    /**
+     * Refuses the request on a ground the law allows; the person is told why and where to complain (or
+     * appeal). A reviewer's rejection of an export awaiting review is this too.
+     */
+    async deny(request: FoundRequest, input: { ground: DenialGround; reason: string }, by: Actor) {
+      return update(request, 'deny', () => service.handle(request).executeUpdate(denyUpdate, { args: [{ ...input, by }] }));
+    },
+
+    /** Review before release: holds back a group or one item of it from the export, with the reason the person is told. */
+    async withhold(request: FoundRequest, input: { group: string; item?: string | undefined; ground: WithholdGround; reason: string }, by: Actor) {
+      allowed(by, 'review', 'withhold');
+      return update(request, 'withhold', () => service.handle(request).executeUpdate(withholdUpdate, { args: [{ ...input, by }] }));
+    },
+
+    /** Review before release: the person's copy is built without what was withheld, and delivered. */
+    async approve(request: FoundRequest, input: { note?: string | undefined }, by: Actor) {
+      allowed(by, 'review', 'approve');
+      return update(request, 'approve', () => service.handle(request).executeUpdate(approveUpdate, { args: [{ ...input, by }] }));
     },
 
     /** The appeal against a refusal, if the regime has appeals and the request was denied. */
@@ -126,38 +159,42 @@ export function createRequestActions(service: RequestService, client: Client, op
     },
 
     /** The team's decision on an appeal: upheld, or reversed (the request runs again). */
-    async decideAppeal(request: FoundRequest, input: { decision: 'upheld' | 'reversed'; reason: string }) {
-      return appealUpdateOf(request, 'decide the appeal', () => appealHandle(request).executeUpdate(decideAppealUpdate, { args: [input] }));
+    async decideAppeal(request: FoundRequest, input: { decision: 'upheld' | 'reversed'; reason: string }, by: Actor) {
+      return appealUpdateOf(request, 'decide the appeal', () => appealHandle(request).executeUpdate(decideAppealUpdate, { args: [{ ...input, by }] }));
     },
 
     /** Confirms a pending request without the person's key ("force", "erase now"). */
-    async confirm(request: FoundRequest): Promise<void> {
-      expect(request, 'confirm');
-      await service.handle(request).signal(confirmSignal, { force: true });
+    async confirm(request: FoundRequest, by: Actor): Promise<void> {
+      expect(request, 'confirm', by);
+      await service.handle(request).signal(confirmSignal, { force: true, by });
     },
 
     /** Mails a fresh confirmation link; earlier links stop working. */
-    async resend(request: FoundRequest): Promise<void> {
-      expect(request, 'resend');
-      await service.handle(request).signal(resendSignal);
+    async resend(request: FoundRequest, by: Actor): Promise<void> {
+      expect(request, 'resend', by);
+      await service.handle(request).signal(resendSignal, { by });
     },
 
-    async cancel(request: FoundRequest): Promise<void> {
-      expect(request, 'cancel');
-      await service.handle(request).cancel();
+    /** Cancels the request; who did it is recorded first (a cancellation carries no words of its own). */
+    async cancel(request: FoundRequest, by: Actor): Promise<void> {
+      expect(request, 'cancel', by);
+      const handle = service.handle(request);
+      await handle.signal(auditSignal, { action: 'cancel', by });
+      await handle.cancel();
     },
 
     /** Closes a pending request as handled outside this tool, as WordPress's "Mark as completed". */
-    async markCompleted(request: FoundRequest): Promise<void> {
-      expect(request, 'complete');
-      await service.handle(request).signal(markCompletedSignal);
+    async markCompleted(request: FoundRequest, by: Actor): Promise<void> {
+      expect(request, 'complete', by);
+      await service.handle(request).signal(markCompletedSignal, { by });
     },
 
     /** Deletes the export file now rather than at the end of its retention. */
-    async deleteExport(request: FoundRequest): Promise<void> {
+    async deleteExport(request: FoundRequest, by: Actor): Promise<void> {
+      allowed(by, 'delete-export', 'delete the export');
       await exportFile(request, 'delete the export');
       try {
-        await service.cleanupHandle(request.memo.requestId).signal(deleteNowSignal);
+        await service.cleanupHandle(request.memo.requestId).signal(deleteNowSignal, { by });
       } catch (error) {
         if (!(error instanceof WorkflowNotFoundError)) throw error;
         throw new RequestStateError('already_deleted', `Cannot delete the export: the file of request "${request.memo.requestId}" was already deleted`, 410);
@@ -165,7 +202,8 @@ export function createRequestActions(service: RequestService, client: Client, op
     },
 
     /** Mails the person the download link of a finished export (e.g. one the admin downloaded first). */
-    async emailExport(request: FoundRequest): Promise<void> {
+    async emailExport(request: FoundRequest, by: Actor): Promise<void> {
+      allowed(by, 'email-export', 'email the export');
       const file = await exportFile(request, 'email the export');
       const { memo } = request;
       const sentAt = new Date().toISOString();
@@ -180,6 +218,7 @@ export function createRequestActions(service: RequestService, client: Client, op
             expiresAt: memo.download?.expiresAt ?? sentAt,
             tag: sentAt,
             ...(memo.locale ? { locale: memo.locale } : {}),
+            by,
           },
         ],
         staticSummary: `Mails the download link of export request ${memo.requestId}`,
@@ -191,7 +230,8 @@ export function createRequestActions(service: RequestService, client: Client, op
      * resumes: the new request takes over its staged pages and skips what its exporters already
      * answered (see workflows/export-request.ts).
      */
-    async retry(request: FoundRequest): Promise<FoundRequest> {
+    async retry(request: FoundRequest, by: Actor): Promise<FoundRequest> {
+      allowed(by, 'retry', 'retry');
       const { memo } = request;
       if (!allows(memo, 'retry') && request.running) {
         throw new RequestStateError('invalid_status', `Cannot retry: request "${memo.requestId}" is ${memo.status}, not failed`);
@@ -207,6 +247,8 @@ export function createRequestActions(service: RequestService, client: Client, op
         dryRun: memo.dryRun,
         resumeFromRequest,
         locale: memo.locale,
+        review: memo.review !== undefined,
+        by,
         // The law's time runs on from the first receipt: a retry does not restart the clock.
         clock: memo.deadline ? reopenClock(memo.deadline, new Date().toISOString(), memo.requestId) : undefined,
       });

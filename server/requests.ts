@@ -3,6 +3,8 @@
  * workflows. Temporal is the store: the memo holds each request's record,
  * search attributes let the list filter, and signals carry every change.
  */
+import type { Actor } from '../model/audit.ts';
+import type { ReviewMode } from '../model/review.ts';
 import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { LoadedDataConverter, Payload } from '@temporalio/common';
@@ -43,6 +45,8 @@ export interface RequestSettings {
   regimes: RegimeTable;
   /** How long before a due date the team is reminded (REMINDER_OFFSETS). */
   reminderOffsetsMs?: number[] | undefined;
+  /** Whether exports are reviewed before release: never, when asked, always (REVIEW; default off). */
+  reviewMode?: ReviewMode | undefined;
 }
 
 /** A request and where its workflow is. */
@@ -161,6 +165,8 @@ export function createRequestService(client: Client, settings: RequestSettings) 
   return {
     /** The regimes requests are answered under (the forms offer them, the API checks against them). */
     regimes: settings.regimes,
+    /** Whether exports are reviewed before release (REVIEW). */
+    reviewMode: settings.reviewMode ?? 'off',
 
     /** Starts a request's workflow; one incomplete request per person and action. */
     async create(input: {
@@ -179,7 +185,13 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       clock?: RequestClock | undefined;
       /** The language of the person's mails (default English). */
       locale?: Locale | undefined;
+      /** Exports: stop for a reviewer before release (REVIEW=optional; REVIEW=required reviews every export). */
+      review?: boolean | undefined;
+      /** Who created it (absent: the person, through the public form). */
+      by?: Actor | undefined;
     }) {
+      const reviewMode = settings.reviewMode ?? 'off';
+      const review = input.action === 'export' && (reviewMode === 'required' || (reviewMode === 'optional' && input.review === true));
       const subject = subjectHash(settings.secret, input.email);
       const workflowId = requestWorkflowId(input.action, subject);
       const requestId = `${input.action}-${subject}-${randomId()}`;
@@ -196,6 +208,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         deadline: clock,
         ...(input.locale ? { locale: input.locale } : {}),
         ...(REQUEST_ACTIONS[input.action].dryRunnable ? { dryRun: input.dryRun === true } : {}),
+        ...(review ? { review: { withheld: [] } } : {}),
       };
       const base = {
         requestId,
@@ -208,6 +221,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
         clock,
         ...(input.locale ? { locale: input.locale } : {}),
+        ...(input.by ? { createdBy: input.by } : {}),
         ...(settings.reminderOffsetsMs === undefined ? {} : { reminderOffsetsMs: settings.reminderOffsetsMs }),
         ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
         ...(settings.batchesPerRun === undefined ? {} : { batchesPerRun: settings.batchesPerRun }),
@@ -217,6 +231,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
         export: () => ({
           ...base,
           retentionMs: settings.retentionMs,
+          ...(review ? { review } : {}),
           ...(settings.failedStagingRetentionMs === undefined ? {} : { failedStagingRetentionMs: settings.failedStagingRetentionMs }),
           ...(input.resumeFromRequest === undefined ? {} : { resumeFromRequest: input.resumeFromRequest }),
         }),

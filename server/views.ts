@@ -1,6 +1,8 @@
 /**
  * The JSON shape of a request in the admin API.
  */
+import type { AuditEntry } from '../model/audit.ts';
+import type { DraftGroup, Review } from '../model/review.ts';
 import type { Store } from '../storage/store.ts';
 import { type ClockEvent, daysLeft, isOpen, isOverdue } from '../model/clock.ts';
 import type { Progress, RequestMemo, RequestStatus } from '../model/request.ts';
@@ -39,6 +41,10 @@ export interface RequestView {
   unreadable?: string;
   /** The legal clock: when the answer is due under which law, and what happened to the clock. */
   deadline?: DeadlineView;
+  /** Review before release: the draft's groups while it waits, what was withheld and why, the decision. */
+  review?: { groups?: DraftGroup[]; withheld: Review['withheld']; decision?: Review['decision'] };
+  /** Who did what to the request, when and why. */
+  audit?: AuditEntry[];
   /** A refusal: its ground and reasons, the time to appeal, and the appeal ({@link requestDetail} only). */
   denial?: NonNullable<RequestMemo['denial']> & { appeal?: AppealRecord['appeal']; rerun?: AppealRecord['rerun'] };
 }
@@ -135,6 +141,11 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
   if (memo.receipt) view.receipt = { url: `${context.publicUrl}/api/requests/${memo.requestId}/receipt`, sha256: memo.receipt.sha256 };
   if (memo.deadline) view.deadline = deadlineView(memo.deadline, Date.now(), view.status);
   if (memo.denial) view.denial = memo.denial;
+  if (memo.review) {
+    const { draft, withheld, decision } = memo.review;
+    view.review = { ...(draft ? { groups: draft.groups } : {}), withheld, ...(decision ? { decision } : {}) };
+  }
+  if (memo.audit?.length) view.audit = memo.audit;
   if (memo.download) {
     view.download = {
       url: `${context.publicUrl}/exports/${memo.download.file}`,

@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 /** An export file name: a 256-bit token, never the email. */
 export const EXPORT_FILE_PATTERN = /^dsr-export-[A-Za-z0-9_-]{43}\.zip$/;
 
+/** A reviewer's draft of an export: beside the exports, never matching their pattern, so never served to the person. */
+export const DRAFT_FILE_PREFIX = 'dsr-draft-';
+
 export interface StoragePaths {
   root: string;
   staging(requestId: string): string;

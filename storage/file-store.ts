@@ -7,6 +7,7 @@ import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { ensureStorage, type StoragePaths, storagePaths } from './file-layout.ts';
 import type { Store, StoredExport, Tombstone } from './store.ts';
+import { readZipEntry } from './zip-entry.ts';
 
 /** A store under `storageDir`, its folders created (owner-only). */
 export async function createFileStore(storageDir: string): Promise<Store & { paths: StoragePaths }> {
@@ -74,6 +75,7 @@ export function fileStore(paths: StoragePaths): Store & { paths: StoragePaths } 
         }
         return { deletedAt: typeof parsed.deletedAt === 'string' ? parsed.deletedAt : '', early: parsed.early === true };
       },
+      entry: (file, name) => readZipEntry(paths.exportFile(file), name),
     },
 
     receipts: {

@@ -23,6 +23,10 @@ export interface StoredExport {
   undeclared?: { plugin: string; group: string; label: string; items: number }[];
   /** The ZIP holds processing.json (what is done with the data); the download page lists it. */
   processing?: boolean;
+  /** The report's groups (About included) and their item counts: what a reviewer chooses from. */
+  inventory?: { group: string; label: string; items: number }[];
+  /** What a reviewer held back: items left out per withholding, in order. */
+  withheld?: { group: string; label: string; items: number }[];
 }
 
 /** What is left of a deleted export: when it went, and whether before the end of its retention. */
@@ -49,6 +53,8 @@ export interface ExportStore {
   /** Deletes the ZIP and its facts, leaving a tombstone (written first) so its link answers 410 Gone. */
   remove(file: string, tombstone: Tombstone): Promise<void>;
   tombstone(file: string): Promise<Tombstone | undefined>;
+  /** One file inside a stored ZIP (a reviewer's preview of a draft), or undefined when either is missing. */
+  entry(file: string, name: string): Promise<Uint8Array | undefined>;
 }
 
 export interface ReceiptStore {

@@ -3,6 +3,7 @@
  * and many logouts, the one limit on wrong credentials shared by the admin
  * API, the codec endpoint and sign-in, and the rate limiter's memory bound.
  */
+import { TOKEN_ACTOR } from '../model/audit.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -21,32 +22,32 @@ const adminToken = new Secret('token-0123456789abcdef');
 describe('admin sessions', () => {
   test('a restart ends every session', () => {
     const before = createSessions({ secret, adminToken });
-    const { cookie } = before.create();
+    const { cookie } = before.create(TOKEN_ACTOR);
     assert.ok(before.verify(cookie));
     assert.equal(createSessions({ secret, adminToken }).verify(cookie), undefined, 'same secret and token, new process');
   });
 
   test('a logout is never forgotten while its session would live; a full list ends every session instead', () => {
     const sessions = createSessions({ secret, adminToken });
-    const first = sessions.create();
+    const first = sessions.create(TOKEN_ACTOR);
     sessions.revoke(first.session);
-    for (let i = 0; i < 9_999; i++) sessions.revoke(sessions.create().session);
-    const live = sessions.create();
+    for (let i = 0; i < 9_999; i++) sessions.revoke(sessions.create(TOKEN_ACTOR).session);
+    const live = sessions.create(TOKEN_ACTOR);
     assert.ok(sessions.verify(live.cookie));
     assert.equal(sessions.verify(first.cookie), undefined);
-    sessions.revoke(sessions.create().session); // the 10 001st live revocation
+    sessions.revoke(sessions.create(TOKEN_ACTOR).session); // the 10 001st live revocation
     assert.equal(sessions.verify(first.cookie), undefined, 'the first logout still holds');
     assert.equal(sessions.verify(live.cookie), undefined, 'every session ended rather than a revocation forgotten');
-    assert.ok(sessions.verify(sessions.create().cookie), 'new sessions work');
+    assert.ok(sessions.verify(sessions.create(TOKEN_ACTOR).cookie), 'new sessions work');
   });
 
   test('expired revocations make room', () => {
     let now = 0;
     const sessions = createSessions({ secret, adminToken, now: () => now, ttlMs: 1000 });
-    for (let i = 0; i < 10_000; i++) sessions.revoke(sessions.create().session);
+    for (let i = 0; i < 10_000; i++) sessions.revoke(sessions.create(TOKEN_ACTOR).session);
     now = 2000;
-    const live = sessions.create();
-    const next = sessions.create();
+    const live = sessions.create(TOKEN_ACTOR);
+    const next = sessions.create(TOKEN_ACTOR);
     sessions.revoke(next.session);
     assert.ok(sessions.verify(live.cookie), 'the expired ones went, not the live sessions');
     assert.equal(sessions.verify(next.cookie), undefined);

@@ -4,6 +4,7 @@
  * live progress bar, downloads and erasure results; CSRF and session checks.
  * Screenshots of each page go to .tmp/screenshots/admin-*.png.
  */
+import { TOKEN_ACTOR } from '../model/audit.ts';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -35,23 +36,27 @@ describe('admin sessions', () => {
   const adminToken = new Secret('token-0123456789abcdef');
   const adminLogin = { username: 'privacy-officer', password: new Secret('correct horse battery') };
 
-  test('the token, or name and password when configured, and nothing else', () => {
+  test('the token, or name and password when configured, and nothing else', async () => {
     const sessions = createSessions({ secret, adminToken, adminLogin });
-    assert.equal(sessions.check({ token: adminToken.reveal() }), true);
-    assert.equal(sessions.check({ token: 'token-0123456789abcdeX' }), false);
-    assert.equal(sessions.check({ username: 'privacy-officer', password: 'correct horse battery' }), true);
-    assert.equal(sessions.check({ username: 'privacy-officer', password: 'wrong' }), false);
-    assert.equal(sessions.check({ username: 'someone', password: 'correct horse battery' }), false);
-    assert.equal(createSessions({ secret, adminToken }).check({ username: 'privacy-officer', password: 'correct horse battery' }), false);
+    assert.deepEqual(await sessions.check({ token: adminToken.reveal() }), TOKEN_ACTOR);
+    assert.equal(await sessions.check({ token: 'token-0123456789abcdeX' }), undefined);
+    assert.deepEqual(await sessions.check({ username: 'privacy-officer', password: 'correct horse battery' }), { name: 'privacy-officer', role: 'admin' });
+    assert.equal(await sessions.check({ username: 'privacy-officer', password: 'wrong' }), undefined);
+    assert.equal(await sessions.check({ username: 'someone', password: 'correct horse battery' }), undefined);
+    assert.equal(await createSessions({ secret, adminToken }).check({ username: 'privacy-officer', password: 'correct horse battery' }), undefined);
   });
 
   test('cookies are signed, expire after 8 h, and stop working once logged out', () => {
     let now = 1_000_000;
     const sessions = createSessions({ secret, adminToken, now: () => now });
-    const { session, cookie } = sessions.create();
+    const { session, cookie } = sessions.create(TOKEN_ACTOR);
     assert.deepEqual(sessions.verify(cookie), session);
     const [id, expires] = cookie.split('.');
-    assert.equal(sessions.verify(`${id}.${Number(expires) + 1}.${cookie.split('.')[2]}`), undefined, 'a stretched expiry breaks the signature');
+    assert.equal(sessions.verify(`${id}.${Number(expires) + 1}.${cookie.split('.').slice(2).join('.')}`), undefined, 'a stretched expiry breaks the signature');
+    const [, , who, signature] = cookie.split('.');
+    assert.equal(who && Buffer.from(who, 'base64url').toString(), '["admin token","admin"]');
+    const promoted = Buffer.from('["someone","admin"]').toString('base64url');
+    assert.equal(sessions.verify(`${id}.${expires}.${promoted}.${signature}`), undefined, 'another name breaks the signature');
     assert.equal(createSessions({ secret, adminToken: new Secret('another-token-0123456') }).verify(cookie), undefined, 'a new token ends old sessions');
     now += 8 * 3_600_000;
     assert.equal(sessions.verify(cookie), undefined, 'expired');
@@ -63,8 +68,8 @@ describe('admin sessions', () => {
 
   test('CSRF tokens belong to one session', () => {
     const sessions = createSessions({ secret, adminToken });
-    const one = sessions.create().session;
-    const two = sessions.create().session;
+    const one = sessions.create(TOKEN_ACTOR).session;
+    const two = sessions.create(TOKEN_ACTOR).session;
     assert.equal(sessions.checkCsrf(one, sessions.csrfToken(one)), true);
     assert.equal(sessions.checkCsrf(one, sessions.csrfToken(two)), false);
     assert.equal(sessions.checkCsrf(one, undefined), false);

@@ -86,6 +86,11 @@ test('buildExportZip() writes index.html and export.json, About first, and repor
     sha256: createHash('sha256').update(bytes).digest('hex'),
     groups: 2,
     items: 2,
+    inventory: [
+      { group: 'about', label: 'About', items: 1 },
+      { group: 'user', label: 'User', items: 1 },
+    ],
+    withheld: [],
   });
   assert.equal((await stat(result.zipPath)).mode & 0o777, 0o600);
   assert.deepEqual(

@@ -162,7 +162,7 @@ test('a German report: our own words in German, export.json as WordPress lays it
   const about = json[title as string]?.about;
   assert.equal(about?.group_label, 'Über');
   assert.deepEqual(
-    (about?.items['about-1'] as { name: string }[]).map((pair) => pair.name),
+    ((about?.items['about-1'] ?? []) as { name: string }[]).map((pair) => pair.name),
     ['Bericht erstellt für', 'Für Website', 'Unter URL', 'Am'],
   );
   const report = JSON.parse(files.get('processing.json') ?? '') as ProcessingReport;

@@ -66,8 +66,9 @@ export async function appealRequest(input: AppealInput): Promise<AppealRecord> {
 
   wf.setHandler(
     decideAppealUpdate,
-    async ({ decision, reason }) => {
+    async ({ decision, reason, by }) => {
       const appeal = record.appeal as Appeal;
+      if (by) appeal.decidedBy = { name: by.name, role: by.role };
       appeal.decision = decision;
       appeal.decidedAt = new Date().toISOString();
       appeal.decisionReason = reason;

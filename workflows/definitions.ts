@@ -7,19 +7,26 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { ManifestSnapshot } from '../manifest/snapshot.ts';
+import type { Actor } from '../model/audit.ts';
 import type { Appeal, RequestClock } from '../model/clock.ts';
+import type { Review, WithholdGround } from '../model/review.ts';
 import type { DenialGround, PauseGround } from '../model/grounds.ts';
 import type { Locale } from '../model/locale.ts';
 import type { EraserOutcome, ExportResumePoint, Progress, RequestAction, RequestMemo } from '../model/request.ts';
 
 /** Confirms a pending request: with the key's hash (the mailed link) or by an admin (`force`). */
-export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean }]>('confirm');
+export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean; by?: Actor }]>('confirm');
 /** Sends a fresh confirmation link; earlier links stop working, as in WordPress. */
-export const resendSignal = defineSignal('resend');
+export const resendSignal = defineSignal<[{ by?: Actor }?]>('resend');
 /** Closes a pending request as handled outside this tool (WordPress's "Mark as completed"). */
-export const markCompletedSignal = defineSignal('markCompleted');
+export const markCompletedSignal = defineSignal<[{ by?: Actor }?]>('markCompleted');
 /** Deletes a delivered export file now instead of at the end of its retention. */
-export const deleteNowSignal = defineSignal('deleteNow');
+export const deleteNowSignal = defineSignal<[{ by?: Actor }?]>('deleteNow');
+/**
+ * Records who is about to act on the request and why, for what carries no words of its own (a
+ * cancellation): the server sends it just before.
+ */
+export const auditSignal = defineSignal<[{ action: string; by: Actor; why?: string }]>('audit');
 /** Live progress while exporters or erasers run. */
 export const progressQuery = defineQuery<Progress>('progress');
 
@@ -27,14 +34,22 @@ export const progressQuery = defineQuery<Progress>('progress');
  * The legal clock's updates. Each has a validator that refuses what the regime forbids with the
  * rule that forbids it (model/clock.ts); the server answers such a refusal with 409.
  */
-export const extendUpdate = defineUpdate<RequestClock, [{ reason: string }]>('extend');
-export const pauseUpdate = defineUpdate<RequestClock, [{ ground: PauseGround; reason: string }]>('pause');
-export const resumeUpdate = defineUpdate<RequestClock, [{ reason?: string | undefined }]>('resume');
-export const denyUpdate = defineUpdate<RequestMemo, [{ ground: DenialGround; reason: string }]>('deny');
+export const extendUpdate = defineUpdate<RequestClock, [{ reason: string; by?: Actor }]>('extend');
+export const pauseUpdate = defineUpdate<RequestClock, [{ ground: PauseGround; reason: string; by?: Actor }]>('pause');
+export const resumeUpdate = defineUpdate<RequestClock, [{ reason?: string | undefined; by?: Actor }]>('resume');
+/** Refuses the request; a reviewer's rejection of a built export is one too. */
+export const denyUpdate = defineUpdate<RequestMemo, [{ ground: DenialGround; reason: string; by?: Actor }]>('deny');
+
+/** Review before release (model/review.ts): hold back a group or an item, with a reason. */
+export const withholdUpdate = defineUpdate<Review, [{ group: string; item?: string | undefined; ground: WithholdGround; reason: string; by: Actor }]>(
+  'withhold',
+);
+/** Review before release: release the export, less what was withheld. */
+export const approveUpdate = defineUpdate<Review, [{ by: Actor; note?: string | undefined }]>('approve');
 /** The person appeals a refusal (sent to the appeal's own workflow). */
 export const appealUpdate = defineUpdate<Appeal, [{ statement?: string | undefined }]>('appeal');
 /** The team decides an appeal. */
-export const decideAppealUpdate = defineUpdate<Appeal, [{ decision: 'upheld' | 'reversed'; reason: string }]>('decideAppeal');
+export const decideAppealUpdate = defineUpdate<Appeal, [{ decision: 'upheld' | 'reversed'; reason: string; by?: Actor }]>('decideAppeal');
 
 /** What every request workflow starts with. */
 export interface RequestInputBase {
@@ -57,10 +72,14 @@ export interface RequestInputBase {
   reminderOffsetsMs?: number[];
   /** The language of the person's mails. */
   locale?: Locale;
+  /** Who created it (absent: the person, through the public form). */
+  createdBy?: Actor;
 }
 
 export interface ExportRequestInput extends RequestInputBase {
   retentionMs: number;
+  /** Stop after the ZIP is built until a reviewer approves (model/review.ts). */
+  review?: boolean;
   /** How long the staged pages of a failed export wait for a retry before they are deleted (default 24 h). */
   failedStagingRetentionMs?: number;
   /**

@@ -18,15 +18,21 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { PluginSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
-import { DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, quick, mail, pluginActivities } from './activity-proxies.ts';
+import { cleanup, DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, mail, pluginActivities, quick } from './activity-proxies.ts';
 import { cleanupWorkflowId, type Progress, type RequestMemo, stagingCleanupWorkflowId } from '../model/request.ts';
 import { type ExportRequestInput, progressQuery } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
 import { discardStagingLater } from './discard-staging.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
+import { exportReview } from './review-export.ts';
 
 /** How long a failed export's staged pages wait for a retry by default. */
 const FAILED_STAGING_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/** A reviewer's draft, once the review is over (its staged pages go with the released copy's build, or with the request). */
+async function discardDraft(file: string): Promise<void> {
+  await cleanup.deleteExport({ file, early: true });
+}
 
 export async function exportRequest(input: ExportRequestInput): Promise<RequestMemo> {
   const { requestId, email } = input;
@@ -42,6 +48,9 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   let stage: 'exporting' | 'built' = 'exporting';
   /** The exporter whose activity gave up, so the reason can name it. */
   let failedExporter: PluginSnapshot | undefined;
+  const review = exportReview(memo, publish);
+  /** A reviewer's draft while there is one: deleted when the review ends, however it ends. */
+  let draftFile: string | undefined = memo.review?.draft?.file;
 
   wf.setHandler(progressQuery, (): Progress => {
     const exporter = manifest?.exporters[exporterIndex];
@@ -103,7 +112,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       }
     }
 
-    const built = await heavy.buildExport({
+    const build = {
       requestId,
       email,
       // What the manifest says is done with the data: the report's section and processing.json.
@@ -112,7 +121,27 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         exporters: manifest.exporters.map(({ key, name, processing }) => ({ key, name, ...(processing ? { processing } : {}) })),
       },
       ...(memo.locale ? { locale: memo.locale } : {}),
-    });
+    };
+    if (memo.review) {
+      // Reviewed before release: the draft first; the person's copy only once approved, less what was withheld.
+      const draft = await heavy.buildExport({ ...build, draft: true });
+      draftFile = draft.file;
+      const groups = (draft.inventory ?? []).map(({ group, label, items }) => ({ group, label, items }));
+      if (!(await review.decided({ file: draft.file, groups }))) {
+        await wf.CancellationScope.nonCancellable(async () => {
+          await discardDraft(draft.file);
+          await quick.discardStaging({ requestId });
+        });
+        draftFile = undefined;
+        return memo;
+      }
+      publish('processing');
+    }
+    const built = await heavy.buildExport({ ...build, withheld: memo.review?.withheld ?? [] });
+    if (draftFile !== undefined) {
+      await discardDraft(draftFile);
+      draftFile = undefined;
+    }
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
     // The deletion timer starts before the mail, so the file goes even if delivery fails.
@@ -124,6 +153,8 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     });
     memo.download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
     memo.items = built.items;
+    // What was released, to whom, what was held back and who decided: kept after the ZIP is gone.
+    if (wf.patched('release-record')) memo.receipt = await quick.writeReleaseRecord({ memo, withheldItems: built.withheld ?? [] });
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
     if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
     memo.completedAt = new Date().toISOString();
@@ -134,6 +165,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     const cancelled = wf.isCancellation(error);
     const keep = !cancelled && manifest !== undefined && memo.status === 'processing' && stage === 'exporting';
     await wf.CancellationScope.nonCancellable(async () => {
+      if (draftFile !== undefined) await discardDraft(draftFile);
       if (!keep) return quick.discardStaging({ requestId });
       memo.resumeFrom = { exporterIndex, page, items, manifestDigest: (manifest as ManifestSnapshot).digest };
       await wf.startChild(discardStagingLater, {

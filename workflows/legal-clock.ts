@@ -11,6 +11,7 @@
  * data); this file only compares them with the workflow's own clock.
  */
 import * as wf from '@temporalio/workflow';
+import { recordAudit } from '../model/audit.ts';
 import { type ClockEvent, isOverdue, nextReminder, type RequestClock, whyNotExtend, whyNotPause, whyNotResume } from '../model/clock.ts';
 import { PAUSE_GROUNDS } from '../model/grounds.ts';
 import type { RequestAction, RequestMemo } from '../model/request.ts';
@@ -64,8 +65,9 @@ export function legalClock(input: RequestInputBase, memo: RequestMemo, action: R
 
   wf.setHandler(
     extendUpdate,
-    async ({ reason }) => {
+    async ({ reason, by }) => {
       const deadline = clock() as RequestClock;
+      recordAudit(memo, by, 'extend', reason);
       await replanned(deadline, { extensions: deadline.extensions + 1 });
       deadline.extensions++;
       record('extended', { reason, ...(deadline.dates ? { dueAt: deadline.dates.dueAt } : {}) });
@@ -86,8 +88,9 @@ export function legalClock(input: RequestInputBase, memo: RequestMemo, action: R
 
   wf.setHandler(
     pauseUpdate,
-    ({ ground, reason }) => {
+    ({ ground, reason, by }) => {
       const deadline = clock() as RequestClock;
+      recordAudit(memo, by, 'pause', `${ground}: ${reason}`);
       deadline.pausedSince = nowIso();
       deadline.pauseGround = ground;
       record('paused', { reason: `${ground}: ${reason}` });
@@ -108,8 +111,9 @@ export function legalClock(input: RequestInputBase, memo: RequestMemo, action: R
 
   wf.setHandler(
     resumeUpdate,
-    async ({ reason }) => {
+    async ({ reason, by }) => {
       const deadline = clock() as RequestClock;
+      recordAudit(memo, by, 'resume', reason);
       const since = deadline.pausedSince as string;
       await replanned(deadline, { pause: { since, until: nowIso() } });
       delete deadline.pausedSince;

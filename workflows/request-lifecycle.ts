@@ -5,13 +5,23 @@
  * expires, send a fresh link (voiding the old one) on resend.
  */
 import * as wf from '@temporalio/workflow';
+import { recordAudit } from '../model/audit.ts';
 import { isOpen, whyNotDeny } from '../model/clock.ts';
 import { allows } from '../model/operations.ts';
 import { DENIAL_GROUND_NAMES } from '../model/grounds.ts';
 import { appealWorkflowId, type RequestAction, type RequestMemo, type RequestStatus } from '../model/request.ts';
 import { quick, mail } from './activity-proxies.ts';
 import { appealRequest } from './appeal-request.ts';
-import { confirmSignal, DsrStatus, denyUpdate, type EraseRequestInput, type ExportRequestInput, markCompletedSignal, resendSignal } from './definitions.ts';
+import {
+  auditSignal,
+  confirmSignal,
+  DsrStatus,
+  denyUpdate,
+  type EraseRequestInput,
+  type ExportRequestInput,
+  markCompletedSignal,
+  resendSignal,
+} from './definitions.ts';
 import { legalClock } from './legal-clock.ts';
 
 export interface Lifecycle {
@@ -46,7 +56,9 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
     sendAsEmail: input.sendAsEmail,
     ...(input.clock ? { deadline: input.clock } : {}),
     ...(input.locale ? { locale: input.locale } : {}),
+    ...('review' in input && input.review ? { review: { withheld: [] } } : {}),
   };
+  if (!resumed) recordAudit(memo, input.createdBy, 'create');
   let linkGeneration = 0;
   const clock = legalClock(input, memo, action);
   /** Whether the clock runs beside the request yet (from its first step; its promise ends with the workflow, never awaited). */
@@ -68,19 +80,30 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
     publish('confirmed');
   };
 
-  wf.setHandler(confirmSignal, ({ keyHash, force }) => {
+  wf.setHandler(confirmSignal, ({ keyHash, force, by }) => {
     if (!allows(memo, 'confirm')) return; // repeat clicks and late links change nothing
     const keyValid = keyHash !== undefined && keyHash === memo.keyHash && Date.now() < Date.parse(memo.keyExpiresAt ?? '');
-    if (force === true) confirm('admin');
-    else if (keyValid) confirm('person');
+    if (force === true) {
+      recordAudit(memo, by, 'confirm');
+      confirm('admin');
+    } else if (keyValid) confirm('person');
   });
-  wf.setHandler(resendSignal, () => {
-    if (allows(memo, 'resend')) linkGeneration++;
+  wf.setHandler(resendSignal, (args) => {
+    if (!allows(memo, 'resend')) return;
+    recordAudit(memo, args?.by, 'resend');
+    linkGeneration++;
+  });
+  wf.setHandler(auditSignal, ({ action: what, by, why }) => {
+    recordAudit(memo, by, what, why);
+    wf.upsertMemo({ record: memo });
   });
   wf.setHandler(
     denyUpdate,
-    async ({ ground, reason }) => {
+    async ({ ground, reason, by }) => {
       const at = new Date().toISOString();
+      // A denial of an export awaiting review is its reviewer's rejection.
+      if (memo.review && memo.status === 'reviewing') memo.review.decision = { decision: 'rejected', by: by ?? { name: 'unknown', role: 'admin' }, at };
+      recordAudit(memo, by, memo.status === 'reviewing' ? 'reject' : 'deny', `${ground}: ${reason}`);
       memo.denial = { ground, reason, at };
       memo.deadline?.history.push({ at, event: 'denied', reason: `${ground}: ${reason}` });
       publish('denied', `denied: ${ground}`);
@@ -133,8 +156,9 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
       },
     },
   );
-  wf.setHandler(markCompletedSignal, () => {
+  wf.setHandler(markCompletedSignal, (args) => {
     if (!allows(memo, 'complete')) return;
+    recordAudit(memo, args?.by, 'complete');
     memo.completedAt = new Date().toISOString();
     publish('completed', 'marked completed by an admin');
   });

@@ -12,11 +12,23 @@ import type { RequestActions } from '../request-actions.ts';
 import type { RequestService } from '../requests.ts';
 import type { AdminOptions } from './routes.ts';
 
+/**
+ * A reviewer's preview of a draft: the person's report as is, so nothing in it may run or reach
+ * out (`sandbox` without allow-scripts), shown only in a frame of the admin's own pages.
+ */
+export const PREVIEW_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
+  'X-Frame-Options': 'SAMEORIGIN',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
 export type AdminEnv = { Variables: { session: Session; form: Record<string, string | File | (string | File)[]> } };
 
 export const ADMIN_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
-    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',

@@ -67,6 +67,7 @@ export const STATUS_LABELS: Record<RequestStatus, string> = {
   pending: 'Pending',
   confirmed: 'Confirmed',
   processing: 'Processing',
+  reviewing: 'Awaiting review',
   completed: 'Completed',
   failed: 'Failed',
   denied: 'Denied',
@@ -108,6 +109,10 @@ h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
 .card > h2:first-child { margin-top: 0; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: 4px; padding: 1rem 1.25rem; margin: 0 0 1rem; }
 .muted { color: var(--muted); }
+iframe.preview { width: 100%; height: 28rem; border: 1px solid #c3c4c7; border-radius: 4px; background: #fff; }
+.decide { display: flex; gap: 1.5rem; flex-wrap: wrap; }
+.decide > form { flex: 1 1 18rem; }
+ol.timeline { padding-left: 1.25rem; }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; word-break: break-all; }
 label { font-weight: 600; }
 input[type=email], input[type=text], input[type=password], input[type=search], select {

@@ -3,6 +3,7 @@
  * add-request form, status views, filters, search by exact email, a table
  * with checkboxes for bulk actions, and previous/next paging.
  */
+import type { ReviewMode } from '../../model/review.ts';
 import { html } from 'hono/html';
 import { isRequestAction, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES, type RequestAction, type RequestStatus } from '../../model/request.ts';
 import type { RequestView } from '../views.ts';
@@ -44,15 +45,28 @@ export interface AddFormState {
   regime: string;
   /** The day it arrived (YYYY-MM-DD), if before today; empty: today. */
   receivedOn: string;
+  /** Exports: stop for a reviewer before release (offered under REVIEW=optional). */
+  review: boolean;
   error?: string;
   /** E.g. the existing request a duplicate collides with. */
   errorLink?: { href: string; text: string };
 }
 
-export const EMPTY_FORM: AddFormState = { email: '', action: 'export', confirm: 'email', sendAsEmail: true, dryRun: false, regime: '', receivedOn: '' };
+export const EMPTY_FORM: AddFormState = {
+  email: '',
+  action: 'export',
+  confirm: 'email',
+  sendAsEmail: true,
+  dryRun: false,
+  regime: '',
+  receivedOn: '',
+  review: false,
+};
 
 export interface ListPageInput {
   siteName: string;
+  /** Whether the add form offers review before release. @default 'off' */
+  reviewMode?: ReviewMode;
   csrf: string;
   notices: readonly Notice[];
   filter: ListFilterInput;
@@ -132,6 +146,13 @@ ${
   <legend>Options</legend>
   <label class="choice"><input type="checkbox" name="sendAsEmail" value="1" ${form.sendAsEmail ? 'checked' : ''}> Exports: email the download link to the person</label>
   <label class="choice"><input type="checkbox" name="dryRun" value="1" ${form.dryRun ? 'checked' : ''}> Erasures: dry run (report what would be erased, change nothing)</label>
+  ${
+    input.reviewMode === 'optional'
+      ? html`<label class="choice"><input type="checkbox" name="review" value="1" ${form.review ? 'checked' : ''}> Exports: review before release (nothing reaches the person until a reviewer approves)</label>`
+      : input.reviewMode === 'required'
+        ? html`<p class="hint">Every export is reviewed before release (REVIEW=required).</p>`
+        : ''
+  }
 </fieldset>
 <button type="submit" class="primary">Add request</button>
 </form>

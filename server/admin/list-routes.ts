@@ -36,6 +36,7 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
       hasNext: found.length > filter.limit,
       form,
       regimes: regimeChoices,
+      reviewMode: service.reviewMode,
       defaultRegime: service.regimes.defaultRegime,
     });
     return c.html(page, status);
@@ -66,6 +67,7 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
       dryRun: text(c, 'dryRun') === '1',
       regime: text(c, 'regime') ?? '',
       receivedOn: (text(c, 'receivedOn') ?? '').trim(),
+      review: text(c, 'review') === '1',
     };
     const list = { offset: 0, limit: PAGE_SIZE };
     if (!isRequestAction(chosen)) {
@@ -99,6 +101,8 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
         sendAsEmail: form.sendAsEmail,
         skipConfirmation: form.confirm === 'now',
         ...(REQUEST_ACTIONS[form.action].dryRunnable ? { dryRun: form.dryRun } : {}),
+        review: form.review,
+        by: c.get('session').actor,
       });
       const noun = REQUEST_ACTIONS[form.action].noun.toLowerCase();
       const what = form.dryRun && !REQUEST_ACTIONS[form.action].delivers ? `${noun} (dry run)` : noun;
@@ -141,7 +145,7 @@ export function listRoutes(app: Hono<AdminEnv>, { service, actions, options, ses
         if (!request) return { ok: false, text: `Cannot find request "${id}".` };
         const label = `${request.memo.email} (${request.memo.requestId})`;
         try {
-          await bulk.run(actions, request);
+          await bulk.run(actions, request, c.get('session').actor);
           return { ok: true, text: label, href: requestHref(id) };
         } catch (error) {
           const refusal = domainRefusal(error);

@@ -3,6 +3,7 @@
  * live progress while plugins run (admin.js polls progress.json), the
  * per-eraser results and receipt of an erasure, and the workflow.
  */
+import { auditSection, reviewSection } from './review-view.ts';
 import { html } from 'hono/html';
 import { DENIAL_GROUNDS } from '../../model/grounds.ts';
 import { type ClockRules, clockSection } from './clock-view.ts';
@@ -72,6 +73,14 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
         : `All ${total} ${plugins.toLowerCase()}s done; finishing. ${items}.`;
       return { status: view.status, final: false, value: done, max: total, text };
     }
+    case 'reviewing':
+      return {
+        status: view.status,
+        final: true,
+        value: 1,
+        max: 1,
+        text: 'Awaiting review: the export is built; the person gets nothing until a reviewer approves it. The legal clock keeps running.',
+      };
     case 'completed':
       return { status: view.status, final: true, value: 1, max: 1, text: view.reason ? `Completed: ${view.reason}.` : 'Completed.' };
     case 'failed':
@@ -94,9 +103,11 @@ ${view.reason ? html`<p>${view.status === 'failed' ? 'Reason' : 'Note'}: ${view.
 ${state.final ? '' : progressBlock(view, state)}
 ${nextSteps(input.csrf, view)}
 </section>
+${reviewSection(view, input.csrf)}
 ${view.denial ? denialBlock(input.csrf, view) : ''}
 ${clockSection(view, input.csrf, input.clockRules ?? {})}
 ${view.erasure ? erasureBlock(view) : ''}
+${auditSection(view)}
 ${details(view)}`,
   );
 }
@@ -140,7 +151,9 @@ function nextSteps(csrf: string, view: RequestView): Markup {
     act('delete-export', 'Delete export now', 'danger', ASK_FIRST['delete-export']);
   }
   if (view.status === 'completed' && view.receipt) {
-    steps.push(html`<form method="get" action="${requestHref(view.id)}/receipt.json"><button type="submit">Download receipt</button></form>`);
+    steps.push(
+      html`<form method="get" action="${requestHref(view.id)}/receipt.json"><button type="submit">Download ${view.action === 'export' ? 'release record' : 'receipt'}</button></form>`,
+    );
   }
   if (steps.length === 0) return html`<p class="muted">Nothing more to do.</p>`;
   return html`<h3 class="sr-only">Next steps</h3><div class="actions">${steps}</div>`;
@@ -201,7 +214,7 @@ ${erasure.erasers.map(
 </table>
 ${
   view.receipt
-    ? html`<p>Receipt SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download the receipt</a>)</p>`
+    ? html`<p>${view.action === 'export' ? 'Release record' : 'Receipt'} SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download it</a>)</p>`
     : ''
 }
 </section>`;

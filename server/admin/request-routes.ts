@@ -3,6 +3,8 @@
  * (progress.json), its export and receipt downloads, and the actions its
  * buttons post.
  */
+import { approveBody, withholdBody } from '../review-input.ts';
+import type { Actor } from '../../model/audit.ts';
 import type { Context } from 'hono';
 import type { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -15,7 +17,7 @@ import type { ClockRules } from './clock-view.ts';
 import { domainRefusal } from '../errors.ts';
 import type { FoundRequest } from '../requests.ts';
 import { requestDetail, requestView } from '../views.ts';
-import type { AdminContext, AdminEnv } from './guard.ts';
+import { type AdminContext, type AdminEnv, PREVIEW_HEADERS } from './guard.ts';
 import { requestHref } from './layout.ts';
 import { SINGLE } from './messages.ts';
 import { progressState, requestPage } from './request-page.ts';
@@ -90,14 +92,60 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
     const { schema, run, done } = CLOCK_ACTIONS[op as keyof typeof CLOCK_ACTIONS];
     const request = await load(c);
     const parsed = schema.safeParse(formFields(c, ['reason', 'ground']));
-    return runForm(c, request, parsed, () => (run as (r: FoundRequest, body: unknown) => Promise<unknown>)(request, parsed.data), done);
+    const by = c.get('session').actor;
+    return runForm(c, request, parsed, () => (run as (r: FoundRequest, body: unknown, by: Actor) => Promise<unknown>)(request, parsed.data, by), done);
   });
 
   app.post('/requests/:id/appeal/decision', async (c) => {
     const request = await load(c);
     const parsed = decideAppealBody.safeParse(formFields(c, ['decision', 'reason']));
     const done = parsed.data?.decision === 'reversed' ? 'Appeal decided: reversed; the request runs again.' : 'Appeal decided: the refusal is upheld.';
-    return runForm(c, request, parsed, () => actions.decideAppeal(request, parsed.data as { decision: 'upheld' | 'reversed'; reason: string }), done);
+    const input = parsed.data as { decision: 'upheld' | 'reversed'; reason: string };
+    return runForm(c, request, parsed, () => actions.decideAppeal(request, input, c.get('session').actor), done);
+  });
+
+  // Review before release: the draft's files, and the reviewer's forms.
+  app.get('/requests/:id/preview/*', async (c) => {
+    const request = await load(c);
+    const draft = request.memo.review?.draft;
+    const name = decodeURIComponent(c.req.path.slice(c.req.path.indexOf('/preview/') + '/preview/'.length));
+    const bytes =
+      request.memo.status === 'reviewing' && draft && /^(index\.html|processing\.json|export\.json|groups\/[A-Za-z0-9_-]+\.html)$/.test(name)
+        ? await options.view.store.exports.entry(draft.file, name)
+        : undefined;
+    if (bytes === undefined)
+      return fail(c, 404, `Nothing to preview: request "${request.memo.requestId}" has no draft awaiting review, or no file "${name}" in it.`);
+    const type = name.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8';
+    return new Response(bytes, { status: 200, headers: { ...PREVIEW_HEADERS, 'Content-Type': type } });
+  });
+  const REVIEW_ACTIONS = {
+    withhold: {
+      schema: withholdBody,
+      fields: ['group', 'item', 'ground', 'reason'],
+      run: actions.withhold,
+      done: 'Withheld: the delivered copy leaves it out and says how much and why.',
+    },
+    approve: {
+      schema: approveBody,
+      fields: ['note'],
+      run: actions.approve,
+      done: 'Approved: the export is being built without what was withheld and delivered.',
+    },
+    reject: {
+      schema: denyBody,
+      fields: ['ground', 'reason'],
+      run: actions.deny,
+      done: 'Rejected: the person is being mailed your reasons and where to complain.',
+    },
+  } as const;
+  app.post('/requests/:id/review/:op', async (c) => {
+    const op = c.req.param('op');
+    if (!Object.hasOwn(REVIEW_ACTIONS, op)) return notFound(c, c.req.param('id'));
+    const { schema, fields, run, done } = REVIEW_ACTIONS[op as keyof typeof REVIEW_ACTIONS];
+    const request = await load(c);
+    const parsed = schema.safeParse(formFields(c, [...fields]));
+    const by = c.get('session').actor;
+    return runForm(c, request, parsed, () => (run as (r: FoundRequest, body: unknown, by: Actor) => Promise<unknown>)(request, parsed.data, by), done);
   });
 
   app.get('/metrics', async (c) => {
@@ -139,7 +187,7 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
   app.post('/requests/:id/retry', async (c) => {
     const request = await load(c);
     try {
-      const created = await actions.retry(request);
+      const created = await actions.retry(request, c.get('session').actor);
       flash(c, { kind: 'success', text: `Started a new request like ${request.memo.requestId}; a confirmation email is on its way.` });
       return c.redirect(requestHref(created.memo.requestId), 303);
     } catch (error) {
@@ -155,7 +203,7 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
     if (!single) return notFound(c, c.req.param('id'));
     const request = await load(c);
     try {
-      await single.run(actions, request);
+      await single.run(actions, request, c.get('session').actor);
       flash(c, { kind: 'success', text: single.done(request) });
     } catch (error) {
       const refusal = domainRefusal(error);

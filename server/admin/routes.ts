@@ -26,6 +26,7 @@ import { ADMIN_HEADERS, type AdminContext, type AdminEnv, errorPage, FOREIGN_FOR
 import { listRoutes } from './list-routes.ts';
 import { loginPage } from './login-page.ts';
 import { requestRoutes } from './request-routes.ts';
+import type { Accounts } from '../accounts.ts';
 import { type AdminLogin, createSessions, SESSION_COOKIE } from './session.ts';
 import { mountTemporalUi } from './temporal-ui.ts';
 
@@ -33,6 +34,8 @@ export interface AdminOptions {
   secret: Secret;
   adminToken: Secret;
   adminLogin?: AdminLogin | undefined;
+  /** Who may sign in, by name (server/accounts.ts). */
+  accounts: Accounts;
   siteName: string;
   /** Where the server is reached: its origin is accepted in `Origin`; https makes the cookie Secure. */
   publicUrl: string;
@@ -48,7 +51,14 @@ export interface AdminOptions {
 const SCRIPT = readFileSync(new URL('./admin.js', import.meta.url), 'utf8');
 
 export function adminRoutes(service: RequestService, actions: RequestActions, options: AdminOptions): Hono<AdminEnv> {
-  const sessions = createSessions({ secret: options.secret, adminToken: options.adminToken, adminLogin: options.adminLogin, failures: options.authFailures });
+  const sessions = createSessions({
+    secret: options.secret,
+    adminToken: options.adminToken,
+    adminLogin: options.adminLogin,
+    accounts: options.accounts,
+    failures: options.authFailures,
+  });
+  const withPassword = options.accounts.withPassword;
   const publicOrigin = new URL(options.publicUrl).origin;
   const secure = options.publicUrl.startsWith('https:');
   const app = new Hono<AdminEnv>();
@@ -60,7 +70,9 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
 
   app.use('*', async (c, next) => {
     await next();
-    for (const [name, value] of Object.entries(ADMIN_HEADERS)) c.res.headers.set(name, value);
+    // A preview of a draft report sets its own, stricter ones (guard.ts PREVIEW_HEADERS).
+    const own = c.res.headers.get('Content-Security-Policy')?.startsWith('sandbox') === true;
+    for (const [name, value] of Object.entries(ADMIN_HEADERS)) if (!own) c.res.headers.set(name, value);
   });
   app.use('*', bodyLimit({ maxSize: 64 * 1024, onError: (c) => fail(c, 413, 'Cannot accept the form: it is larger than 64 KiB.') }));
 
@@ -69,7 +81,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
   app.get('/login', async (c) => {
     if (sessions.verify(getCookie(c, SESSION_COOKIE))) return c.redirect(safeNext(c.req.query('next')), 303);
     const info = c.req.query('loggedOut') === '1' ? 'You are logged out.' : undefined;
-    return c.html(loginPage({ siteName, withPassword: options.adminLogin !== undefined, next: safeNext(c.req.query('next')), info }));
+    return c.html(loginPage({ siteName, withPassword, next: safeNext(c.req.query('next')), info }));
   });
 
   app.post('/login', async (c) => {
@@ -78,7 +90,7 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
     const field = (name: string) => (typeof form[name] === 'string' ? form[name] : undefined);
     const next = safeNext(field('next'));
     const client = clientKey(c);
-    const render = (error: string) => loginPage({ siteName, withPassword: options.adminLogin !== undefined, next, error, username: field('username') });
+    const render = (error: string) => loginPage({ siteName, withPassword, next, error, username: field('username') });
     const waitMs = sessions.blockedFor(client);
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
@@ -86,12 +98,13 @@ export function adminRoutes(service: RequestService, actions: RequestActions, op
       return c.html(render(`Too many failed attempts from your address. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`), 429);
     }
     const credentials = { token: field('token') ?? '', username: field('username'), password: field('password') };
-    if (!sessions.check(credentials)) {
+    const actor = await sessions.check(credentials);
+    if (!actor) {
       sessions.recordFailure(client);
-      const what = options.adminLogin ? 'the username and password, or the token, are' : 'the token is';
+      const what = withPassword ? 'the username and password, or the token, are' : 'the token is';
       return c.html(render(`Cannot log in: ${what} not right.`), 401);
     }
-    const { cookie } = sessions.create();
+    const { cookie } = sessions.create(actor);
     setCookie(c, SESSION_COOKIE, cookie, { httpOnly: true, sameSite: 'Strict', secure, path: '/admin', maxAge: Math.floor(sessions.ttlMs / 1000) });
     return c.redirect(next, 303);
   });

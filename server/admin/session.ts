@@ -14,6 +14,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Secret } from '../../lib/config.ts';
 import { keyedToken, sameText } from '../../lib/secrets.ts';
+import { ADMIN_ROLES, type Actor } from '../../model/audit.ts';
+import { type Accounts, createAccounts } from '../accounts.ts';
 import { createRateLimiter, type RateLimiter } from '../rate-limit.ts';
 
 /** Name and password accepted besides the admin token (ADMIN_USERNAME / ADMIN_PASSWORD). */
@@ -26,6 +28,8 @@ export interface SessionOptions {
   secret: Secret;
   adminToken: Secret;
   adminLogin?: AdminLogin | undefined;
+  /** Who the credentials belong to (server/accounts.ts). @default the admin token and login only */
+  accounts?: Accounts | undefined;
   /** Session lifetime (default 8 h). */
   ttlMs?: number;
   /**
@@ -43,6 +47,8 @@ export interface SessionOptions {
 export interface Session {
   id: string;
   expiresAt: number;
+  /** Who signed in: every action of the session is recorded under this name. */
+  actor: Actor;
 }
 
 /** A message shown once on the next page, e.g. what a bulk action did to each request. */
@@ -65,8 +71,19 @@ export function createSessions(options: SessionOptions) {
     .update([options.adminToken.reveal(), options.adminLogin?.username ?? '', options.adminLogin?.password.reveal() ?? ''].join('\0'))
     .digest('base64url');
   // This process's own: a restart (or a full revocation list, see revoke) ends every session.
+  const accounts = options.accounts ?? createAccounts({ adminToken: options.adminToken, adminLogin: options.adminLogin });
   let processKey = randomBytes(32).toString('base64url');
-  const sign = (id: string, expiresAt: number) => keyedToken(options.secret, 'admin-session', `${processKey}.${credentials}.${id}.${expiresAt}`);
+  const sign = (id: string, expiresAt: number, actor: string) =>
+    keyedToken(options.secret, 'admin-session', `${processKey}.${credentials}.${id}.${expiresAt}.${actor}`);
+  const encodeActor = (actor: Actor) => Buffer.from(JSON.stringify([actor.name, actor.role])).toString('base64url');
+  const decodeActor = (text: string): Actor | undefined => {
+    try {
+      const [name, role] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as [unknown, unknown];
+      return typeof name === 'string' && (ADMIN_ROLES as readonly unknown[]).includes(role) ? { name, role: role as Actor['role'] } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   /** Logged-out session ids and when their sessions would have expired: never forgotten before then. */
   const revoked = new Map<string, number>();
   const notices = new Map<string, { notices: Notice[]; expiresAt: number }>();
@@ -84,29 +101,28 @@ export function createSessions(options: SessionOptions) {
 
   return {
     ttlMs,
-    /** Whether the credentials are right: the token, or name and password when configured. */
-    check(input: { token?: string | undefined; username?: string | undefined; password?: string | undefined }): boolean {
-      if (input.token) return sameText(input.token, options.adminToken.reveal());
-      if (!options.adminLogin || input.username === undefined || input.password === undefined) return false;
-      // Both compared every time, so the time taken does not tell which one was wrong.
-      const name = sameText(input.username.trim(), options.adminLogin.username);
-      const password = sameText(input.password, options.adminLogin.password.reveal());
-      return name && password;
+    /** Who the credentials belong to: the token (the admin token or an account's), or a name and password. */
+    async check(input: { token?: string | undefined; username?: string | undefined; password?: string | undefined }): Promise<Actor | undefined> {
+      if (input.token) return accounts.byToken(input.token);
+      if (input.username === undefined || input.password === undefined) return undefined;
+      return accounts.byPassword(input.username, input.password);
     },
 
-    /** Starts a session: the cookie value to set. */
-    create(): { session: Session; cookie: string } {
-      const session = { id: randomBytes(18).toString('base64url'), expiresAt: now() + ttlMs };
-      return { session, cookie: `${session.id}.${session.expiresAt}.${sign(session.id, session.expiresAt)}` };
+    /** Starts a session for `actor`: the cookie value to set. */
+    create(actor: Actor): { session: Session; cookie: string } {
+      const session = { id: randomBytes(18).toString('base64url'), expiresAt: now() + ttlMs, actor };
+      const who = encodeActor(actor);
+      return { session, cookie: `${session.id}.${session.expiresAt}.${who}.${sign(session.id, session.expiresAt, who)}` };
     },
 
     /** The session a cookie value stands for, if it is genuine, unexpired and not logged out. */
     verify(cookie: string | undefined): Session | undefined {
-      const [id, expires, signature, ...rest] = (cookie ?? '').split('.');
-      if (!id || !expires || !signature || rest.length > 0 || !/^\d+$/.test(expires)) return undefined;
+      const [id, expires, who, signature, ...rest] = (cookie ?? '').split('.');
+      if (!id || !expires || !who || !signature || rest.length > 0 || !/^\d+$/.test(expires)) return undefined;
       const expiresAt = Number(expires);
-      if (!sameText(signature, sign(id, expiresAt)) || expiresAt <= now() || revoked.has(id)) return undefined;
-      return { id, expiresAt };
+      if (!sameText(signature, sign(id, expiresAt, who)) || expiresAt <= now() || revoked.has(id)) return undefined;
+      const actor = decodeActor(who);
+      return actor ? { id, expiresAt, actor } : undefined;
     },
 
     /** Ends a session: its cookie stops working even if replayed. */

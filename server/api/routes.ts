@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { LOCALES } from '../../model/locale.ts';
 import { DRY_RUNNABLE_ACTIONS, REQUEST_ACTION_NAMES, REQUEST_ACTIONS, REQUEST_STATUSES } from '../../model/request.ts';
 import { sendReceipt } from '../downloads.ts';
+import type { Actor } from '../../model/audit.ts';
+import { approveBody, withholdBody } from '../review-input.ts';
 import { decideAppealBody, denyBody, extendBody, metricsRange, pauseBody, receivedAtField, regimeField, resumeBody } from '../clock-input.ts';
 import { apiError, validationHook } from '../errors.ts';
 import { computeMetrics } from '../metrics.ts';
@@ -25,8 +27,12 @@ const listQuerySchema = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** What the bearer check leaves for the routes: who is acting. */
+export type ApiEnv = { Variables: { actor: Actor } };
+
 export function apiRoutes(service: RequestService, actions: RequestActions, context: ViewContext) {
-  const app = new Hono();
+  const app = new Hono<ApiEnv>();
+  const reviewMode = service.reviewMode;
   const createRequestSchema = z
     .strictObject({
       email: z.email('expected a valid email address, e.g. "person@example.com"').max(254).trim(),
@@ -42,6 +48,15 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
       receivedAt: receivedAtField.optional(),
       /** The language of the person's mails. */
       locale: z.enum(LOCALES, `expected one of ${LOCALES.map((locale) => `"${locale}"`).join(', ')}`).optional(),
+      /** Exports: stop for a reviewer before release (REVIEW=optional; under REVIEW=required every export is reviewed). */
+      review: z.boolean().optional(),
+    })
+    .refine((body) => body.review !== true || (body.action === 'export' && reviewMode !== 'off'), {
+      path: ['review'],
+      message:
+        reviewMode === 'off'
+          ? 'review before release is off on this server (set REVIEW=optional or REVIEW=required)'
+          : 'only "export" requests are reviewed before release',
     })
     .refine((body) => body.dryRun === undefined || REQUEST_ACTIONS[body.action].dryRunnable, {
       path: ['dryRun'],
@@ -55,7 +70,7 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
   };
 
   app.post('/requests', zValidator('json', createRequestSchema, validationHook), async (c) => {
-    const request = await service.create(c.req.valid('json'));
+    const request = await service.create({ ...c.req.valid('json'), by: c.get('actor') });
     return c.json(await requestDetail(request, context), 201);
   });
 
@@ -77,10 +92,10 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
   });
 
   // The legal clock: each refused with 409 and the rule that forbids it.
-  const clockAction = <S extends z.ZodType>(path: string, schema: S, run: (request: FoundRequest, body: z.output<S>) => Promise<unknown>) =>
+  const clockAction = <S extends z.ZodType>(path: string, schema: S, run: (request: FoundRequest, body: z.output<S>, by: Actor) => Promise<unknown>) =>
     app.post(`/requests/:id/${path}`, zValidator('json', schema, validationHook), async (c) => {
       const request = await load(c.req.param('id'));
-      await run(request, c.req.valid('json') as z.output<S>);
+      await run(request, c.req.valid('json') as z.output<S>, c.get('actor'));
       const updated = await load(request.memo.requestId);
       return c.json(await requestDetail(updated, context, undefined, await actions.appealOf(updated)));
     });
@@ -89,11 +104,15 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
   clockAction('resume', resumeBody, actions.resume);
   clockAction('deny', denyBody, actions.deny);
   clockAction('appeal/decision', decideAppealBody, actions.decideAppeal);
+  // Review before release: rejecting is denying, with the same body.
+  clockAction('withhold', withholdBody, actions.withhold);
+  clockAction('approve', approveBody, actions.approve);
+  clockAction('reject', denyBody, actions.deny);
 
-  const act = (path: string, run: (request: FoundRequest) => Promise<void>) =>
+  const act = (path: string, run: (request: FoundRequest, by: Actor) => Promise<void>) =>
     app.post(`/requests/:id/${path}`, async (c) => {
       const request = await load(c.req.param('id'));
-      await run(request);
+      await run(request, c.get('actor'));
       return c.json(await requestDetail(request, context), 202);
     });
   act('confirm', actions.confirm);
@@ -103,20 +122,20 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
   act('email-export', actions.emailExport);
 
   app.post('/requests/:id/retry', async (c) => {
-    const retried = await actions.retry(await load(c.req.param('id')));
+    const retried = await actions.retry(await load(c.req.param('id')), c.get('actor'));
     return c.json(await requestDetail(retried, context), 201);
   });
 
   app.get('/requests/:id/receipt', async (c) => {
     const request = await load(c.req.param('id'));
     const sent = await sendReceipt(c, request, context.store);
-    if (!sent) throw apiError(404, 'no_receipt', `Cannot find a receipt: request "${request.memo.requestId}" is not a completed erasure`);
+    if (!sent) throw apiError(404, 'no_receipt', `Cannot find a receipt: request "${request.memo.requestId}" is not a completed erasure or a delivered export`);
     return sent;
   });
 
   app.delete('/requests/:id/export', async (c) => {
     const request = await load(c.req.param('id'));
-    await actions.deleteExport(request);
+    await actions.deleteExport(request, c.get('actor'));
     return c.json(await requestDetail(request, context), 202);
   });
 

@@ -4,6 +4,8 @@
  * dev server, a real SMTP server, a seeded demo database and real files in a
  * temporary directory. Only the clock-like durations are shortened.
  */
+import type { ReviewMode } from '../../model/review.ts';
+import type { AdminAccount } from '../../server/accounts.ts';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -80,6 +82,10 @@ export interface StackOptions {
   worker?: boolean;
   /** The legal clock's settings (default: the built-in regimes, GDPR, UTC, no reminders, no team address). */
   clock?: Partial<Config['clock']>;
+  /** Review of exports before release (default off). */
+  reviewMode?: ReviewMode;
+  /** Named admin accounts (server/accounts.ts). */
+  adminUsers?: AdminAccount[];
 }
 
 export interface ApiResponse {
@@ -160,8 +166,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 30_000,
     batchBudgetMs: options.batchBudgetMs,
     batchesPerRun: options.batchesPerRun,
+    reviewMode: options.reviewMode,
   };
   const app = createApp({
+    adminUsers: options.adminUsers,
     ...settings,
     client,
     adminToken: new Secret(adminToken),
