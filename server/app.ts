@@ -9,7 +9,6 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { Secret } from '../lib/config.ts';
-import { sameText } from '../lib/secrets.ts';
 import type { Store } from '../storage/store.ts';
 import { adminRoutes } from './admin/routes.ts';
 import type { AdminLogin } from './admin/session.ts';
