@@ -59,17 +59,30 @@ export function receiptDigest(receipt: ErasureReceipt['receipt']): string {
   return createHash('sha256').update(JSON.stringify(receipt)).digest('hex');
 }
 
+/** What every record of a request starts with: who asked, when, and who confirmed. */
+function requestFacts(memo: RequestMemo) {
+  return {
+    version: 1 as const,
+    requestId: memo.requestId,
+    requestedBy: memo.email,
+    requestedAt: memo.createdAt,
+    confirmedAt: memo.confirmedAt ?? null,
+    confirmedBy: memo.confirmedBy ?? null,
+  };
+}
+
 export function createReceiptActivities({ store }: { store: Store }) {
+  /** Keeps `body` with its digest under the request's id, once: a retry gets the digest of the record kept first. */
+  const keepOnce = async (requestId: string, key: 'receipt' | 'release', body: object): Promise<{ sha256: string }> => {
+    const document = { [key]: body, sha256: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
+    const kept = await store.receipts.writeOnce(requestId, `${JSON.stringify(document, null, 2)}\n`);
+    return { sha256: (JSON.parse(kept) as { sha256: string }).sha256 };
+  };
   return {
     /** Writes the receipt once; a retry returns the digest of the one already written. */
     async writeErasureReceipt({ memo }: { memo: RequestMemo }): Promise<{ sha256: string }> {
       const receipt: ErasureReceipt['receipt'] = {
-        version: 1,
-        requestId: memo.requestId,
-        requestedBy: memo.email,
-        requestedAt: memo.createdAt,
-        confirmedAt: memo.confirmedAt ?? null,
-        confirmedBy: memo.confirmedBy ?? null,
+        ...requestFacts(memo),
         completedAt: memo.completedAt ?? null,
         dryRun: memo.dryRun === true,
         manifestDigest: memo.manifestDigest ?? null,
@@ -77,22 +90,14 @@ export function createReceiptActivities({ store }: { store: Store }) {
         erasers: memo.erasure?.erasers ?? [],
         totals: memo.erasure?.totals ?? null,
       };
-      const document: ErasureReceipt = { receipt, sha256: receiptDigest(receipt) };
-      // A retry finds the receipt kept by the first attempt and returns its digest.
-      const kept = await store.receipts.writeOnce(memo.requestId, `${JSON.stringify(document, null, 2)}\n`);
-      return { sha256: (JSON.parse(kept) as ErasureReceipt).sha256 };
+      return keepOnce(memo.requestId, 'receipt', receipt);
     },
 
     /** Writes an export's release record once; a retry returns the digest of the one kept. */
     async writeReleaseRecord({ memo, withheldItems }: { memo: RequestMemo; withheldItems: readonly { items: number }[] }): Promise<{ sha256: string }> {
       const review = memo.review;
       const release: ReleaseRecord['release'] = {
-        version: 1,
-        requestId: memo.requestId,
-        requestedBy: memo.email,
-        requestedAt: memo.createdAt,
-        confirmedAt: memo.confirmedAt ?? null,
-        confirmedBy: memo.confirmedBy ?? null,
+        ...requestFacts(memo),
         releasedAt: new Date().toISOString(),
         file: memo.download?.file ?? null,
         sha256: memo.download?.sha256 ?? null,
@@ -103,9 +108,7 @@ export function createReceiptActivities({ store }: { store: Store }) {
           : null,
         audit: memo.audit ?? [],
       };
-      const document: ReleaseRecord = { release, sha256: createHash('sha256').update(JSON.stringify(release)).digest('hex') };
-      const kept = await store.receipts.writeOnce(memo.requestId, `${JSON.stringify(document, null, 2)}\n`);
-      return { sha256: (JSON.parse(kept) as ReleaseRecord).sha256 };
+      return keepOnce(memo.requestId, 'release', release);
     },
   };
 }

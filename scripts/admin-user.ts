@@ -7,7 +7,7 @@
 import { createInterface } from 'node:readline/promises';
 import { stringify } from 'yaml';
 import { ADMIN_ROLES, type AdminRole } from '../model/audit.ts';
-import { hashPassword, hashToken, newToken } from '../server/accounts.ts';
+import { hashPassword, hashToken, newToken } from '../lib/passwords.ts';
 
 const [name, email, role] = process.argv.slice(2);
 if (!name || !email || !(ADMIN_ROLES as readonly string[]).includes(role ?? '')) {

@@ -229,6 +229,7 @@ describe('review before release, by named people', () => {
         await page.waitForLoadState();
         await page.goto(`${stack.baseUrl}/admin/requests/${id}`);
         assert.equal(await page.locator('#review-heading').textContent(), 'Review before release');
+        assert.equal(await page.getByRole('button', { name: 'Cancel request' }).count(), 0, 'a reviewer is not offered what only an admin may do');
         // The frame shows the draft, and nothing in it may run.
         const frame = page.frameLocator('iframe.preview');
         assert.ok((await frame.locator('caption.item-id').count()) > 0, 'the preview shows item ids');

@@ -3,6 +3,7 @@
  * live progress while plugins run (admin.js polls progress.json), the
  * per-eraser results and receipt of an erasure, and the workflow.
  */
+import { type AdminRole, mayDo } from '../../model/audit.ts';
 import { auditSection, reviewSection } from './review-view.ts';
 import { html } from 'hono/html';
 import { DENIAL_GROUNDS } from '../../model/grounds.ts';
@@ -22,6 +23,8 @@ export interface RequestPageInput {
   view: RequestView;
   /** Why each of the clock's actions cannot be used now (absent: it can). */
   clockRules?: ClockRules;
+  /** Who is looking: a reviewer is not offered what only an admin may do. @default an admin */
+  role?: AdminRole;
 }
 
 /** What the progress bar and its text show; the same for the page and progress.json. */
@@ -101,7 +104,7 @@ export function requestPage(input: RequestPageInput, progress: Progress | undefi
 <h2 id="status-heading">Status: ${statusBadge(view.status)}</h2>
 ${view.reason ? html`<p>${view.status === 'failed' ? 'Reason' : 'Note'}: ${view.reason}</p>` : ''}
 ${state.final ? '' : progressBlock(view, state)}
-${nextSteps(input.csrf, view)}
+${nextSteps(input.csrf, view, input.role ?? 'admin')}
 </section>
 ${reviewSection(view, input.csrf)}
 ${view.denial ? denialBlock(input.csrf, view) : ''}
@@ -131,10 +134,10 @@ function button(csrf: string, view: RequestView, path: string, label: string, ki
   return html`<form method="post" action="${requestHref(view.id)}/${path}"${ask ? html` data-confirm="${ask}"` : ''}>${csrfField(csrf)}<button type="submit" ${kind ? html`class="${kind}"` : ''}>${label}</button></form>`;
 }
 
-function nextSteps(csrf: string, view: RequestView): Markup {
+function nextSteps(csrf: string, view: RequestView, role: AdminRole): Markup {
   const steps: Markup[] = [];
-  // Which buttons: the model's table (model/operations.ts), the same the API checks.
-  const can = (operation: RequestOperation) => allows(view, operation);
+  // Which buttons: the model's tables (model/operations.ts, model/audit.ts), the same the API checks.
+  const can = (operation: RequestOperation) => allows(view, operation) && mayDo(role, operation);
   const act = (operation: RequestOperation, label: string, kind = '', ask?: string) => {
     if (can(operation)) steps.push(button(csrf, view, operation, label, kind, ask));
   };

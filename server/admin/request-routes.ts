@@ -51,7 +51,9 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
     const request = await load(c);
     const progress = await service.progress(request);
     const view = await requestDetail(request, options.view, progress, await actions.appealOf(request));
-    return c.html(requestPage({ siteName, csrf: csrf(c), notices: sessions.takeNotices(c.get('session')), view, clockRules: clockRules(request) }, progress));
+    const session = c.get('session');
+    const role = session.actor.role;
+    return c.html(requestPage({ siteName, csrf: csrf(c), notices: sessions.takeNotices(session), view, clockRules: clockRules(request), role }, progress));
   });
 
   // The clock's actions: the same bodies as the API's, refused with the regime's rule as a notice.
