@@ -10,6 +10,7 @@ import { keyedToken } from '../lib/secrets.ts';
 import type { Store, StoredExport } from '../storage/store.ts';
 import type { Locale } from '../lib/locale.ts';
 import { message } from '../lib/messages/index.ts';
+import type { Actor } from '../model/audit.ts';
 import type { Withholding } from '../model/review.ts';
 import { DRAFT_FILE_PREFIX } from '../storage/file-layout.ts';
 import { buildExportZip } from '../report/build.ts';
@@ -152,8 +153,8 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
      * Deletes an export file and leaves a tombstone, so its link answers 410 Gone, saying whether
      * it went at the end of its retention (as the mail promised) or earlier, by an admin.
      */
-    async deleteExport({ file, early = false }: { file: string; early?: boolean }): Promise<void> {
-      await kept.exports.remove(file, { deletedAt: clock().toISOString(), early });
+    async deleteExport({ file, early = false, by }: { file: string; early?: boolean; by?: Actor | undefined }): Promise<void> {
+      await kept.exports.remove(file, { deletedAt: clock().toISOString(), early, ...(by ? { by } : {}) });
     },
   };
 }

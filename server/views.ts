@@ -166,6 +166,9 @@ export async function requestDetail(request: FoundRequest, context: ViewContext,
   const file = request.memo.download?.file;
   if (view.download && file) {
     view.download.deleted = !(await context.store.exports.has(file));
+    // Deleted by an admin after the request closed: the tombstone says who, and the trail shows it.
+    const tombstone = view.download.deleted ? await context.store.exports.tombstone(file) : undefined;
+    if (tombstone?.by) view.audit = [...(view.audit ?? []), { at: tombstone.deletedAt, by: tombstone.by, action: 'delete-export' }];
   }
   return view;
 }

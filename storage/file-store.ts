@@ -73,7 +73,12 @@ export function fileStore(paths: StoragePaths): Store & { paths: StoragePaths } 
         } catch {
           // An older or torn tombstone: the file is gone all the same.
         }
-        return { deletedAt: typeof parsed.deletedAt === 'string' ? parsed.deletedAt : '', early: parsed.early === true };
+        const by = parsed.by;
+        return {
+          deletedAt: typeof parsed.deletedAt === 'string' ? parsed.deletedAt : '',
+          early: parsed.early === true,
+          ...(typeof by?.name === 'string' && (by.role === 'admin' || by.role === 'reviewer') ? { by: { name: by.name, role: by.role } } : {}),
+        };
       },
       entry: (file, name) => readZipEntry(paths.exportFile(file), name),
     },

@@ -7,6 +7,7 @@
  * calls. Staging (a request's SQLite file while its pages are collected) is
  * a local working file, not something kept, so it stays a path.
  */
+import type { Actor } from '../model/audit.ts';
 
 /** Facts about a built export, kept beside its ZIP so a retried build returns them without rebuilding. */
 export interface StoredExport {
@@ -33,6 +34,8 @@ export interface StoredExport {
 export interface Tombstone {
   deletedAt: string;
   early: boolean;
+  /** Who deleted it before its time (an admin's "delete now"). */
+  by?: Actor;
 }
 
 /** A ZIP opened for download: its size now, its bytes when asked (or closed unread, e.g. for HEAD). */

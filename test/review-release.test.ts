@@ -179,6 +179,17 @@ describe('review before release, by named people', () => {
       ],
     );
     assert.equal(record.body.release.review.decision.by.name, 'Rob Reviewer');
+
+    // After the request closed: an admin's early deletion is recorded with its author (the tombstone says who).
+    assert.equal((await as(ALICE.token, 'DELETE', `/api/requests/${id}/export`)).status, 202);
+    const deadline = Date.now() + 20_000;
+    let after = done;
+    while (after.audit.at(-1).action !== 'delete-export') {
+      assert.ok(Date.now() < deadline, 'the deletion was not recorded');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      after = (await as(ALICE.token, 'GET', `/api/requests/${id}`)).body;
+    }
+    assert.equal(after.audit.at(-1).by.name, 'Alice Admin');
   });
 
   test('reject: the request ends as a denial, the person is told why, the draft is deleted', async () => {

@@ -7,6 +7,6 @@ import { cleanup } from './activity-proxies.ts';
 import { deleteLater } from './delete-later.ts';
 
 export async function deleteExportLater(input: { file: string; delayMs: number }): Promise<{ deletedAt: string; early: boolean }> {
-  const { at, early } = await deleteLater(input.delayMs, (early) => cleanup.deleteExport({ file: input.file, early }));
+  const { at, early } = await deleteLater(input.delayMs, (early, by) => cleanup.deleteExport({ file: input.file, early, ...(by ? { by } : {}) }));
   return { deletedAt: at, early };
 }

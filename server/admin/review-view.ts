@@ -82,6 +82,7 @@ const ACTION_WORDS: Record<string, string> = {
   withhold: 'withheld data',
   approve: 'approved the export',
   reject: 'rejected the export',
+  'delete-export': 'deleted the export file',
 };
 
 /** Who did what, when and why: the record kept in the request. */
