@@ -133,6 +133,32 @@ export function createClockActivities({ regimes, mailer, secret, site, publicUrl
      * Tells the team a due date is near or missed. `key` makes each reminder one mail however
      * often it is retried. Returns false when no team address is configured.
      */
+    /** Tells the team a processor has not answered a page it accepted for later (a reminder, or its time is up). */
+    async sendProcessorAlert(input: {
+      requestId: string;
+      plugin: string;
+      name: string;
+      page: number;
+      since: string;
+      kind: 'reminder' | 'timeout';
+      required: boolean;
+    }) {
+      if (teamEmails.length === 0) return { sent: false };
+      const link = `${publicUrl}/admin/requests/${encodeURIComponent(input.requestId)}`;
+      const subject = `[${site.name}] ${input.kind === 'reminder' ? 'Still waiting for' : 'No answer from'} ${input.name} (request ${input.requestId})`;
+      const outcome =
+        input.kind === 'reminder'
+          ? 'The request waits for its answer.'
+          : input.required
+            ? 'It is required, so the request keeps waiting: contact the processor.'
+            : 'Its erasure is reported as not confirmed by the processor.';
+      const text = `${input.name} (${input.plugin}) accepted page ${input.page} of request ${input.requestId} on ${input.since} and has not answered.\n${outcome}\n\n${link}\n`;
+      await loggingFailure('processor alert mail', { requestId: input.requestId, plugin: input.plugin }, () =>
+        mailer.send({ to: teamEmails.join(', '), subject, text, idempotencyKey: `processor:${input.requestId}:${input.plugin}:${input.page}:${input.kind}` }),
+      );
+      return { sent: true };
+    },
+
     async sendTeamAlert(input: { requestId: string; action: RequestAction; kind: 'reminder' | 'overdue'; clock: RequestClock; key: string; nowMs: number }) {
       if (teamEmails.length === 0 || input.clock.dates === undefined) return { sent: false };
       const { dueAt } = input.clock.dates;

@@ -36,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createExportActivities(deps),
     ...createExportFileActivities(deps),
-    ...createEraseActivities(),
+    ...createEraseActivities(deps),
     ...createReceiptActivities(deps),
     ...createClockActivities(deps),
     /** The manifest snapshot a request keeps for its whole life. */

@@ -5,7 +5,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Secret } from './config.ts';
 
-export type KeyPurpose = 'subject' | 'confirmation' | 'export-file' | 'export-draft' | 'admin-session' | 'admin-csrf' | 'appeal' | 'api-token';
+export type KeyPurpose = 'subject' | 'confirmation' | 'export-file' | 'export-draft' | 'admin-session' | 'admin-csrf' | 'appeal' | 'api-token' | 'callback';
 
 function derive(secret: Secret, purpose: KeyPurpose): Buffer {
   return createHmac('sha256', secret.reveal()).update(`dsr-engine:${purpose}`).digest();
@@ -56,4 +56,18 @@ export function sameText(a: string, b: string): boolean {
 /** The key of the appeal link in a refusal's mail: derived from the request id, so only that mail carries it. */
 export function appealKey(secret: Secret, requestId: string): string {
   return keyedToken(secret, 'appeal', requestId);
+}
+
+/**
+ * The token in a page's callback URL: derived from the request, the plugin and the page, so it
+ * is good for that one page only and nothing needs storing to check it.
+ */
+export function callbackToken(secret: Secret, requestId: string, plugin: string, page: number): string {
+  return keyedToken(secret, 'callback', `${requestId}|${plugin}|${page}`);
+}
+
+/** Where a processor posts the final answer of a page it accepted for later (`POST`, server/callbacks.ts). */
+export function callbackUrl(publicUrl: string, secret: Secret, requestId: string, plugin: string, page: number): string {
+  const token = callbackToken(secret, requestId, plugin, page);
+  return `${publicUrl}/callbacks/${encodeURIComponent(requestId)}/${encodeURIComponent(plugin)}/${page}/${token}`;
 }

@@ -141,7 +141,18 @@ function sourceOf(entry: ExporterEntry | EraserEntry, dir: string): PluginSource
     case 'module':
       return { kind: 'module', modulePath: resolve(dir, entry.module), exportName: entry.export };
     case 'http':
-      return { kind: 'http', url: entry.url, headers: entry.headers, ...(entry.secret ? { secret: entry.secret } : {}) };
+      return {
+        kind: 'http',
+        url: entry.url,
+        headers: entry.headers,
+        ...(entry.secret ? { secret: entry.secret } : {}),
+        async: {
+          timeoutMs: parseDuration(entry.asyncTimeout) ?? 30 * 86_400_000,
+          reminderMs: parseDuration(entry.asyncReminder) ?? 7 * 86_400_000,
+          required: entry.required,
+          ...(entry.receiptSecret ? { receiptSecret: entry.receiptSecret } : {}),
+        },
+      };
     case 'sql':
       return 'query' in entry
         ? { kind: 'sql', connection: entry.connection, query: entry.query, itemId: entry.itemId, fields: entry.fields }

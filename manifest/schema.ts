@@ -135,6 +135,17 @@ const httpKind = {
   /** Environment variable holding the HMAC key the engine signs requests with. */
   secret: envName.optional(),
   headers: z.record(z.string(), z.string()).default({}),
+  /**
+   * A processor that answers a page with 202 "pending" (its final answer comes to the page's
+   * callback_url, or when asked again with its ticket): how long the engine waits before it reports
+   * the page "not confirmed by the processor", and when the team is reminded meanwhile.
+   */
+  asyncTimeout: duration.default('30d'),
+  asyncReminder: duration.default('7d'),
+  /** The request may not complete without this processor's answer: past asyncTimeout it keeps waiting and the team is told. */
+  required: z.boolean().default(false),
+  /** Environment variable holding the key a processor signs its erasure receipts with (HMAC-SHA256). */
+  receiptSecret: envName.optional(),
 };
 
 const connection = envName.describe('environment variable holding postgres://, mysql:// or sqlite: connection URL');

@@ -27,7 +27,14 @@ export type PluginSource =
       statements?: string[];
       retain?: { query: string; reason: string };
     }
-  | { kind: 'http'; url: string; secret?: string; headers: Record<string, string> };
+  | {
+      kind: 'http';
+      url: string;
+      secret?: string;
+      headers: Record<string, string>;
+      /** Waiting for a processor's later answer (absent in snapshots made before: 30 days, reminded after 7, not required). */
+      async?: { timeoutMs: number; reminderMs: number; required: boolean; receiptSecret?: string };
+    };
 
 /** The most one page of a plugin may hold, so that one answer can never exhaust a worker's memory. */
 export interface PageLimits {

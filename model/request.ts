@@ -103,6 +103,30 @@ export interface EraseCounts {
   messages: string[];
 }
 
+/** A processor's signed receipt of an erasure, as kept in the erasure receipt. */
+export interface ProcessorReceipt {
+  page: number;
+  /** The signature matched the plugin's `receiptSecret`. */
+  verified: boolean;
+  /** What the processor says it erased, when and by whom (its JSON), when it could be read. */
+  body?: unknown;
+  /** Why it is not verified. */
+  problem?: string;
+}
+
+/** A page a processor accepted for later (HTTP 202), and how its answer came. */
+export interface AwaitedPage {
+  page: number;
+  /** When the processor accepted it. */
+  since: string;
+  /** When its time runs out (asyncTimeout after `since`). */
+  until?: string;
+  answeredAt?: string;
+  via?: 'callback' | 'poll';
+  /** No answer within its asyncTimeout: reported as not confirmed by the processor, never as done. */
+  notConfirmed?: boolean;
+}
+
 /** What one eraser did (or, in a dry run, would do). */
 export interface EraserOutcome extends EraseCounts {
   key: string;
@@ -113,6 +137,10 @@ export interface EraserOutcome extends EraseCounts {
   finishedAt?: string;
   /** Why it did not run, e.g. no plan mode in a dry run. */
   skipped?: string;
+  /** Pages its processor accepted for later, and how each was answered. */
+  awaited?: AwaitedPage[];
+  /** Its processor's signed receipts. */
+  receipts?: ProcessorReceipt[];
 }
 
 export interface ErasureReport {
@@ -172,6 +200,16 @@ export interface RequestMemo {
   review?: Review;
   /** Who did what to the request, when and why (model/audit.ts). */
   audit?: AuditEntry[];
+  /**
+   * Processors that may answer later: which plugins may call back (and the variable of the key
+   * their callbacks are signed with), the pages answered so far ("plugin|page": a replay changes
+   * nothing), and what the request waits for now.
+   */
+  callbacks?: {
+    plugins: Record<string, { secret?: string }>;
+    answered: string[];
+    waiting?: { plugin: string; name: string; page: number; since: string; until: string; required: boolean };
+  };
 }
 
 /** A request id: `<action>-<subject hash>-<10 random characters>`; safe to log and to show. */

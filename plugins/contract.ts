@@ -102,7 +102,48 @@ export interface PluginContext {
    * @example const file = ctx.resolvePath(String(ctx.settings.database), 'write');
    */
   readonly resolvePath: (path: string, mode: 'read' | 'write') => string;
+  /**
+   * Where a processor that answers later POSTs this page's final answer (single use, bound to
+   * the request, plugin and page). Sent by the `http` kind as `callback_url`.
+   */
+  readonly callbackUrl?: string | undefined;
+  /** Asking again about a page answered `pending` (polling): the processor's `ticket`, sent as `ticket`. */
+  readonly ticket?: string | undefined;
 }
+
+/**
+ * A processor's "accepted, the answer comes later" (HTTP 202): the engine waits for the page's final
+ * answer at its `callback_url`, or asks again with `ticket` after `retry_after` seconds.
+ */
+export const pendingAnswerSchema = z.object({
+  status: z.literal('pending'),
+  ticket: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
+  retry_after: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(),
+});
+export type PendingAnswer = z.output<typeof pendingAnswerSchema>;
+
+/** Whether an answer says "pending" (and is well formed). */
+export function pendingAnswer(answer: unknown): PendingAnswer | undefined {
+  const parsed = pendingAnswerSchema.safeParse(answer);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * A processor's receipt of an erasure, in an eraser's final answer: `body` is JSON text (what was
+ * erased, when, by whom), `signature` its HMAC-SHA256 (`sha256=<hex>`) with the plugin's `receiptSecret`.
+ */
+export const processorReceiptSchema = z.strictObject({
+  body: z
+    .string()
+    .min(2)
+    .max(64 * 1024),
+  signature: z.string().max(200),
+});
 
 /** An exporter: called with page 1, 2, … until it answers `done: true`. */
 export type Exporter = (email: string, page: number, ctx: PluginContext) => Promise<ExportPage> | ExportPage;
@@ -119,6 +160,8 @@ export const erasePageSchema = z.object({
   /** Optional: how many items this page removed / retained, for exact totals. */
   removed_count: z.number().int().min(0).optional(),
   retained_count: z.number().int().min(0).optional(),
+  /** A processor's signed receipt of what it erased (see {@link processorReceiptSchema}). */
+  receipt: processorReceiptSchema.optional(),
 });
 
 export type ErasePage = z.output<typeof erasePageSchema>;

@@ -18,6 +18,7 @@ import { createRequestActions } from './request-actions.ts';
 import { createRequestService, type RequestSettings } from './requests.ts';
 import { type AdminAccount, createAccounts } from './accounts.ts';
 import { type ApiEnv, apiRoutes } from './api/routes.ts';
+import { callbackRoutes } from './callbacks.ts';
 import { publicRoutes } from './public/routes.ts';
 import type { ViewContext } from './views.ts';
 
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): Hono<ApiEnv> {
       temporalUiUpstream: options.temporalUiUpstream,
     }),
   );
+  app.route('/callbacks', callbackRoutes(service, { secret: options.secret }));
   app.route(
     '/',
     publicRoutes(service, {

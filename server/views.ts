@@ -45,6 +45,8 @@ export interface RequestView {
   review?: { groups?: DraftGroup[]; withheld: Review['withheld']; decision?: Review['decision'] };
   /** Who did what to the request, when and why. */
   audit?: AuditEntry[];
+  /** A processor that took a page for later: what the request waits for, since and until when. */
+  waiting?: NonNullable<RequestMemo['callbacks']>['waiting'];
   /** A refusal: its ground and reasons, the time to appeal, and the appeal ({@link requestDetail} only). */
   denial?: NonNullable<RequestMemo['denial']> & { appeal?: AppealRecord['appeal']; rerun?: AppealRecord['rerun'] };
 }
@@ -146,6 +148,7 @@ export function requestView(request: FoundRequest, context: ViewContext, progres
     view.review = { ...(draft ? { groups: draft.groups } : {}), withheld, ...(decision ? { decision } : {}) };
   }
   if (memo.audit?.length) view.audit = memo.audit;
+  if (memo.callbacks?.waiting && isOpen(view.status)) view.waiting = memo.callbacks.waiting;
   if (memo.download) {
     view.download = {
       url: `${context.publicUrl}/exports/${memo.download.file}`,

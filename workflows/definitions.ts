@@ -27,6 +27,11 @@ export const deleteNowSignal = defineSignal<[{ by?: Actor }?]>('deleteNow');
  * cancellation): the server sends it just before.
  */
 export const auditSignal = defineSignal<[{ action: string; by: Actor; why?: string }]>('audit');
+/**
+ * A processor's final answer of a page it accepted for later, as its callback delivered it: the
+ * server checked the callback's token (bound to request, plugin and page) and signature first.
+ */
+export const pluginAnswerSignal = defineSignal<[{ plugin: string; page: number; body: string }]>('pluginAnswer');
 /** Live progress while exporters or erasers run. */
 export const progressQuery = defineQuery<Progress>('progress');
 

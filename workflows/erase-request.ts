@@ -11,9 +11,10 @@
 import * as wf from '@temporalio/workflow';
 import type { EraserSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
 import { DEFAULT_BATCH_BUDGET_MS, failureReason, quick, mail, pluginActivities } from './activity-proxies.ts';
-import type { EraseCounts, EraserOutcome, ErasureReport, Progress, RequestMemo } from '../model/request.ts';
+import type { AwaitedPage, EraseCounts, EraserOutcome, ErasureReport, Progress, RequestMemo } from '../model/request.ts';
 import { type EraseRequestInput, progressQuery } from './definitions.ts';
 import { keepMessages, type KeptMessages } from '../model/erase-messages.ts';
+import { processorWait } from './processor-wait.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 
 /** What one erase batch reports, or attaches to its failure: counts, and the messages it kept and omitted. */
@@ -30,6 +31,7 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
   const outcomes: EraserOutcome[] = input.resume?.outcomes ?? [];
   let batchesThisRun = 0;
   const batchBudgetMs = input.batchBudgetMs ?? DEFAULT_BATCH_BUDGET_MS;
+  const processors = processorWait(memo, () => wf.upsertMemo({ record: memo }));
 
   wf.setHandler(progressQuery, (): Progress => {
     const eraser = manifest?.erasers[eraserIndex];
@@ -47,6 +49,7 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
 
     manifest ??= await quick.loadManifest();
     memo.manifestDigest = manifest.digest;
+    if (wf.patched('processor-callbacks')) processors.expect(manifest.erasers);
     if (memo.status !== 'processing') publish('processing');
 
     for (; eraserIndex < manifest.erasers.length; eraserIndex++, page = 1) {
@@ -58,18 +61,44 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
         outcome.finishedAt = outcome.startedAt;
         continue;
       }
-      const { eraseBatch } = pluginActivities(eraser, input.heartbeatTimeoutMs, batchBudgetMs);
+      const { eraseBatch, pollErasePage, acceptErasePage } = pluginActivities(eraser, input.heartbeatTimeoutMs, batchBudgetMs);
+      const manifestDir = manifest.dir;
       for (;;) {
-        const batch = await eraseBatch({ requestId, email, eraser, manifestDir: manifest.dir, page, budgetMs: batchBudgetMs, dryRun }).catch(
-          (error: unknown) => {
-            const partial = partialBatch(error);
-            if (partial) addBatch(outcome, partial);
-            throw error;
-          },
-        );
+        let batch = await eraseBatch({ requestId, email, eraser, manifestDir, page, budgetMs: batchBudgetMs, dryRun }).catch((error: unknown) => {
+          const partial = partialBatch(error);
+          if (partial) addBatch(outcome, partial);
+          throw error;
+        });
         addBatch(outcome, batch);
         page = batch.nextPage;
         batchesThisRun++;
+        if (batch.pending) {
+          // The processor took the page for later: wait for its answer, holding no worker.
+          const awaited: AwaitedPage = { page, since: new Date().toISOString() };
+          outcome.awaited ??= [];
+          outcome.awaited.push(awaited);
+          const later = { requestId, email, eraser, manifestDir, page, dryRun };
+          const answered = await processors.answer({
+            eraser,
+            page,
+            pending: batch.pending,
+            awaited,
+            poll: (ticket) => pollErasePage({ ...later, ...(ticket ? { ticket } : {}) }),
+            accept: (body) => acceptErasePage({ ...later, body }),
+          });
+          if (answered === undefined) {
+            // Never silently done: its time ran out, so the erasure says this processor did not confirm.
+            outcome.messages.push(`${eraser.name} did not confirm the erasure (no answer by ${awaited.until ?? 'its deadline'}).`);
+            break;
+          }
+          batch = answered;
+          addBatch(outcome, batch);
+          if (batch.receipt) {
+            outcome.receipts ??= [];
+            outcome.receipts.push(batch.receipt);
+          }
+          page = batch.nextPage;
+        }
         if (batch.done) break;
         await lifecycle.continueAsNewIfDue<EraseRequestInput>(batchesThisRun, () => ({
           ...input,

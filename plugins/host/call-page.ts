@@ -27,6 +27,10 @@ export interface PageCall {
   /** Exporters: the previous page's `next_cursor`, if it gave one. */
   cursor?: string | undefined;
   dryRun: boolean;
+  /** Where a processor answering later posts this page's answer. */
+  callbackUrl?: string | undefined;
+  /** Asking again about a pending page: the processor's ticket. */
+  ticket?: string | undefined;
 }
 
 /** The plugin's page function, whatever its kind. */
@@ -61,6 +65,8 @@ export async function callPage(fn: PluginFunction, call: PageCall): Promise<unkn
     cursor: call.cursor,
     signal: controller.signal,
     dryRun: call.dryRun,
+    ...(call.callbackUrl ? { callbackUrl: call.callbackUrl } : {}),
+    ...(call.ticket ? { ticket: call.ticket } : {}),
     ...pluginCapabilities(plugin, call.role, call.manifestDir, controller.signal),
   };
   try {

@@ -37,7 +37,7 @@ export interface ProgressState {
   text: string;
 }
 
-export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'action' | 'items'>, progress: Progress | undefined): ProgressState {
+export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'action' | 'items' | 'waiting'>, progress: Progress | undefined): ProgressState {
   const { pluginWord: plugins, itemsVerb: itemsWord } = REQUEST_ACTIONS[view.action];
   switch (view.status) {
     case 'pending':
@@ -51,6 +51,18 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
     case 'confirmed':
       return { status: view.status, final: false, value: 0, max: 1, text: 'Confirmed: starting.' };
     case 'processing': {
+      const waiting = view.waiting;
+      if (waiting) {
+        const until = `${waiting.until.slice(0, 16).replace('T', ' ')} UTC`;
+        const then = waiting.required ? `it is required: the request waits for it past ${until}` : `unanswered by ${until}, it is reported as not confirmed`;
+        return {
+          status: view.status,
+          final: false,
+          value: 0,
+          max: 1,
+          text: `Waiting for ${waiting.name} (page ${waiting.page}), which accepted the erasure for later on ${waiting.since.slice(0, 16).replace('T', ' ')} UTC; ${then}.`,
+        };
+      }
       if (!progress) {
         return { status: view.status, final: false, value: 0, max: 1, text: 'Processing: waiting for a worker to report progress.' };
       }
@@ -209,7 +221,9 @@ ${erasure.erasers.map(
 <td data-label="Retained">${e.skipped ? '—' : count(e.itemsRetained, e.retained)}</td>
 <td data-label="Messages">${e.skipped ? html`<p>Skipped: ${e.skipped}</p>` : ''}${
     e.messages.length ? html`<ul>${e.messages.map((m) => html`<li>${m}</li>`)}</ul>` : e.skipped ? '' : html`<span class="muted">—</span>`
-  }${e.messagesOmitted ? html`<p class="muted">and ${e.messagesOmitted} more messages</p>` : ''}</td>
+  }${e.messagesOmitted ? html`<p class="muted">and ${e.messagesOmitted} more messages</p>` : ''}${(e.receipts ?? []).map(
+    (r) => html`<p>Processor receipt (page ${r.page}): ${r.verified ? 'signature verified' : html`<strong>not verified</strong>: ${r.problem ?? ''}`}</p>`,
+  )}${(e.awaited ?? []).filter((a) => a.notConfirmed).length ? html`<p><strong>Not confirmed by the processor.</strong></p>` : ''}</td>
 </tr>`,
 )}
 </tbody>
