@@ -13,6 +13,7 @@ import { createClockActivities } from './clock.ts';
 import { createExportActivities } from './export-batch.ts';
 import { createExportFileActivities } from './export-files.ts';
 import { createMailActivities } from './mail.ts';
+import { createNoticeActivities } from './notify-recipients.ts';
 import { createReceiptActivities } from './receipts.ts';
 import type { Site } from './mail-templates.ts';
 
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExportActivities(deps),
     ...createExportFileActivities(deps),
     ...createEraseActivities(deps),
+    ...createNoticeActivities(deps),
     ...createReceiptActivities(deps),
     ...createClockActivities(deps),
     /** The manifest snapshot a request keeps for its whole life. */

@@ -62,6 +62,9 @@ export function erasureMail(site: Site, report: ErasureReport, locale: Locale = 
   if (erased.length === 0 && kept.length === 0) body.push(message(locale, 'erased.nothing'), '');
   if (erased.length > 0) body.push(message(locale, 'erased.erased'), ...erased, '');
   if (kept.length > 0) body.push(message(locale, 'erased.kept'), ...kept, '');
+  // Art. 19, second sentence: the person may learn who was told; a recipient that could not be reached was not.
+  const told = (report.notified ?? []).filter((notice) => notice.notifiedAt !== undefined);
+  if (told.length > 0) body.push(message(locale, 'erased.recipients'), ...told.map((notice) => `  - ${notice.name}`), '');
   return {
     subject: message(locale, 'erased.subject', { site: site.name }),
     text: letter(site, locale, [message(locale, 'erased.done', { site: site.name }), '', ...body, message(locale, 'erased.questions'), '']),

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Store } from '../storage/store.ts';
 import type { AuditEntry } from '../model/audit.ts';
-import type { RequestMemo } from '../model/request.ts';
+import { type RequestMemo, reapplyRunId } from '../model/request.ts';
 import type { Review } from '../model/review.ts';
 
 /**
@@ -49,9 +49,31 @@ export interface ErasureReceipt {
     /** Who did what to the request, when and why. */
     audit: AuditEntry[];
     erasers: NonNullable<RequestMemo['erasure']>['erasers'];
+    /** Recipients told of the erasure (GDPR Art. 19), when, and their acknowledgements. */
+    notified: NonNullable<NonNullable<RequestMemo['erasure']>['notified']>;
     totals: NonNullable<RequestMemo['erasure']>['totals'] | null;
   };
   /** SHA-256 (hex) of `JSON.stringify(receipt)`. */
+  sha256: string;
+}
+
+/**
+ * A completed erasure run again (workflows/reapply-erasure.ts): who asked and why, what each eraser
+ * found and erased this time, chained to the record before it by `previousSha256`.
+ */
+export interface ReapplicationRecord {
+  reapplication: {
+    version: 1;
+    requestId: string;
+    n: number;
+    previousSha256: string;
+    startedAt: string;
+    completedAt: string | null;
+    manifestDigest: string | null;
+    audit: AuditEntry[];
+    erasers: NonNullable<RequestMemo['erasure']>['erasers'];
+    totals: NonNullable<RequestMemo['erasure']>['totals'] | null;
+  };
   sha256: string;
 }
 
@@ -73,7 +95,7 @@ function requestFacts(memo: RequestMemo) {
 
 export function createReceiptActivities({ store }: { store: Store }) {
   /** Keeps `body` with its digest under the request's id, once: a retry gets the digest of the record kept first. */
-  const keepOnce = async (requestId: string, key: 'receipt' | 'release', body: object): Promise<{ sha256: string }> => {
+  const keepOnce = async (requestId: string, key: 'receipt' | 'release' | 'reapplication', body: object): Promise<{ sha256: string }> => {
     const document = { [key]: body, sha256: createHash('sha256').update(JSON.stringify(body)).digest('hex') };
     const kept = await store.receipts.writeOnce(requestId, `${JSON.stringify(document, null, 2)}\n`);
     return { sha256: (JSON.parse(kept) as { sha256: string }).sha256 };
@@ -88,9 +110,28 @@ export function createReceiptActivities({ store }: { store: Store }) {
         manifestDigest: memo.manifestDigest ?? null,
         audit: memo.audit ?? [],
         erasers: memo.erasure?.erasers ?? [],
+        notified: memo.erasure?.notified ?? [],
         totals: memo.erasure?.totals ?? null,
       };
       return keepOnce(memo.requestId, 'receipt', receipt);
+    },
+
+    /** Keeps the record of the `n`th re-application of an erasure once, beside its receipt. */
+    async writeReapplication(input: { requestId: string; n: number; previousSha256: string; memo: RequestMemo }): Promise<{ sha256: string }> {
+      const { memo } = input;
+      const record: ReapplicationRecord['reapplication'] = {
+        version: 1,
+        requestId: input.requestId,
+        n: input.n,
+        previousSha256: input.previousSha256,
+        startedAt: memo.createdAt,
+        completedAt: memo.completedAt ?? null,
+        manifestDigest: memo.manifestDigest ?? null,
+        audit: memo.audit ?? [],
+        erasers: memo.erasure?.erasers ?? [],
+        totals: memo.erasure?.totals ?? null,
+      };
+      return keepOnce(reapplyRunId(input.requestId, input.n), 'reapplication', record);
     },
 
     /** Writes an export's release record once; a retry returns the digest of the one kept. */

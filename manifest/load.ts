@@ -10,8 +10,8 @@ import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ManifestError } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
-import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KINDS } from './schema.ts';
-import { DEFAULT_PAGE_LIMITS, type PluginSnapshot, type ManifestSnapshot, type PluginSource } from './snapshot.ts';
+import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KINDS, type RecipientEntry } from './schema.ts';
+import { type AsyncRules, DEFAULT_PAGE_LIMITS, type PluginSnapshot, type ManifestSnapshot, type PluginSource, type RecipientSnapshot } from './snapshot.ts';
 
 export type { EraserSnapshot, PluginSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
 
@@ -89,6 +89,15 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       }
     });
   }
+  // A recipient's acknowledgement comes to the same callback endpoint as an eraser's answer, by key.
+  const eraserKeys = new Set(parsed.data.erasers.map((entry) => entry.key));
+  const recipientKeys = new Set<string>();
+  parsed.data.notify.forEach((entry, index) => {
+    if (eraserKeys.has(entry.key) || recipientKeys.has(entry.key)) {
+      at(['notify', index, 'key'], `key "${entry.key}" is used by another eraser or recipient; give each its own key`);
+    }
+    recipientKeys.add(entry.key);
+  });
   if (problems.length > 0) throw new ManifestError(`Cannot load plugin manifest: ${problems.length} problem(s)\n${problems.join('\n')}`);
   return {
     file: path,
@@ -102,6 +111,37 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       supportsDryRun: entry.supportsDryRun,
       maxPages: entry.maxPages,
     })),
+    notify: parsed.data.notify.map(recipientOf),
+  };
+}
+
+function recipientOf(entry: RecipientEntry): RecipientSnapshot {
+  return {
+    key: entry.key,
+    name: entry.name,
+    url: entry.url,
+    headers: entry.headers,
+    ...(entry.secret ? { secret: entry.secret } : {}),
+    ...(entry.disclosed ? { disclosed: entry.disclosed } : {}),
+    timeoutMs: parseDuration(entry.timeout) ?? 30_000,
+    retry: retryOf(entry.retry),
+    async: asyncOf(entry, false),
+  };
+}
+
+function retryOf(retry: ExporterEntry['retry']): RecipientSnapshot['retry'] {
+  return {
+    maxAttempts: retry.maxAttempts,
+    initialIntervalMs: parseDuration(retry.initialInterval) ?? 1000,
+    maxIntervalMs: parseDuration(retry.maxInterval) ?? 60_000,
+  };
+}
+
+function asyncOf(entry: { asyncTimeout: string; asyncReminder: string }, required: boolean): AsyncRules {
+  return {
+    timeoutMs: parseDuration(entry.asyncTimeout) ?? 30 * 86_400_000,
+    reminderMs: parseDuration(entry.asyncReminder) ?? 7 * 86_400_000,
+    required,
   };
 }
 
@@ -115,11 +155,7 @@ function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: stri
     source: sourceOf(entry, dir),
     pageSize: entry.pageSize,
     timeoutMs: parseDuration(entry.timeout) ?? 60_000,
-    retry: {
-      maxAttempts: entry.retry.maxAttempts,
-      initialIntervalMs: parseDuration(entry.retry.initialInterval) ?? 1000,
-      maxIntervalMs: parseDuration(entry.retry.maxInterval) ?? 60_000,
-    },
+    retry: retryOf(entry.retry),
     ...(group ? { group } : {}),
     limits: {
       maxPageBytes: entry.maxPageBytes ?? DEFAULT_PAGE_LIMITS.maxPageBytes,
@@ -146,12 +182,7 @@ function sourceOf(entry: ExporterEntry | EraserEntry, dir: string): PluginSource
         url: entry.url,
         headers: entry.headers,
         ...(entry.secret ? { secret: entry.secret } : {}),
-        async: {
-          timeoutMs: parseDuration(entry.asyncTimeout) ?? 30 * 86_400_000,
-          reminderMs: parseDuration(entry.asyncReminder) ?? 7 * 86_400_000,
-          required: entry.required,
-          ...(entry.receiptSecret ? { receiptSecret: entry.receiptSecret } : {}),
-        },
+        async: { ...asyncOf(entry, entry.required), ...(entry.receiptSecret ? { receiptSecret: entry.receiptSecret } : {}) },
       };
     case 'sql':
       return 'query' in entry

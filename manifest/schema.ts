@@ -196,16 +196,40 @@ const eraserSchema = z.preprocess(
 
 export const PLUGIN_KINDS = ['module', 'sql', 'http'] as const;
 
+/**
+ * A recipient to whom the data was disclosed (GDPR Art. 19): told of every erasure by a signed POST
+ * to `url`; it acknowledges at once, or later to the notice's callback_url (or when asked again with
+ * its ticket), as an asynchronous processor answers a page (docs/PLUGINS.md).
+ */
+const recipientSchema = z.strictObject({
+  key: slug,
+  name: z.string().min(1),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  /** Environment variable holding the HMAC key notices are signed with, and acknowledgements checked against. */
+  secret: envName.optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** What was disclosed to it, as the receipt and the person's mail say. */
+  disclosed: z.string().min(1).optional(),
+  timeout: duration.default('30s'),
+  retry: common.retry,
+  /** How long the engine waits for its acknowledgement before listing it as "not acknowledged", and when the team is reminded. */
+  asyncTimeout: duration.default('30d'),
+  asyncReminder: duration.default('7d'),
+});
+
 export const manifestSchema = z.strictObject({
   version: z.literal(1, 'expected version: 1'),
   controller: controllerSchema.optional(),
   exporters: z.array(exporterSchema).default([]),
   erasers: z.array(eraserSchema).default([]),
+  /** Recipients told of each erasure (Art. 19). */
+  notify: z.array(recipientSchema).default([]),
 });
 
 export type Manifest = z.output<typeof manifestSchema>;
 export type ExporterEntry = Manifest['exporters'][number];
 export type EraserEntry = Manifest['erasers'][number];
+export type RecipientEntry = Manifest['notify'][number];
 export type LocalizedText = z.output<typeof localizedText>;
 export type Processing = z.output<typeof processingSchema>;
 export type Controller = z.output<typeof controllerSchema>;

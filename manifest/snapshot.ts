@@ -33,7 +33,7 @@ export type PluginSource =
       secret?: string;
       headers: Record<string, string>;
       /** Waiting for a processor's later answer (absent in snapshots made before: 30 days, reminded after 7, not required). */
-      async?: { timeoutMs: number; reminderMs: number; required: boolean; receiptSecret?: string };
+      async?: AsyncRules & { receiptSecret?: string };
     };
 
 /** The most one page of a plugin may hold, so that one answer can never exhaust a worker's memory. */
@@ -78,6 +78,26 @@ export interface EraserSnapshot extends PluginSnapshot {
   maxPages: number;
 }
 
+/** How long the engine waits for a later answer (a processor's page, a recipient's acknowledgement), and whether it may give up. */
+export interface AsyncRules {
+  timeoutMs: number;
+  reminderMs: number;
+  required: boolean;
+}
+
+/** A recipient told of each erasure (GDPR Art. 19), as a running request sees it. */
+export interface RecipientSnapshot {
+  key: string;
+  name: string;
+  url: string;
+  secret?: string;
+  headers: Record<string, string>;
+  disclosed?: string;
+  timeoutMs: number;
+  retry: { maxAttempts: number; initialIntervalMs: number; maxIntervalMs: number };
+  async: AsyncRules;
+}
+
 export interface ManifestSnapshot {
   file: string;
   dir: string;
@@ -85,6 +105,8 @@ export interface ManifestSnapshot {
   digest: string;
   exporters: PluginSnapshot[];
   erasers: EraserSnapshot[];
+  /** Recipients told of each erasure (absent in snapshots made before). */
+  notify?: RecipientSnapshot[];
   /** Who answers for the data, as plugins.yaml declares it. */
   controller?: Controller;
 }

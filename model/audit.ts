@@ -17,14 +17,14 @@ export interface Actor {
 export interface AuditEntry {
   at: string;
   by: Actor;
-  /** What was done: create, confirm, resend, complete, cancel, withhold, approve, reject, delete-export, email-export, extend, pause, resume, deny, decide-appeal. */
+  /** What was done: create, confirm, resend, complete, cancel, withhold, approve, reject, delete-export, email-export, reapply, extend, pause, resume, deny, decide-appeal. */
   action: string;
   /** Why, as the person acting gave it. */
   why?: string;
 }
 
 /** What a reviewer may not do: end a request or its export, or close it unanswered. */
-const REVIEWER_MAY_NOT: readonly string[] = ['cancel', 'delete-export', 'complete'];
+const REVIEWER_MAY_NOT: readonly string[] = ['cancel', 'delete-export', 'complete', 'reapply'];
 
 /** Whether `role` may do `operation` (model/operations.ts names, plus review). */
 export function mayDo(role: AdminRole, operation: string): boolean {

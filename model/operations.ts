@@ -19,6 +19,8 @@ export const REQUEST_OPERATIONS = {
   retry: { statuses: ['failed'], actions: ['export', 'erase'], verb: 'retry' },
   'email-export': { statuses: ['completed'], actions: ['export'], verb: 'email the export' },
   'delete-export': { statuses: ['completed'], actions: ['export'], verb: 'delete the export' },
+  /** Run a completed erasure's erasers again (e.g. after a backup was restored). */
+  reapply: { statuses: ['completed'], actions: ['erase'], verb: 'reapply the erasure' },
 } as const satisfies Record<string, { statuses: readonly RequestStatus[]; actions: readonly RequestAction[]; verb: string }>;
 
 export type RequestOperation = keyof typeof REQUEST_OPERATIONS;

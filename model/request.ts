@@ -143,8 +143,29 @@ export interface EraserOutcome extends EraseCounts {
   receipts?: ProcessorReceipt[];
 }
 
+/** A recipient told of the erasure (GDPR Art. 19), and whether it acknowledged. */
+export interface RecipientNotice {
+  key: string;
+  name: string;
+  /** What was disclosed to it, as plugins.yaml says. */
+  disclosed?: string;
+  /** When it took the notice (an answer 200 or 202). */
+  notifiedAt?: string;
+  acknowledgedAt?: string;
+  /** How its acknowledgement came: with the notice's answer, to its callback, or when asked again. */
+  via?: 'answer' | 'callback' | 'poll';
+  /** What it said with its acknowledgement. */
+  message?: string;
+  /** Its time to acknowledge (asyncTimeout after the notice) ran out. */
+  notAcknowledged?: boolean;
+  /** It could not be told: what went wrong (error name and message, no personal data). */
+  failed?: string;
+}
+
 export interface ErasureReport {
   erasers: EraserOutcome[];
+  /** Recipients told of the erasure (absent when plugins.yaml names none). */
+  notified?: RecipientNotice[];
   totals: { itemsRemoved: boolean; itemsRetained: boolean; removed: number; retained: number };
 }
 
@@ -223,6 +244,25 @@ export function requestWorkflowId(action: RequestAction, subject: string): strin
 /** Workflow ID of a denied request's appeal: its own workflow, with its own clock. */
 export function appealWorkflowId(requestId: string): string {
   return `dsr-appeal-${requestId}`;
+}
+
+/**
+ * Workflow ID of the `n`th re-application of a completed erasure (e.g. after a backup was restored).
+ * Its callbacks name `reapplyRunId(requestId, n)` in place of the request id.
+ */
+export function reapplyWorkflowId(requestId: string, n: number): string {
+  return `dsr-reapply-${requestId}-${n}`;
+}
+
+/** How a re-application's processors address it: the request id and the run's number. */
+export function reapplyRunId(requestId: string, n: number): string {
+  return `${requestId}.r${n}`;
+}
+
+/** The request id and run number of a re-application's id, or undefined for a plain request id. */
+export function parseReapplyRunId(id: string): { requestId: string; n: number } | undefined {
+  const match = /^(.+)\.r([1-9][0-9]{0,5})$/.exec(id);
+  return match ? { requestId: match[1] as string, n: Number(match[2]) } : undefined;
 }
 
 /** Workflow ID of the child that deletes an export file at the end of its retention. */

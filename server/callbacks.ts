@@ -12,6 +12,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Secret } from '../lib/config.ts';
 import { verifySignature } from '../lib/http-signature.ts';
 import { callbackToken, sameText } from '../lib/secrets.ts';
+import { parseReapplyRunId } from '../model/request.ts';
 import { pluginAnswerSignal } from '../workflows/definitions.ts';
 import type { RequestService } from './requests.ts';
 
@@ -36,7 +37,9 @@ export function callbackRoutes(service: RequestService, options: { secret: Secre
       if (!Number.isSafeInteger(page) || page < 1 || !sameText(token, callbackToken(options.secret, requestId, plugin, page))) {
         return refuse(401, 'invalid_token', 'Cannot accept the callback: its URL is not one the engine gave out');
       }
-      const request = await service.find(requestId);
+      // A re-application of an erasure is addressed as `<requestId>.r<n>` (model/request.ts).
+      const run = parseReapplyRunId(requestId);
+      const request = run ? await service.findReapply(run.requestId, run.n) : await service.find(requestId);
       if (!request) return refuse(410, 'gone', `Cannot accept the callback: request "${requestId}" no longer exists`);
       const callbacks = request.memo.callbacks;
       const declared = callbacks?.plugins[plugin];

@@ -7,7 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { core } from 'zod';
 import { summarizeError } from '../lib/redacting-logger.ts';
 import { ForbiddenActionError, RequestStateError } from './request-actions.ts';
-import { DuplicateRequestError } from './requests.ts';
+import { DuplicateRequestError, ReapplyRunningError } from './requests.ts';
 
 export function apiError(status: ContentfulStatusCode, code: string, message: string, extra: Record<string, unknown> = {}): HTTPException {
   return new HTTPException(status, {
@@ -51,6 +51,7 @@ export interface DomainRefusal {
 export function domainRefusal(error: unknown): DomainRefusal | undefined {
   if (error instanceof RequestStateError) return { status: error.status, code: error.code, message: error.message };
   if (error instanceof ForbiddenActionError) return { status: error.status, code: error.code, message: error.message };
+  if (error instanceof ReapplyRunningError) return { status: error.status, code: error.code, message: error.message };
   if (error instanceof DuplicateRequestError) return { status: 409, code: 'duplicate_request', message: error.message, existingId: error.existingId };
   return undefined;
 }

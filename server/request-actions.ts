@@ -28,6 +28,7 @@ import {
 } from '../workflows/definitions.ts';
 import type { mailExportLink } from '../workflows/index.ts';
 import { allows, REQUEST_OPERATIONS, type RequestOperation } from '../model/operations.ts';
+import { reapplications } from './downloads.ts';
 import type { FoundRequest, RequestService } from './requests.ts';
 
 /** The request is not in a state that allows the action (409), or its export is gone (410). */
@@ -252,6 +253,25 @@ export function createRequestActions(service: RequestService, client: Client, op
         // The law's time runs on from the first receipt: a retry does not restart the clock.
         clock: memo.deadline ? reopenClock(memo.deadline, new Date().toISOString(), memo.requestId) : undefined,
       });
+    },
+
+    /**
+     * Runs a completed erasure's erasers again (a backup was restored): its outcome is kept as the
+     * next re-application record beside the receipt. One at a time per request.
+     */
+    async reapply(request: FoundRequest, input: { reason: string }, by: Actor): Promise<{ n: number; workflowId: string }> {
+      allowed(by, 'reapply', REQUEST_OPERATIONS.reapply.verb);
+      const { memo } = request;
+      if (!allows(memo, 'reapply') || memo.dryRun) {
+        const what = memo.dryRun ? 'a dry run' : memo.action === 'erase' ? memo.status : `an ${memo.action} request`;
+        throw new RequestStateError('invalid_status', `Cannot reapply the erasure: request "${memo.requestId}" is ${what}, not a completed erasure`);
+      }
+      const records = await reapplications(options.store, memo.requestId);
+      const previousSha256 = records.at(-1)?.sha256 ?? memo.receipt?.sha256;
+      if (previousSha256 === undefined) {
+        throw new RequestStateError('no_receipt', `Cannot reapply the erasure: request "${memo.requestId}" has no receipt to add to`);
+      }
+      return service.startReapply(memo, { n: records.length + 1, reason: input.reason, by, previousSha256 });
     },
   };
 }

@@ -26,6 +26,8 @@ import {
   REQUEST_STATUSES,
   type RequestAction,
   type RequestMemo,
+  reapplyRunId,
+  reapplyWorkflowId,
   requestWorkflowId,
 } from '../model/request.ts';
 import { DsrAction, DsrDueAt, DsrOverdue, DsrRequestId, DsrStatus, DsrSubject, progressQuery } from '../workflows/definitions.ts';
@@ -101,6 +103,13 @@ export class DuplicateRequestError extends Error {
     super(`Cannot create the request: an incomplete request "${existingId}" for this email address and action already exists`);
     this.existingId = existingId;
   }
+}
+
+/** A re-application of the same erasure runs already (409). */
+export class ReapplyRunningError extends Error {
+  override readonly name = 'ReapplyRunningError';
+  readonly code = 'reapply_running';
+  readonly status = 409;
 }
 
 /** The workflow that runs each kind of request (workflows/index.ts). */
@@ -335,6 +344,53 @@ export function createRequestService(client: Client, settings: RequestSettings) 
       const query = handle.query(progressQuery);
       const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref());
       return Promise.race([query, timeout]).catch(() => undefined);
+    },
+
+    /** Starts the `n`th re-application of a completed erasure; refused while that one runs. */
+    async startReapply(memo: RequestMemo, input: { n: number; reason: string; by: Actor; previousSha256: string }) {
+      const workflowId = reapplyWorkflowId(memo.requestId, input.n);
+      const record: RequestMemo = {
+        requestId: reapplyRunId(memo.requestId, input.n),
+        email: memo.email,
+        action: 'erase',
+        status: 'processing',
+        createdAt: new Date().toISOString(),
+        sendAsEmail: false,
+      };
+      try {
+        await client.workflow.start<typeof workflows.reapplyErasure>('reapplyErasure', {
+          taskQueue: settings.taskQueue,
+          workflowId,
+          args: [
+            {
+              requestId: memo.requestId,
+              n: input.n,
+              email: memo.email,
+              by: input.by,
+              reason: input.reason,
+              heartbeatTimeoutMs: settings.heartbeatTimeoutMs,
+              previousSha256: input.previousSha256,
+              ...(settings.batchBudgetMs === undefined ? {} : { batchBudgetMs: settings.batchBudgetMs }),
+            },
+          ],
+          workflowIdConflictPolicy: 'FAIL',
+          // A re-application that failed may be started again under its number; one that ran, never.
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+          memo: { record },
+          staticSummary: `re-application ${input.n} of erasure ${memo.requestId}`,
+        });
+      } catch (error) {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new ReapplyRunningError(`Cannot reapply the erasure: re-application ${input.n} of request "${memo.requestId}" is still running`);
+        }
+        throw error;
+      }
+      return { n: input.n, workflowId };
+    },
+
+    /** A re-application's workflow, as the callback endpoint addresses it (`<requestId>.r<n>`). */
+    findReapply(requestId: string, n: number): Promise<FoundRequest | undefined> {
+      return describe(reapplyWorkflowId(requestId, n));
     },
 
     handle(request: FoundRequest) {

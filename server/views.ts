@@ -7,6 +7,7 @@ import type { Store } from '../storage/store.ts';
 import { type ClockEvent, daysLeft, isOpen, isOverdue } from '../model/clock.ts';
 import type { Progress, RequestMemo, RequestStatus } from '../model/request.ts';
 import type { AppealRecord } from '../workflows/definitions.ts';
+import { reapplications } from './downloads.ts';
 import type { FoundRequest } from './requests.ts';
 
 export interface ViewContext {
@@ -47,6 +48,17 @@ export interface RequestView {
   audit?: AuditEntry[];
   /** A processor that took a page for later: what the request waits for, since and until when. */
   waiting?: NonNullable<RequestMemo['callbacks']>['waiting'];
+  /** A completed erasure run again: each re-application's outcome ({@link requestDetail} only). */
+  reapplications?: {
+    n: number;
+    startedAt: string;
+    completedAt: string | null;
+    by?: AuditEntry['by'];
+    reason?: string;
+    totals: NonNullable<RequestMemo['erasure']>['totals'] | null;
+    erasers: NonNullable<RequestMemo['erasure']>['erasers'];
+    sha256: string;
+  }[];
   /** A refusal: its ground and reasons, the time to appeal, and the appeal ({@link requestDetail} only). */
   denial?: NonNullable<RequestMemo['denial']> & { appeal?: AppealRecord['appeal']; rerun?: AppealRecord['rerun'] };
 }
@@ -172,6 +184,22 @@ export async function requestDetail(request: FoundRequest, context: ViewContext,
     // Deleted by an admin after the request closed: the tombstone says who, and the trail shows it.
     const tombstone = view.download.deleted ? await context.store.exports.tombstone(file) : undefined;
     if (tombstone?.by) view.audit = [...(view.audit ?? []), { at: tombstone.deletedAt, by: tombstone.by, action: 'delete-export' }];
+  }
+  if (request.memo.action === 'erase' && request.memo.receipt) {
+    const again = await reapplications(context.store, request.memo.requestId);
+    if (again.length > 0) {
+      view.reapplications = again.map(({ reapplication: r, sha256 }) => ({
+        n: r.n,
+        startedAt: r.startedAt,
+        completedAt: r.completedAt,
+        ...(r.audit[0] ? { by: r.audit[0].by, reason: r.audit[0].why ?? '' } : {}),
+        totals: r.totals,
+        erasers: r.erasers,
+        sha256,
+      }));
+      // Who ran it again, and why, belongs to the request's trail too.
+      view.audit = [...(view.audit ?? []), ...again.flatMap(({ reapplication: r }) => r.audit)];
+    }
   }
   return view;
 }

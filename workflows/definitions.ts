@@ -103,6 +103,22 @@ export interface EraseRequestInput extends RequestInputBase {
   resume?: EraseResumeState;
 }
 
+/** A completed erasure's erasers run again (e.g. after a backup was restored): `POST /api/requests/:id/reapply`. */
+export interface ReapplyErasureInput {
+  /** The completed erasure. */
+  requestId: string;
+  /** Its how-manieth re-application (1, 2, …): the record's name and the callbacks' id (model/request.ts). */
+  n: number;
+  email: string;
+  by: Actor;
+  /** Why, as the admin gave it (e.g. "backup of 2026-11-20 restored"). */
+  reason: string;
+  heartbeatTimeoutMs: number;
+  batchBudgetMs?: number;
+  /** Digest of the record before it (the receipt, or the previous re-application): the records form a chain. */
+  previousSha256: string;
+}
+
 export interface EraseResumeState {
   memo: RequestMemo;
   manifest: ManifestSnapshot;

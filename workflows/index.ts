@@ -5,3 +5,4 @@ export { deleteExportLater } from './delete-export.ts';
 export { mailExportLink } from './mail-export-link.ts';
 export { discardStagingLater } from './discard-staging.ts';
 export { appealRequest } from './appeal-request.ts';
+export { reapplyErasure } from './reapply-erasure.ts';

@@ -26,6 +26,7 @@ export const de: Catalogue = {
   'erased.nothing': 'Wir haben keine personenbezogenen Daten über Sie gefunden, die zu löschen wären.',
   'erased.erased': 'Was wir gelöscht haben:',
   'erased.kept': 'Was wir aufbewahren, und warum:',
+  'erased.recipients': 'Wir haben die Empfänger, denen wir Ihre Daten offengelegt haben, über die Löschung informiert (Art. 19 DSGVO):',
   'erased.questions': 'Bei Fragen wenden Sie sich bitte an die Betreiber der Website.',
 
   'ack.subject': '[{site}] Wir haben Ihren Antrag erhalten',

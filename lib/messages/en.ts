@@ -28,6 +28,7 @@ export const en = {
   'erased.nothing': 'We found no personal data about you to erase.',
   'erased.erased': 'What we erased:',
   'erased.kept': 'What we kept, and why:',
+  'erased.recipients': 'We told those we had disclosed your data to about the erasure (GDPR Art. 19):',
   'erased.questions': 'If you have any follow-up questions or concerns, please contact the site administrator.',
 
   'ack.subject': '[{site}] We received your request',

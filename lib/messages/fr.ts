@@ -26,6 +26,7 @@ export const fr: Catalogue = {
   'erased.nothing': 'Nous n’avons trouvé aucune donnée personnelle vous concernant à effacer.',
   'erased.erased': 'Ce que nous avons effacé :',
   'erased.kept': 'Ce que nous conservons, et pourquoi :',
+  'erased.recipients': 'Nous avons informé de l’effacement les destinataires à qui vos données avaient été communiquées (art. 19 RGPD) :',
   'erased.questions': 'Pour toute question, veuillez contacter l’administrateur du site.',
 
   'ack.subject': '[{site}] Nous avons reçu votre demande',

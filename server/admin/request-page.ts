@@ -8,7 +8,7 @@ import { auditSection, reviewSection } from './review-view.ts';
 import { html } from 'hono/html';
 import { DENIAL_GROUNDS } from '../../model/grounds.ts';
 import { type ClockRules, clockSection } from './clock-view.ts';
-import type { Progress } from '../../model/request.ts';
+import type { Progress, RecipientNotice } from '../../model/request.ts';
 import { allows, type RequestOperation } from '../../model/operations.ts';
 import { REQUEST_ACTIONS } from '../../model/request.ts';
 import { formatBytes, formatCount } from '../../lib/format.ts';
@@ -60,7 +60,7 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
           final: false,
           value: 0,
           max: 1,
-          text: `Waiting for ${waiting.name} (page ${waiting.page}), which accepted the erasure for later on ${waiting.since.slice(0, 16).replace('T', ' ')} UTC; ${then}.`,
+          text: `Waiting for the answer of ${waiting.name} (page ${waiting.page}), which took it for later on ${waiting.since.slice(0, 16).replace('T', ' ')} UTC; ${then}.`,
         };
       }
       if (!progress) {
@@ -121,7 +121,7 @@ ${nextSteps(input.csrf, view, input.role ?? 'admin')}
 ${reviewSection(view, input.csrf)}
 ${view.denial ? denialBlock(input.csrf, view) : ''}
 ${clockSection(view, input.csrf, input.clockRules ?? {})}
-${view.erasure ? erasureBlock(view) : ''}
+${view.erasure ? erasureBlock(view, input.csrf, input.role ?? 'admin') : ''}
 ${auditSection(view)}
 ${details(view)}`,
   );
@@ -205,7 +205,7 @@ function count(known: boolean, n: number): string {
   return n > 0 ? formatCount(n) : known ? 'yes' : '0';
 }
 
-function erasureBlock(view: RequestView): Markup | '' {
+function erasureBlock(view: RequestView, csrf: string, role: AdminRole): Markup | '' {
   const erasure = view.erasure;
   if (!erasure) return '';
   return html`<section class="card" aria-labelledby="erasure-heading">
@@ -229,12 +229,69 @@ ${erasure.erasers.map(
 </tbody>
 <tfoot><tr><th scope="row">Total</th><td data-label="Removed">${count(erasure.totals.itemsRemoved, erasure.totals.removed)}</td><td data-label="Retained">${count(erasure.totals.itemsRetained, erasure.totals.retained)}</td><td></td></tr></tfoot>
 </table>
+${recipientsTable(erasure.notified ?? [])}
 ${
   view.receipt
     ? html`<p>${view.action === 'export' ? 'Release record' : 'Receipt'} SHA-256: <span class="mono">${view.receipt.sha256}</span> (<a href="${requestHref(view.id)}/receipt.json">download it</a>)</p>`
     : ''
 }
+${reapplySection(view, csrf, role)}
 </section>`;
+}
+
+/** A completed erasure run again (a backup restored): what each run found, and the form to run it again. */
+function reapplySection(view: RequestView, csrf: string, role: AdminRole): Markup | '' {
+  const runs = view.reapplications ?? [];
+  const may = allows(view, 'reapply') && !view.dryRun && mayDo(role, 'reapply');
+  if (runs.length === 0 && !may) return '';
+  return html`<h3>Run again</h3>
+${runs.map(
+  (run) =>
+    html`<p>Re-application ${run.n}, ${time(run.startedAt)}${run.by ? ` by ${run.by.name}` : ''}${run.reason ? html`: ${run.reason}` : ''} — ${
+      run.totals ? `${formatCount(run.totals.removed)} removed, ${formatCount(run.totals.retained)} retained` : 'no erasers'
+    }${
+      run.erasers.filter((e) => e.removed > 0).length
+        ? html` (${run.erasers
+            .filter((e) => e.removed > 0)
+            .map((e) => `${e.name}: ${formatCount(e.removed)}`)
+            .join('; ')})`
+        : ''
+    }. <span class="muted mono">SHA-256 ${run.sha256}</span></p>`,
+)}
+${
+  may
+    ? html`<details class="clock-action"><summary>Reapply the erasure (e.g. after a backup was restored)</summary>
+<form method="post" action="${requestHref(view.id)}/reapply">${csrfField(csrf)}
+<div class="field"><label for="reapply-reason">Why it runs again (kept in the receipt)</label><textarea id="reapply-reason" name="reason" rows="2" required maxlength="2000"></textarea></div>
+<button type="submit">Run the erasers again</button></form></details>`
+    : ''
+}`;
+}
+
+/** GDPR Art. 19: who was told of the erasure, and who acknowledged. */
+function recipientsTable(notices: readonly RecipientNotice[]): Markup | '' {
+  if (notices.length === 0) return '';
+  const state = (n: RecipientNotice) =>
+    n.failed !== undefined
+      ? html`<strong>Could not be told</strong>: ${n.failed}`
+      : n.acknowledgedAt
+        ? html`Acknowledged ${time(n.acknowledgedAt)}${n.via === 'answer' ? '' : ` (${n.via === 'callback' ? 'by callback' : 'when asked again'})`}${n.message ? html`: ${n.message}` : ''}`
+        : n.notAcknowledged
+          ? html`<strong>Not acknowledged</strong>`
+          : n.notifiedAt
+            ? 'Waiting for its acknowledgement'
+            : 'Not told yet';
+  return html`<h3>Recipients told of the erasure (GDPR Art. 19)</h3>
+<table class="list">
+<caption class="sr-only">Per recipient: when it was told, and its acknowledgement</caption>
+<thead><tr><th scope="col">Recipient</th><th scope="col">Told</th><th scope="col">Acknowledgement</th></tr></thead>
+<tbody>
+${notices.map(
+  (n) => html`<tr><th scope="row">${n.name} <span class="key">${n.key}</span>${n.disclosed ? html`<br><span class="muted">${n.disclosed}</span>` : ''}</th>
+<td data-label="Told">${n.notifiedAt ? time(n.notifiedAt) : '—'}</td><td data-label="Acknowledgement">${state(n)}</td></tr>`,
+)}
+</tbody>
+</table>`;
 }
 
 /** Where the download link went: "emailed" only once the workflow has mailed it (it completes after the mail). */

@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import type { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { whyNotDeny, whyNotExtend, whyNotPause } from '../../model/clock.ts';
+import { reapplyBody } from '../erasure-input.ts';
 import { decideAppealBody, denyBody, extendBody, metricsRange, pauseBody, resumeBody } from '../clock-input.ts';
 import { computeMetrics } from '../metrics.ts';
 import { metricsPage } from './metrics-page.ts';
@@ -96,6 +97,14 @@ export function requestRoutes(app: Hono<AdminEnv>, { service, actions, options, 
     const parsed = schema.safeParse(formFields(c, ['reason', 'ground']));
     const by = c.get('session').actor;
     return runForm(c, request, parsed, () => (run as (r: FoundRequest, body: unknown, by: Actor) => Promise<unknown>)(request, parsed.data, by), done);
+  });
+
+  app.post('/requests/:id/reapply', async (c) => {
+    const request = await load(c);
+    const parsed = reapplyBody.safeParse(formFields(c, ['reason']));
+    const input = parsed.data as { reason: string };
+    const done = 'Running the erasers again; the outcome is added to the receipt when they finish.';
+    return runForm(c, request, parsed, () => actions.reapply(request, input, c.get('session').actor), done);
   });
 
   app.post('/requests/:id/appeal/decision', async (c) => {

@@ -11,6 +11,7 @@ import { sendReceipt } from '../downloads.ts';
 import type { Actor } from '../../model/audit.ts';
 import { approveBody, withholdBody } from '../review-input.ts';
 import { decideAppealBody, denyBody, extendBody, metricsRange, pauseBody, receivedAtField, regimeField, resumeBody } from '../clock-input.ts';
+import { reapplyBody } from '../erasure-input.ts';
 import { apiError, validationHook } from '../errors.ts';
 import { computeMetrics } from '../metrics.ts';
 import type { RequestActions } from '../request-actions.ts';
@@ -124,6 +125,12 @@ export function apiRoutes(service: RequestService, actions: RequestActions, cont
   app.post('/requests/:id/retry', async (c) => {
     const retried = await actions.retry(await load(c.req.param('id')), c.get('actor'));
     return c.json(await requestDetail(retried, context), 201);
+  });
+
+  app.post('/requests/:id/reapply', zValidator('json', reapplyBody, validationHook), async (c) => {
+    const request = await load(c.req.param('id'));
+    const reapply = await actions.reapply(request, c.req.valid('json'), c.get('actor'));
+    return c.json({ ...(await requestDetail(request, context)), reapply }, 202);
   });
 
   app.get('/requests/:id/receipt', async (c) => {
