@@ -84,6 +84,12 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       if (entry.pageSize !== undefined && entry.pageSize > maxItems) {
         at([list, index, 'pageSize'], `pageSize ${entry.pageSize} is more than maxPageItems (${maxItems}); lower pageSize or raise maxPageItems`);
       }
+      if (entry.kind === 'http' && (entry.url === undefined) === (entry.urlEnv === undefined)) {
+        at(
+          [list, index],
+          `${entry.url === undefined ? 'missing its endpoint' : 'two endpoints'}: give exactly one of url (the address) and urlEnv (the environment variable that holds it)`,
+        );
+      }
       if (entry.kind === 'module' && !existsSync(resolve(dirname(path), entry.module))) {
         at([list, index, 'module'], `no file at "${resolve(dirname(path), entry.module)}"; the path is relative to plugins.yaml`);
       }
@@ -179,7 +185,8 @@ function sourceOf(entry: ExporterEntry | EraserEntry, dir: string): PluginSource
     case 'http':
       return {
         kind: 'http',
-        url: entry.url,
+        ...(entry.url ? { url: entry.url } : {}),
+        ...(entry.urlEnv ? { urlEnv: entry.urlEnv } : {}),
         headers: entry.headers,
         ...(entry.secret ? { secret: entry.secret } : {}),
         async: { ...asyncOf(entry, entry.required), ...(entry.receiptSecret ? { receiptSecret: entry.receiptSecret } : {}) },

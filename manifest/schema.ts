@@ -131,7 +131,9 @@ const moduleKind = {
 
 const httpKind = {
   kind: z.literal('http'),
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** Or: the environment variable that holds the URL (one per deployment), declared in permissions.env. */
+  urlEnv: envName.optional(),
   /** Environment variable holding the HMAC key the engine signs requests with. */
   secret: envName.optional(),
   headers: z.record(z.string(), z.string()).default({}),

@@ -29,7 +29,9 @@ export type PluginSource =
     }
   | {
       kind: 'http';
-      url: string;
+      /** The endpoint, or (`urlEnv`) the environment variable that holds it. */
+      url?: string;
+      urlEnv?: string;
       secret?: string;
       headers: Record<string, string>;
       /** Waiting for a processor's later answer (absent in snapshots made before: 30 days, reminded after 7, not required). */

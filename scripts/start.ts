@@ -27,6 +27,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { startDemoProcessor } from '../dev/demo-processor.ts';
 import { findMailpit, startMailpit } from '../dev/mailpit.ts';
 import { findTemporalCli, isPortFree, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { freePort } from '../dev/free-port.ts';
@@ -57,6 +58,9 @@ interface DevSecrets {
   PAYLOAD_KEYS: string;
   /** Names this checkout's stack: its task queue and payload key id. */
   STACK_ID: string;
+  /** The demo mailing-list processor's keys: its requests and callbacks, its receipts (dev/demo-processor.ts). */
+  DEMO_PROCESSOR_SECRET: string;
+  DEMO_PROCESSOR_RECEIPT_KEY: string;
 }
 
 /**
@@ -72,6 +76,8 @@ function devSecrets(): DevSecrets {
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     PAYLOAD_KEYS: `dev-${stackId}:${randomBytes(32).toString('base64')}`,
     STACK_ID: stackId,
+    DEMO_PROCESSOR_SECRET: randomBytes(24).toString('hex'),
+    DEMO_PROCESSOR_RECEIPT_KEY: randomBytes(24).toString('hex'),
   };
   const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
   const secrets = { ...fresh, ...kept };
@@ -215,6 +221,8 @@ try {
     // Reminders of due dates go to the caught mail (with no SMTP_URL), where the team of a dev stack reads them.
     ...(process.env.ADMIN_EMAIL || process.env.SMTP_URL ? {} : { ADMIN_EMAIL: 'privacy-team@example.com' }),
     INSTANCE_ID: randomBytes(8).toString('hex'),
+    DEMO_PROCESSOR_SECRET: process.env.DEMO_PROCESSOR_SECRET ?? secrets.DEMO_PROCESSOR_SECRET,
+    DEMO_PROCESSOR_RECEIPT_KEY: process.env.DEMO_PROCESSOR_RECEIPT_KEY ?? secrets.DEMO_PROCESSOR_RECEIPT_KEY,
   };
 
   // What would stop the worker or the server, said now and plainly, before anything starts.
@@ -262,6 +270,18 @@ try {
   const db = openDemoDb(join(varDir, 'demo', 'demo.sqlite'));
   seedDemoData(db);
   db.close();
+
+  // The demo processor plugins.yaml's demo-mailing-list erases through, unless another is named.
+  if (!process.env.DEMO_PROCESSOR_URL) {
+    const processor = await startDemoProcessor({
+      secret: process.env.DEMO_PROCESSOR_SECRET ?? secrets.DEMO_PROCESSOR_SECRET,
+      receiptKey: process.env.DEMO_PROCESSOR_RECEIPT_KEY ?? secrets.DEMO_PROCESSOR_RECEIPT_KEY,
+      subscribers: [DEMO_PERSON, 'sam.roe@example.com'],
+      port: await choosePort('DEMO_PROCESSOR_PORT', 3100),
+    });
+    started.push({ name: 'the demo processor', exited: new Promise(() => {}), stop: () => processor.stop() });
+    env.DEMO_PROCESSOR_URL = processor.url;
+  }
 
   runNode('worker', WORKER_ARGS, { ...env, ...WORKER_ENV });
   runNode('server', ['--import', 'tsx', join(root, 'server/main.ts')], env);

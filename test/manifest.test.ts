@@ -98,8 +98,11 @@ test('the shipped plugins.yaml is valid and every module it names exists', async
   const { existsSync } = await import('node:fs');
   const snapshot = await loadManifest(new URL('../plugins.yaml', import.meta.url).pathname);
   assert.ok(snapshot.exporters.length >= 5 && snapshot.erasers.length >= 5);
-  for (const plugin of [...snapshot.exporters, ...snapshot.erasers])
-    assert.ok(plugin.source.kind === 'module' && existsSync(plugin.source.modulePath), plugin.key);
+  for (const plugin of [...snapshot.exporters, ...snapshot.erasers]) {
+    if (plugin.source.kind === 'module') assert.ok(existsSync(plugin.source.modulePath), plugin.key);
+    // The one processor: npm start runs it and names its address (dev/demo-processor.ts).
+    else assert.deepEqual([plugin.key, plugin.source.kind === 'http' && plugin.source.urlEnv], ['demo-mailing-list', 'DEMO_PROCESSOR_URL']);
+  }
   assert.equal(snapshot.erasers.at(-1)?.key, 'demo-user', 'the account eraser runs last: the others find the person by email');
 });
 
@@ -196,4 +199,75 @@ test('loadManifest() points at what is wrong: an unknown top-level key, a duplic
     await manifest('version: 1\nexporters:\n  - { key: a, name: A, module: ./a.ts, maxPageBytes: 512KiB, maxPageItems: 50, pageSize: 50 }\n'),
   );
   assert.deepEqual(limited.exporters[0]?.limits, { maxPageBytes: 512 * 1024, maxPageItems: 50 });
+});
+
+test('loadManifest() takes notify: recipients and an http endpoint from urlEnv, and says what is wrong with either', async () => {
+  const good = await manifest(`version: 1
+erasers:
+  - key: mailing
+    name: Mailing list
+    kind: http
+    urlEnv: MAILING_URL
+    asyncTimeout: 2d
+    permissions: { net: [127.0.0.1], env: [MAILING_URL] }
+notify:
+  - key: ads
+    name: AdPartner Ltd
+    url: https://ads.example/dsr/notice
+    secret: ADS_SECRET
+    disclosed: purchase history for ad audiences
+    asyncTimeout: 7d
+`);
+  const snapshot = await loadManifest(good);
+  const [mailing] = snapshot.erasers;
+  assert.deepEqual(mailing?.source.kind === 'http' && [mailing.source.url, mailing.source.urlEnv, mailing.source.async?.timeoutMs], [
+    undefined,
+    'MAILING_URL',
+    2 * 86_400_000,
+  ]);
+  assert.deepEqual(snapshot.notify?.[0], {
+    key: 'ads',
+    name: 'AdPartner Ltd',
+    url: 'https://ads.example/dsr/notice',
+    headers: {},
+    secret: 'ADS_SECRET',
+    disclosed: 'purchase history for ad audiences',
+    timeoutMs: 30_000,
+    retry: { maxAttempts: 5, initialIntervalMs: 1000, maxIntervalMs: 60_000 },
+    async: { timeoutMs: 7 * 86_400_000, reminderMs: 7 * 86_400_000, required: false },
+  });
+
+  const bad = await manifest(`version: 1
+erasers:
+  - key: mailing
+    name: Mailing list
+    kind: http
+    url: https://list.example/erase
+    urlEnv: MAILING_URL
+  - key: crm
+    name: CRM
+    kind: http
+notify:
+  - key: mailing
+    name: Mailing list again
+    url: https://list.example/notice
+  - key: broker
+    name: Data broker
+    url: ftp://broker.example/
+`);
+  const error = await loadManifest(bad).then(
+    () => assert.fail('a bad manifest loaded'),
+    (e: unknown) => e as Error,
+  );
+  assert.ok(error instanceof ManifestError);
+  assert.match(error.message, /:17:10 notify\[1\]\.url.*'broker'.*expected an http:\/\/ or https:\/\/ URL/);
+  // Once the schema passes, the rules across entries: fixed the URL, the rest is said.
+  const across = await manifest((await import('node:fs')).readFileSync(bad, 'utf8').replace('ftp://broker.example/', 'https://broker.example/'));
+  const message = await loadManifest(across).then(
+    () => '',
+    (e: Error) => e.message,
+  );
+  assert.match(message, /:3:5 erasers\[0\]: two endpoints: give exactly one of url .* and urlEnv/);
+  assert.match(message, /:8:5 erasers\[1\]: missing its endpoint: give exactly one of url/);
+  assert.match(message, /:12:10 notify\[0\]\.key: key "mailing" is used by another eraser or recipient/);
 });

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { signBody, verifySignature } from '../lib/http-signature.ts';
-import { type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { adminCookie, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 
 const PROC_SECRET = 'processor-shared-secret-0123456789';
 const RECEIPT_SECRET = 'processor-receipt-key-0123456789';
@@ -30,6 +30,8 @@ interface Processor {
   /** Callbacks held back until the test releases them (the worker-less case). */
   held: (() => Promise<number>)[];
   holdCallbacks: boolean;
+  /** Erasure notices received by the recipients. */
+  notices: { notice: string; requestId: string; email: string; erasedAt: string; callback_url: string }[];
 }
 
 const finalAnswer = (receiptKey = RECEIPT_SECRET) => {
@@ -45,7 +47,7 @@ const finalAnswer = (receiptKey = RECEIPT_SECRET) => {
 };
 
 async function startProcessor(): Promise<Processor> {
-  const processor: Processor = { server: createServer(), url: '', accepted: [], callbackStatuses: [], held: [], holdCallbacks: false };
+  const processor: Processor = { server: createServer(), url: '', accepted: [], callbackStatuses: [], held: [], holdCallbacks: false, notices: [] };
   const callBack = async (url: string, answer: unknown) => {
     const body = JSON.stringify(answer);
     const { timestamp, signature } = signBody(PROC_SECRET, body);
@@ -93,6 +95,18 @@ async function startProcessor(): Promise<Processor> {
         return json(200, finalAnswer());
       case '/silent':
         return json(202, { status: 'pending' });
+      // Recipients told of an erasure (Art. 19): at once, later by callback, or out of service.
+      case '/ack-now':
+        processor.notices.push(JSON.parse(raw));
+        return json(200, { acknowledged: true, message: 'Removed from the ad audience.' });
+      case '/ack-later': {
+        processor.notices.push(JSON.parse(raw));
+        json(202, { status: 'pending' });
+        setTimeout(() => void callBack(body.callback_url, { acknowledged: true, message: 'Deleted from the CRM copy.' }), 300);
+        return;
+      }
+      case '/down':
+        return json(503, { error: 'maintenance' });
       default:
         return json(404, {});
     }
@@ -122,11 +136,22 @@ describe('erasure that waits for processors', () => {
     const net = processor.url.replace('http://', '');
     const start = (path: string, extra = '') =>
       startStack({ manifest: `version: 1\nerasers:\n${eraser('list', `${processor.url}${path}`, net, extra)}`, clock: { teamEmails: [TEAM] } });
-    [stacks.callback, stacks.poll, stacks.silent, stacks.forged] = await Promise.all([
+    const recipient = (key: string, path: string, extra = '') =>
+      `  - key: ${key}\n    name: Recipient ${key}\n    url: ${processor.url}${path}\n    secret: PROC_SECRET\n    disclosed: newsletter audience\n${extra}`;
+    const notify = `notify:\n${recipient('ads', '/ack-now')}${recipient('crm', '/ack-later')}${recipient(
+      'legacy',
+      '/down',
+      '    retry: { maxAttempts: 2, initialInterval: 100ms, maxInterval: 100ms }\n',
+    )}`;
+    [stacks.callback, stacks.poll, stacks.silent, stacks.forged, stacks.notify] = await Promise.all([
       start('/callback'),
       start('/poll'),
       start('/silent', '    asyncTimeout: 3s\n    asyncReminder: 1s\n'),
       start('/forged-receipt'),
+      startStack({
+        manifest: `version: 1\nerasers:\n${eraser('list', `${processor.url}/callback`, net)}${notify}`,
+        clock: { teamEmails: [TEAM] },
+      }),
     ]);
   });
   after(async () => {
@@ -248,5 +273,44 @@ describe('erasure that waits for processors', () => {
     const receipt = done.erasure.erasers[0].receipts[0];
     assert.equal(receipt.verified, false);
     assert.equal(receipt.problem, 'its signature does not match');
+  });
+
+  test('recipients of the data are told of the erasure (Art. 19): acknowledged at once or by callback, one out of service listed as not told; the receipt and the person’s mail list them', async () => {
+    const stack = stacks.notify as Stack;
+    const id = await erase(stack);
+    const done = await waitForStatus(stack, id, 'completed', 30_000);
+    const byKey = Object.fromEntries(done.erasure.notified.map((n: { key: string }) => [n.key, n]));
+    assert.deepEqual(Object.keys(byKey), ['ads', 'crm', 'legacy']);
+    assert.equal(byKey.ads.via, 'answer');
+    assert.equal(byKey.ads.message, 'Removed from the ad audience.');
+    assert.equal(byKey.crm.via, 'callback');
+    assert.equal(byKey.crm.message, 'Deleted from the CRM copy.');
+    assert.ok(byKey.crm.acknowledgedAt >= byKey.crm.notifiedAt);
+    assert.equal(byKey.legacy.notifiedAt, undefined);
+    assert.match(byKey.legacy.failed, /answered 503/);
+    assert.equal(byKey.ads.disclosed, 'newsletter audience');
+
+    const notices = processor.notices.filter((notice) => notice.requestId === id);
+    assert.equal(notices.length, 2, 'each reachable recipient told once');
+    for (const notice of notices) {
+      assert.equal(notice.notice, 'erasure');
+      assert.equal(notice.email, EMAIL);
+      assert.match(new URL(notice.callback_url).pathname, new RegExp(`^/callbacks/${id}/(ads|crm)/1/`));
+    }
+    const receipt = (await stack.api('GET', `/api/requests/${id}/receipt`)).body;
+    assert.deepEqual(
+      receipt.receipt.notified.map((n: { key: string; acknowledgedAt?: string }) => [n.key, n.acknowledgedAt !== undefined]),
+      [
+        ['ads', true],
+        ['crm', true],
+        ['legacy', false],
+      ],
+    );
+    const mail = await stack.mail.waitFor((m) => m.to.includes(EMAIL) && /Erasure Request Fulfilled/.test(m.subject) && /Recipient ads/.test(m.text));
+    assert.match(mail.text, /disclosed your data to about the erasure/);
+    assert.match(mail.text, /- Recipient crm/);
+    assert.doesNotMatch(mail.text, /Recipient legacy/, 'a recipient that could not be told is not said to be told');
+    const page = await (await fetch(`${stack.baseUrl}/admin/requests/${id}`, { headers: { Cookie: await adminCookie(stack) } })).text();
+    assert.match(page, /Recipients told of the erasure/);
   });
 });

@@ -33,7 +33,7 @@ interface Started {
 async function startStack(env: Record<string, string> = {}, options: { expectFailure?: boolean; manifest?: string } = {}): Promise<Started> {
   const varDir = await mkdtemp(join(tmpdir(), 'dsr-start-'));
   const manifest = join(varDir, 'plugins.yaml');
-  await writeFile(manifest, options.manifest ?? demoManifest(join(varDir, 'demo', 'demo.sqlite')));
+  await writeFile(manifest, (options.manifest ?? demoManifest(join(varDir, 'demo', 'demo.sqlite'))).replaceAll('{VAR}', varDir));
   const { TEMPORAL_ADDRESS: _shared, TEMPORAL_TASK_QUEUE: _queue, PORT: _port, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'start.ts')], {
     cwd: ROOT,
@@ -157,6 +157,42 @@ describe('npm start', { concurrency: false }, () => {
     }
     assert.equal(await stack.exited, 0);
     assert.deepEqual(await stillTaken(ports(stack), 5_000), [], 'every port is free after Ctrl-C');
+    await rm(stack.varDir, { recursive: true, force: true });
+  });
+
+  test('the demo processor: an erasure waits for the mailing list, which calls back with a signed receipt', async () => {
+    const varDb = '{VAR}/demo/demo.sqlite';
+    const shipped = await readFile(join(ROOT, 'plugins.yaml'), 'utf8');
+    // The shipped entry as it is, after the stack's own demo erasers.
+    const entry = /\n( {2}- key: demo-mailing-list\n(?: {4}.*\n)+)/.exec(shipped)?.[1];
+    assert.ok(entry, 'plugins.yaml ships the demo-mailing-list entry');
+    const stack = await startStack({}, { manifest: `${demoManifest(varDb)}${entry}` });
+    try {
+      const api = stack.url('Admin API');
+      const headers = { Authorization: `Bearer ${stack.token}`, 'Content-Type': 'application/json' };
+      const created = await fetch(api, { method: 'POST', headers, body: JSON.stringify({ email: DEMO_PERSON, action: 'erase', skipConfirmation: true }) });
+      assert.equal(created.status, 201, await created.clone().text());
+      const { id } = (await created.json()) as { id: string };
+      const deadline = Date.now() + 120_000;
+      let sawWaiting = false;
+      let view: any;
+      for (;;) {
+        view = await (await fetch(`${api}/${id}`, { headers })).json();
+        sawWaiting ||= view.waiting?.plugin === 'demo-mailing-list';
+        if (view.status === 'completed' || view.status === 'failed') break;
+        assert.ok(Date.now() < deadline, `the erasure did not finish: ${JSON.stringify(view)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.equal(view.status, 'completed', view.reason);
+      assert.ok(sawWaiting, 'the request said it waits for the mailing list');
+      const list = view.erasure.erasers.find((e: { key: string }) => e.key === 'demo-mailing-list');
+      assert.equal(list.removed, 4);
+      assert.equal(list.awaited[0].via, 'callback');
+      assert.equal(list.receipts[0].verified, true, 'its receipt is signed with the key npm start gave it');
+    } finally {
+      stack.child.kill('SIGINT');
+    }
+    assert.equal(await stack.exited, 0);
     await rm(stack.varDir, { recursive: true, force: true });
   });
 

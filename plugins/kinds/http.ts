@@ -21,7 +21,7 @@ export { signBody, type VerifySignatureOptions, verifySignature } from '../../li
  * @example const exportPage = createHttpPlugin(exporter, exporter.source, 'exporter'); await exportPage(email, 1, ctx);
  */
 export function createHttpPlugin(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'http' }>, role: PluginRole): PluginFunction {
-  const url = new URL(source.url);
+  const url = endpointOf(plugin, source, role);
   const endpoint = `${url.origin}${url.pathname}`; // for messages: no query string, no credentials
   assertNetAllowed(plugin, role, url);
   if (source.secret !== undefined) assertEnvAllowed(plugin, role, source.secret);
@@ -81,6 +81,23 @@ export function createHttpPlugin(plugin: PluginSnapshot, source: Extract<PluginS
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
+
+/**
+ * The entry's endpoint: its `url`, or the value of its `urlEnv` variable (declared in permissions.env).
+ * @throws {ManifestError} when the variable is unset or not an http(s) URL
+ */
+function endpointOf(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'http' }>, role: PluginRole): URL {
+  if (source.urlEnv === undefined) return new URL(source.url ?? '');
+  assertEnvAllowed(plugin, role, source.urlEnv);
+  const value = process.env[source.urlEnv];
+  const url = value ? URL.parse(value) : null;
+  if (!url || !/^https?:$/.test(url.protocol)) {
+    throw new ManifestError(
+      `Cannot call ${role} "${plugin.key}": its urlEnv variable "${source.urlEnv}" ${value ? 'is not an http:// or https:// URL' : 'is not set'}; set it to the endpoint's address`,
+    );
+  }
+  return url;
+}
 
 /** At most `max` characters of an answer, on one line, with the person's email blanked out. */
 function _excerpt(text: string, email: string, max: number): string {
