@@ -139,7 +139,8 @@ async function drainPages(input: EraseBatchInput, cursor: Cursor, callbackFor: (
         heartbeat: () => heartbeat(cursor),
         callbackUrl: callbackFor(cursor.page),
       });
-      const later = pendingAnswer(answer);
+      // Only an http eraser can take a page for later: it alone has a callback URL to answer to.
+      const later = eraser.source.kind === 'http' ? pendingAnswer(answer) : undefined;
       return later ?? validateErasePage(answer, eraser, cursor.page);
     });
     if ('status' in page) {

@@ -3,12 +3,21 @@
  * up to a time budget, heartbeating its position. A retry after a crash resumes
  * at the last heartbeated page; pages are written idempotently (a page
  * written twice replaces itself), so every item lands exactly once.
+ *
+ * An `http` exporter may take a page for later (HTTP 202 "pending", as a
+ * processor erasing asynchronously does): the batch stops there and the
+ * workflow waits; the page then arrives by its callback or when asked again
+ * with its ticket, and is staged by its number like any other.
  */
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { Store } from '../storage/store.ts';
 import type { PluginSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
+import type { Secret } from '../lib/config.ts';
+import { PluginContractError } from '../lib/errors.ts';
+import { callbackUrl } from '../lib/secrets.ts';
 import { loggingFailure } from './log-failure.ts';
+import { pendingAnswer } from '../plugins/contract.ts';
 import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
 import { validateExportPage } from '../plugins/host/check-answer.ts';
 
@@ -40,6 +49,17 @@ export interface ExportBatchResult {
   done: boolean;
   items: number;
   pages: number;
+  /** Page `nextPage` was taken for later (HTTP 202): the workflow waits for it. */
+  pending?: { ticket?: string; retryAfterMs?: number };
+}
+
+/** A page an exporter took for later: delivered by its callback, or asked for again with its ticket. */
+export interface LaterExportPageInput {
+  requestId: string;
+  email: string;
+  exporter: PluginSnapshot;
+  manifestDir: string;
+  page: number;
 }
 
 interface Position {
@@ -49,8 +69,68 @@ interface Position {
   live?: BatchProgress;
 }
 
-export function createExportActivities({ store: kept }: { store: Store }) {
+export function createExportActivities({ store: kept, secret, publicUrl }: { store: Store; secret: Secret; publicUrl: string }) {
+  const callbackFor = (requestId: string, exporter: PluginSnapshot, page: number) =>
+    exporter.source.kind === 'http' ? callbackUrl(publicUrl, secret, requestId, exporter.key, page) : undefined;
+
+  /** Stages a page answered later (or says it is still pending): idempotent by its number. */
+  const stageLater = (input: LaterExportPageInput, answer: unknown): ExportBatchResult => {
+    const later = pendingAnswer(answer);
+    if (later) {
+      const pending = { ...(later.ticket ? { ticket: later.ticket } : {}), ...(later.retry_after ? { retryAfterMs: later.retry_after * 1000 } : {}) };
+      return { nextPage: input.page, done: false, items: 0, pages: 0, pending };
+    }
+    const page = validateExportPage(answer, input.exporter, input.page);
+    const store = openStaging(kept.stagingPath(input.requestId));
+    try {
+      store.writePage(input.exporter.index, input.page, page.data, page.next_cursor);
+    } finally {
+      store.close();
+    }
+    return { nextPage: input.page + 1, done: page.done, items: page.data.length, pages: 1 };
+  };
+
   return {
+    /** An exporter's page as its callback delivered it (the server checked the token and signature). */
+    async acceptExportPage(input: LaterExportPageInput & { body: string }): Promise<ExportBatchResult> {
+      const context = { requestId: input.requestId, plugin: input.exporter.key, page: input.page };
+      return loggingFailure('exporter callback', context, async () => {
+        let answer: unknown;
+        try {
+          answer = JSON.parse(input.body);
+        } catch {
+          throw new PluginContractError(`Cannot use the callback of exporter "${input.exporter.key}" for page ${input.page}: its body is not JSON`);
+        }
+        return stageLater(input, answer);
+      });
+    },
+
+    /** Asks an exporter again for a page it took for later (polling, with its ticket). */
+    async pollExportPage(input: LaterExportPageInput & { ticket?: string | undefined }): Promise<ExportBatchResult> {
+      const context = { requestId: input.requestId, plugin: input.exporter.key, page: input.page };
+      return loggingFailure('exporter poll', context, async () => {
+        const exporterFn = await loadPlugin(input.exporter, 'exporter');
+        const store = openStaging(kept.stagingPath(input.requestId));
+        const cursor = input.page > 1 ? store.cursorAfter(input.exporter.index, input.page - 1) : undefined;
+        store.close();
+        const answer = await callPage(exporterFn, {
+          plugin: input.exporter,
+          role: 'exporter',
+          requestId: input.requestId,
+          email: input.email,
+          manifestDir: input.manifestDir,
+          page: input.page,
+          cursor,
+          dryRun: false,
+          cancellation: Context.current().cancellationSignal,
+          heartbeat: () => heartbeat(),
+          callbackUrl: callbackFor(input.requestId, input.exporter, input.page),
+          ticket: input.ticket,
+        });
+        return stageLater(input, answer);
+      });
+    },
+
     async exportBatch(input: ExportBatchInput): Promise<ExportBatchResult> {
       const { exporter } = input;
       const resumed = activityInfo().heartbeatDetails as Position | undefined;
@@ -86,9 +166,16 @@ export function createExportActivities({ store: kept }: { store: Store }) {
               dryRun: false,
               cancellation: Context.current().cancellationSignal,
               heartbeat: beat,
+              callbackUrl: callbackFor(input.requestId, exporter, position.page),
             });
-            return validateExportPage(answer, exporter, position.page);
+            // Only an http exporter can take a page for later: it alone has a callback URL to answer to.
+            return (exporter.source.kind === 'http' ? pendingAnswer(answer) : undefined) ?? validateExportPage(answer, exporter, position.page);
           });
+          if ('status' in page) {
+            // Taken for later: what this batch staged so far, and the page the workflow now waits for.
+            const pending = { ...(page.ticket ? { ticket: page.ticket } : {}), ...(page.retry_after ? { retryAfterMs: page.retry_after * 1000 } : {}) };
+            return { nextPage: position.page, done: false, items: position.items, pages: position.pages, pending };
+          }
           store.writePage(exporter.index, position.page, page.data, page.next_cursor);
           pageCursor = page.next_cursor;
           position.items += page.data.length;

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { signBody, verifySignature } from '../lib/http-signature.ts';
 import { adminCookie, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { unzip } from './helpers/unzip.ts';
 
 const PROC_SECRET = 'processor-shared-secret-0123456789';
 const RECEIPT_SECRET = 'processor-receipt-key-0123456789';
@@ -30,6 +31,10 @@ interface Processor {
   /** Callbacks held back until the test releases them (the worker-less case). */
   held: (() => Promise<number>)[];
   holdCallbacks: boolean;
+  /** Callback URLs of pages a required processor never answered by itself. */
+  requiredCallbacks: string[];
+  /** Callback URLs an asynchronous exporter was given. */
+  exportCallbacks: string[];
   /** Erasure notices received by the recipients. */
   notices: { notice: string; requestId: string; email: string; erasedAt: string; callback_url: string }[];
 }
@@ -47,7 +52,17 @@ const finalAnswer = (receiptKey = RECEIPT_SECRET) => {
 };
 
 async function startProcessor(): Promise<Processor> {
-  const processor: Processor = { server: createServer(), url: '', accepted: [], callbackStatuses: [], held: [], holdCallbacks: false, notices: [] };
+  const processor: Processor = {
+    server: createServer(),
+    url: '',
+    accepted: [],
+    callbackStatuses: [],
+    held: [],
+    holdCallbacks: false,
+    notices: [],
+    exportCallbacks: [],
+    requiredCallbacks: [],
+  };
   const callBack = async (url: string, answer: unknown) => {
     const body = JSON.stringify(answer);
     const { timestamp, signature } = signBody(PROC_SECRET, body);
@@ -93,6 +108,30 @@ async function startProcessor(): Promise<Processor> {
         if (body.ticket === undefined) return json(202, { status: 'pending', ticket: 'job-1', retry_after: 1 });
         if (body.ticket === 'job-1') return json(202, { status: 'pending', ticket: 'job-2', retry_after: 1 });
         return json(200, finalAnswer());
+      case '/slow-poll':
+        if (body.ticket === undefined) return json(202, { status: 'pending', ticket: 'slow-1', retry_after: 2 });
+        return json(200, finalAnswer());
+      // An exporter that delivers page 1 later by callback, page 2 at once.
+      case '/export-later': {
+        const item = (n: number) => ({
+          group_id: 'newsletter',
+          group_label: 'Newsletter',
+          item_id: `subscription-${n}`,
+          data: [
+            { name: 'Email', value: (body as unknown as { email: string }).email },
+            { name: 'List', value: n === 1 ? 'Weekly offers' : 'Product news' },
+          ],
+        });
+        if (body.page === 2) return json(200, { data: [item(2)], done: true });
+        json(202, { status: 'pending' });
+        const page1 = { data: [item(1)], done: false };
+        processor.exportCallbacks.push(body.callback_url);
+        setTimeout(() => void callBack(body.callback_url, page1), 300);
+        return;
+      }
+      case '/required':
+        processor.requiredCallbacks.push(body.callback_url);
+        return json(202, { status: 'pending' });
       case '/silent':
         return json(202, { status: 'pending' });
       // Recipients told of an erasure (Art. 19): at once, later by callback, or out of service.
@@ -143,7 +182,7 @@ describe('erasure that waits for processors', () => {
       '/down',
       '    retry: { maxAttempts: 2, initialInterval: 100ms, maxInterval: 100ms }\n',
     )}`;
-    [stacks.callback, stacks.poll, stacks.silent, stacks.forged, stacks.notify] = await Promise.all([
+    [stacks.callback, stacks.poll, stacks.silent, stacks.forged, stacks.notify, stacks.killed, stacks.required, stacks.exporter] = await Promise.all([
       start('/callback'),
       start('/poll'),
       start('/silent', '    asyncTimeout: 3s\n    asyncReminder: 1s\n'),
@@ -151,6 +190,11 @@ describe('erasure that waits for processors', () => {
       startStack({
         manifest: `version: 1\nerasers:\n${eraser('list', `${processor.url}/callback`, net)}${notify}`,
         clock: { teamEmails: [TEAM] },
+      }),
+      startStack({ manifest: `version: 1\nerasers:\n${eraser('list', `${processor.url}/slow-poll`, net)}`, worker: false }),
+      start('/required', '    asyncTimeout: 2s\n    asyncReminder: 1s\n    required: true\n'),
+      startStack({
+        manifest: `version: 1\nexporters:\n${eraser('list', `${processor.url}/export-later`, net).replace('    receiptSecret: RECEIPT_SECRET\n', '')}`,
       }),
     ]);
   });
@@ -312,5 +356,75 @@ describe('erasure that waits for processors', () => {
     assert.doesNotMatch(mail.text, /Recipient legacy/, 'a recipient that could not be told is not said to be told');
     const page = await (await fetch(`${stack.baseUrl}/admin/requests/${id}`, { headers: { Cookie: await adminCookie(stack) } })).text();
     assert.match(page, /Recipients told of the erasure/);
+  });
+
+  test('the worker killed (SIGKILL) while the request waits: a new worker asks again once, and the request completes', async () => {
+    const stack = stacks.killed as Stack;
+    const child = stack.spawnWorker({ PROC_SECRET, RECEIPT_SECRET });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      const id = await erase(stack);
+      const deadline = Date.now() + 60_000;
+      while (!(await stack.api('GET', `/api/requests/${id}`)).body.waiting) {
+        assert.ok(Date.now() < deadline, 'the spawned worker never sent the page');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      child.kill('SIGKILL');
+      await exited;
+      // Its time to ask again passes while no worker runs.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      assert.equal((await stack.api('GET', `/api/requests/${id}`)).body.status, 'processing');
+      await stack.startWorker();
+      const done = await waitForStatus(stack, id, 'completed', 60_000);
+      const [list] = done.erasure.erasers;
+      assert.equal(list.awaited[0].via, 'poll');
+      assert.equal(list.removed, 4, 'counted once');
+      assert.equal(list.receipts[0].verified, true);
+      assert.deepEqual(
+        processor.accepted.filter((call) => call.requestId === id).map((call) => call.ticket ?? null),
+        [null, 'slow-1'],
+        'the page sent once, asked again once',
+      );
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('an asynchronous exporter delivers a page through its callback; the export holds every item once', async () => {
+    const stack = stacks.exporter as Stack;
+    const created = await stack.api('POST', '/api/requests', { email: EMAIL, action: 'export', skipConfirmation: true, sendAsEmail: false });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const done = await waitForStatus(stack, created.body.id, 'completed', 30_000);
+    assert.equal(done.items, 1 + 2, 'About and the two pages’ items');
+    const zip = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
+    const report = JSON.parse(zip.get('export.json') as string)[`Personal Data Export for ${EMAIL}`];
+    assert.deepEqual(Object.keys(report.newsletter.items), ['subscription-1', 'subscription-2'], 'page 1 (by callback) before page 2, each once');
+    assert.equal(report.newsletter.items['subscription-1'][1].value, 'Weekly offers');
+    // The page again, now the request is over: refused, nothing staged twice.
+    const url = processor.exportCallbacks.find((target) => target.includes(`/${created.body.id}/`)) as string;
+    assert.match(new URL(url).pathname, new RegExp(`^/callbacks/${created.body.id}/list/1/`));
+    const body = JSON.stringify({ data: [], done: true });
+    const { timestamp, signature } = signBody(PROC_SECRET, body);
+    const again = await fetch(url, { method: 'POST', headers: { 'X-DSR-Timestamp': timestamp, 'X-DSR-Signature': signature }, body });
+    assert.equal(again.status, 410);
+  });
+
+  test('a required processor past its asyncTimeout: the team is told and the request keeps waiting until it answers', async () => {
+    const stack = stacks.required as Stack;
+    const id = await erase(stack);
+    const told = await stack.mail.waitFor((m) => m.to.includes(TEAM) && /No answer from MailingList list/.test(m.subject) && m.text.includes(id));
+    assert.match(told.text, /It is required, so the request keeps waiting/);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const view = (await stack.api('GET', `/api/requests/${id}`)).body;
+    assert.equal(view.status, 'processing', 'still waiting past its asyncTimeout');
+    assert.equal(view.waiting.required, true);
+    const url = processor.requiredCallbacks.find((target) => target.includes(`/${id}/`)) as string;
+    const body = JSON.stringify(finalAnswer());
+    const { timestamp, signature } = signBody(PROC_SECRET, body);
+    assert.equal((await fetch(url, { method: 'POST', headers: { 'X-DSR-Timestamp': timestamp, 'X-DSR-Signature': signature }, body })).status, 202);
+    const done = await waitForStatus(stack, id, 'completed', 30_000);
+    assert.equal(done.erasure.erasers[0].removed, 4);
+    assert.equal(done.erasure.erasers[0].awaited[0].via, 'callback');
+    assert.equal(done.erasure.erasers[0].awaited[0].notConfirmed, undefined);
   });
 });

@@ -24,6 +24,7 @@ import { type ExportRequestInput, progressQuery } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
 import { discardStagingLater } from './discard-staging.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
+import { processorWait } from './processor-wait.ts';
 import { exportReview } from './review-export.ts';
 
 /** How long a failed export's staged pages wait for a retry by default. */
@@ -49,6 +50,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   /** The exporter whose activity gave up, so the reason can name it. */
   let failedExporter: PluginSnapshot | undefined;
   const review = exportReview(memo, publish);
+  const processors = processorWait(memo, () => wf.upsertMemo({ record: memo }));
   /** A reviewer's draft while there is one: deleted when the review ends, however it ends. */
   let draftFile: string | undefined = memo.review?.draft?.file;
 
@@ -82,13 +84,17 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       }
     }
     memo.manifestDigest = manifest.digest;
+    // Exporters that may deliver a page later (HTTP 202): the callback endpoint checks their callbacks.
+    if (wf.patched('async-exporters')) {
+      processors.expect(manifest.exporters.flatMap((e) => (e.source.kind === 'http' ? [{ key: e.key, secret: e.source.secret }] : [])));
+    }
     if (memo.status !== 'processing') publish('processing');
 
     for (; exporterIndex < manifest.exporters.length; exporterIndex++, page = 1) {
       const exporter = manifest.exporters[exporterIndex] as PluginSnapshot;
-      const { exportBatch } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
+      const { exportBatch, acceptExportPage, pollExportPage } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
       for (;;) {
-        const batch = await exportBatch({
+        let batch = await exportBatch({
           requestId,
           email,
           exporter,
@@ -104,6 +110,28 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         items += batch.items;
         page = batch.nextPage;
         batchesThisRun++;
+        if (batch.pending) {
+          // The exporter took the page for later: wait for it (by callback or by asking again), holding no worker.
+          const later = { requestId, email, exporter, manifestDir: manifest.dir, page };
+          const answered = await processors.answer({
+            key: exporter.key,
+            name: exporter.name,
+            rules: exporter.source.kind === 'http' ? exporter.source.async : undefined,
+            page,
+            pending: batch.pending,
+            awaited: { since: new Date().toISOString() },
+            poll: (ticket) => pollExportPage({ ...later, ...(ticket ? { ticket } : {}) }),
+            accept: (body) => acceptExportPage({ ...later, body }),
+          });
+          if (answered === undefined) {
+            // A copy without its pages would be incomplete: the export fails, its staged pages kept for a retry.
+            failedExporter = exporter;
+            throw wf.ApplicationFailure.nonRetryable(`${exporter.name} did not deliver page ${page} within its asyncTimeout`, 'PluginUnavailableError');
+          }
+          batch = answered.result;
+          items += batch.items;
+          page = batch.nextPage;
+        }
         if (batch.done) break;
         await lifecycle.continueAsNewIfDue<ExportRequestInput>(batchesThisRun, () => ({
           ...input,

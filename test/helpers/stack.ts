@@ -110,8 +110,8 @@ export interface Stack {
   startWorker(): Promise<void>;
   /** The in-process worker started by {@link startWorker}, while it runs. */
   readonly worker: Worker | undefined;
-  /** The worker as its own process (`worker/main.ts`), configured by environment as in production. */
-  spawnWorker(): ChildProcess;
+  /** The worker as its own process (`worker/main.ts`), configured by environment as in production (plus `extraEnv`, e.g. a plugin's secret). */
+  spawnWorker(extraEnv?: Record<string, string>): ChildProcess;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -234,7 +234,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       });
       running = worker.run();
     },
-    spawnWorker() {
+    spawnWorker(extraEnv = {}) {
       return spawn(process.execPath, WORKER_ARGS, {
         cwd: ROOT,
         env: {
@@ -250,6 +250,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           PAYLOAD_KEYS: `test:${payloadKey.toString('base64')}`,
           PUBLIC_URL: baseUrl,
           LOG_LEVEL: 'WARN',
+          ...extraEnv,
         },
         stdio: ['ignore', 'inherit', 'inherit'],
       });
