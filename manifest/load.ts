@@ -4,13 +4,13 @@
  * Every error names the file, line and column, the entry and the field.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { ManifestError } from '../lib/errors.ts';
 import { parseDuration } from '../lib/duration.ts';
-import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KINDS, type RecipientEntry } from './schema.ts';
+import { kindNamed } from '../plugins/kinds/registry.ts';
+import { type EraserEntry, type ExporterEntry, manifestSchema, PLUGIN_KIND_NAMES, type RecipientEntry } from './schema.ts';
 import { type AsyncRules, DEFAULT_PAGE_LIMITS, type PluginSnapshot, type ManifestSnapshot, type PluginSource, type RecipientSnapshot } from './snapshot.ts';
 
 export type { EraserSnapshot, PluginSnapshot, ManifestSnapshot, PluginSource } from './snapshot.ts';
@@ -84,15 +84,9 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
       if (entry.pageSize !== undefined && entry.pageSize > maxItems) {
         at([list, index, 'pageSize'], `pageSize ${entry.pageSize} is more than maxPageItems (${maxItems}); lower pageSize or raise maxPageItems`);
       }
-      if (entry.kind === 'http' && (entry.url === undefined) === (entry.urlEnv === undefined)) {
-        at(
-          [list, index],
-          `${entry.url === undefined ? 'missing its endpoint' : 'two endpoints'}: give exactly one of url (the address) and urlEnv (the environment variable that holds it)`,
-        );
-      }
-      if (entry.kind === 'module' && !existsSync(resolve(dirname(path), entry.module))) {
-        at([list, index, 'module'], `no file at "${resolve(dirname(path), entry.module)}"; the path is relative to plugins.yaml`);
-      }
+      // What only the entry's kind can check (a module file that must exist, one endpoint of two ways to give it).
+      const kind = kindNamed(entry.kind) as { check?: (entry: unknown, dir: string) => { field: string[]; message: string }[] };
+      for (const problem of kind.check?.(entry, dir) ?? []) at([list, index, ...problem.field], problem.message);
     });
   }
   // A recipient's acknowledgement comes to the same callback endpoint as an eraser's answer, by key.
@@ -179,23 +173,8 @@ function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: stri
 }
 
 function sourceOf(entry: ExporterEntry | EraserEntry, dir: string): PluginSource {
-  switch (entry.kind) {
-    case 'module':
-      return { kind: 'module', modulePath: resolve(dir, entry.module), exportName: entry.export };
-    case 'http':
-      return {
-        kind: 'http',
-        ...(entry.url ? { url: entry.url } : {}),
-        ...(entry.urlEnv ? { urlEnv: entry.urlEnv } : {}),
-        headers: entry.headers,
-        ...(entry.secret ? { secret: entry.secret } : {}),
-        async: { ...asyncOf(entry, entry.required), ...(entry.receiptSecret ? { receiptSecret: entry.receiptSecret } : {}) },
-      };
-    case 'sql':
-      return 'query' in entry
-        ? { kind: 'sql', connection: entry.connection, query: entry.query, itemId: entry.itemId, fields: entry.fields }
-        : { kind: 'sql', connection: entry.connection, statements: entry.statements, ...(entry.retain ? { retain: entry.retain } : {}) };
-  }
+  const kind = kindNamed(entry.kind) as { source: (entry: unknown, dir: string) => PluginSource };
+  return kind.source(entry, dir);
 }
 
 /** A readable message for one schema issue; the kind of an entry gets the list of kinds there are. */
@@ -203,8 +182,8 @@ function describeIssue(issue: { code: string; message: string; keys?: string[]; 
   if (issue.code === 'unrecognized_keys') return `unknown field ${(issue.keys ?? []).map((k) => `"${k}"`).join(', ')}`;
   if (isKindIssue(issue)) {
     return kind === undefined
-      ? `missing "kind"; expected one of ${PLUGIN_KINDS.join(', ')}`
-      : `unknown kind '${String(kind)}'; expected one of ${PLUGIN_KINDS.join(', ')}`;
+      ? `missing "kind"; expected one of ${PLUGIN_KIND_NAMES.join(', ')}`
+      : `unknown kind '${String(kind)}'; expected one of ${PLUGIN_KIND_NAMES.join(', ')}`;
   }
   return issue.message;
 }

@@ -5,26 +5,8 @@
  * endpoint in any language — and declares the permissions it needs.
  */
 import { z } from 'zod';
-import { parseByteSize } from '../lib/byte-size.ts';
-import { parseDuration } from '../lib/duration.ts';
-
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a slug: lowercase letters, digits and dashes, e.g. "crm-contacts"');
-
-const duration = z.string().refine((text) => (parseDuration(text) ?? 0) > 0, {
-  message: 'expected a duration such as "30s", "5m" or "500ms"',
-});
-
-/** A size such as "8MiB", "512KiB" or "2MB" (or a number of bytes), in bytes. */
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  const bytes = typeof value === 'number' ? value : parseByteSize(value);
-  if (bytes === undefined || bytes <= 0) {
-    ctx.addIssue({ code: 'custom', message: 'expected a size such as "8MiB", "512KiB" or "2MB", or a number of bytes' });
-    return z.NEVER;
-  }
-  return bytes;
-});
-
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name, e.g. "CRM_DATABASE_URL"');
+import { KIND_NAMES, PLUGIN_KINDS } from '../plugins/kinds/registry.ts';
+import { byteSize, duration, envName, slug } from './fields.ts';
 
 /** What a plugin may touch; the engine refuses anything else (see plugins/permissions.ts). */
 export const permissionsSchema = z
@@ -123,80 +105,44 @@ const eraserOnly = {
   maxPages: z.number().int().positive().default(100_000),
 };
 
-const moduleKind = {
-  kind: z.literal('module'),
-  module: z.string().min(1, 'expected a path to a .ts or .js module, relative to plugins.yaml'),
-  export: z.string().min(1).default('default'),
-};
-
-const httpKind = {
-  kind: z.literal('http'),
-  url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
-  /** Or: the environment variable that holds the URL (one per deployment), declared in permissions.env. */
-  urlEnv: envName.optional(),
-  /** Environment variable holding the HMAC key the engine signs requests with. */
-  secret: envName.optional(),
-  headers: z.record(z.string(), z.string()).default({}),
-  /**
-   * A processor that answers a page with 202 "pending" (its final answer comes to the page's
-   * callback_url, or when asked again with its ticket): how long the engine waits before it reports
-   * the page "not confirmed by the processor", and when the team is reminded meanwhile.
-   */
-  asyncTimeout: duration.default('30d'),
-  asyncReminder: duration.default('7d'),
-  /** The request may not complete without this processor's answer: past asyncTimeout it keeps waiting and the team is told. */
-  required: z.boolean().default(false),
-  /** Environment variable holding the key a processor signs its erasure receipts with (HMAC-SHA256). */
-  receiptSecret: envName.optional(),
-};
-
-const connection = envName.describe('environment variable holding postgres://, mysql:// or sqlite: connection URL');
-
-const sqlExporterKind = {
-  kind: z.literal('sql'),
-  connection,
-  /** Bound parameters :email, :limit, :offset; never interpolated. */
-  query: z.string().min(1),
-  /** Item id template over the row's columns, e.g. "contact-{id}". */
-  itemId: z.string().min(1),
-  /** Label → column, in the order the pairs should appear. */
-  fields: z.record(z.string(), z.string()).refine((fields) => Object.keys(fields).length > 0, 'expected at least one field'),
-  groupId: z.string().min(1),
-  groupLabel: z.string().min(1),
-};
-
-const sqlEraserKind = {
-  kind: z.literal('sql'),
-  connection,
-  /** Run in order, in one transaction, per page; bound parameters :email and :limit. */
-  statements: z.array(z.string().min(1)).min(1),
-  /** What is kept and why: a query answering one row with a `count` column. */
-  retain: z.strictObject({ query: z.string().min(1), reason: z.string().min(1) }).optional(),
-};
-
 /** `kind` defaults to `module`, so a plain module entry needs no `kind:` line. */
 const withDefaultKind = (value: unknown) =>
   value && typeof value === 'object' && !Array.isArray(value) && !('kind' in value) ? { ...value, kind: 'module' } : value;
 
+type Kinds = typeof PLUGIN_KINDS;
+/** One kind's exporter entry: the common fields, its `kind`, and its own fields (which win over common ones, e.g. sql's required groupId). */
+type ExporterOf<K extends Kinds[number]> = z.ZodObject<
+  Omit<typeof common, keyof K['exporter']> & { kind: z.ZodLiteral<K['kind']> } & K['exporter'],
+  z.core.$strict
+>;
+type EraserOf<K extends Kinds[number]> = z.ZodObject<
+  Omit<typeof common & typeof eraserOnly, keyof K['eraser']> & { kind: z.ZodLiteral<K['kind']> } & K['eraser'],
+  z.core.$strict
+>;
+
+/** The members of the unions, kind by kind (mapped over the registry's tuple, so the union keeps each kind's fields). */
+type ExportersOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends Kinds[number] ? ExporterOf<T[I]> : never };
+type ErasersOf<T extends readonly unknown[]> = { -readonly [I in keyof T]: T[I] extends Kinds[number] ? EraserOf<T[I]> : never };
+
+// One member per kind of plugins/kinds/registry.ts: a new kind needs nothing here.
 const exporterSchema = z.preprocess(
   withDefaultKind,
-  z.discriminatedUnion('kind', [
-    z.strictObject({ ...common, ...moduleKind }),
-    z.strictObject({ ...common, ...sqlExporterKind }),
-    z.strictObject({ ...common, ...httpKind }),
-  ]),
+  z.discriminatedUnion(
+    'kind',
+    PLUGIN_KINDS.map((kind) => z.strictObject({ ...common, kind: z.literal(kind.kind), ...kind.exporter })) as unknown as ExportersOf<Kinds>,
+  ),
 );
 
 const eraserSchema = z.preprocess(
   withDefaultKind,
-  z.discriminatedUnion('kind', [
-    z.strictObject({ ...common, ...eraserOnly, ...moduleKind }),
-    z.strictObject({ ...common, ...eraserOnly, ...sqlEraserKind }),
-    z.strictObject({ ...common, ...eraserOnly, ...httpKind }),
-  ]),
+  z.discriminatedUnion(
+    'kind',
+    PLUGIN_KINDS.map((kind) => z.strictObject({ ...common, ...eraserOnly, kind: z.literal(kind.kind), ...kind.eraser })) as unknown as ErasersOf<Kinds>,
+  ),
 );
 
-export const PLUGIN_KINDS = ['module', 'sql', 'http'] as const;
+/** The kinds there are, for messages. */
+export { KIND_NAMES as PLUGIN_KIND_NAMES };
 
 /**
  * A recipient to whom the data was disclosed (GDPR Art. 19): told of every erasure by a signed POST

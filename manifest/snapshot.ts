@@ -14,29 +14,9 @@ export interface Permissions {
   write: string[];
 }
 
-/** Where a plugin's pages come from. */
-export type PluginSource =
-  | { kind: 'module'; modulePath: string; exportName: string }
-  | {
-      kind: 'sql';
-      /** Name of the environment variable that holds the connection URL. */
-      connection: string;
-      query?: string;
-      itemId?: string;
-      fields?: Record<string, string>;
-      statements?: string[];
-      retain?: { query: string; reason: string };
-    }
-  | {
-      kind: 'http';
-      /** The endpoint, or (`urlEnv`) the environment variable that holds it. */
-      url?: string;
-      urlEnv?: string;
-      secret?: string;
-      headers: Record<string, string>;
-      /** Waiting for a processor's later answer (absent in snapshots made before: 30 days, reminded after 7, not required). */
-      async?: AsyncRules & { receiptSecret?: string };
-    };
+/** Where a plugin's pages come from: the source of one of the kinds (plugins/kinds/registry.ts). */
+export type { PluginSource } from '../plugins/kinds/registry.ts';
+import type { PluginSource } from '../plugins/kinds/registry.ts';
 
 /** The most one page of a plugin may hold, so that one answer can never exhaust a worker's memory. */
 export interface PageLimits {

@@ -6,7 +6,8 @@
  */
 import { signBody } from '../../lib/http-signature.ts';
 import { ManifestError, PageTooLargeError, PermissionError, PluginContractError, PluginUnavailableError } from '../../lib/errors.ts';
-import type { PluginSnapshot, PluginSource } from '../../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../../manifest/snapshot.ts';
+import type { HttpSource } from './http-kind.ts';
 import type { PluginContext } from '../contract.ts';
 import { type PageOrigin, pageLimits, pageTooLarge } from '../host/page-limits.ts';
 import { assertEnvAllowed, assertNetAllowed } from '../permissions.ts';
@@ -20,7 +21,7 @@ export { signBody, type VerifySignatureOptions, verifySignature } from '../../li
  * @throws {PermissionError} if the URL's host is not in `permissions.net` or the secret's variable not in `permissions.env`
  * @example const exportPage = createHttpPlugin(exporter, exporter.source, 'exporter'); await exportPage(email, 1, ctx);
  */
-export function createHttpPlugin(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'http' }>, role: PluginRole): PluginFunction {
+export function createHttpPlugin(plugin: PluginSnapshot, source: HttpSource, role: PluginRole): PluginFunction {
   const url = endpointOf(plugin, source, role);
   const endpoint = `${url.origin}${url.pathname}`; // for messages: no query string, no credentials
   assertNetAllowed(plugin, role, url);
@@ -86,7 +87,7 @@ export function createHttpPlugin(plugin: PluginSnapshot, source: Extract<PluginS
  * The entry's endpoint: its `url`, or the value of its `urlEnv` variable (declared in permissions.env).
  * @throws {ManifestError} when the variable is unset or not an http(s) URL
  */
-function endpointOf(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'http' }>, role: PluginRole): URL {
+function endpointOf(plugin: PluginSnapshot, source: HttpSource, role: PluginRole): URL {
   if (source.urlEnv === undefined) return new URL(source.url ?? '');
   assertEnvAllowed(plugin, role, source.urlEnv);
   const value = process.env[source.urlEnv];

@@ -4,10 +4,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { PluginContractError } from '../../lib/errors.ts';
-import type { PluginSource } from '../../manifest/snapshot.ts';
+import type { ModuleSource } from './module-kind.ts';
 import type { PluginFunction, PluginRole } from '../contract.ts';
 
-export async function loadModulePlugin(key: string, source: Extract<PluginSource, { kind: 'module' }>, role: PluginRole): Promise<PluginFunction> {
+export async function loadModulePlugin(key: string, source: ModuleSource, role: PluginRole): Promise<PluginFunction> {
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(source.modulePath).href)) as Record<string, unknown>;

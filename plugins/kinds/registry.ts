@@ -1,29 +1,31 @@
 /**
- * The kinds of plugin, one line each: how a manifest entry of that kind
- * becomes the page function the host calls. A new kind is its folder (or
- * file) under plugins/kinds/ and one line here (and its fields in
- * manifest/schema.ts).
+ * The kinds of plugin, one line each. A new kind is its files under
+ * plugins/kinds/ (its declaration, `defineKind` in kind.ts, and its page
+ * function) and one line here: the manifest's schema, its snapshot and the
+ * host take everything else from this list.
  */
-import type { PluginSnapshot, PluginSource } from '../../manifest/snapshot.ts';
+import type { PluginSnapshot } from '../../manifest/snapshot.ts';
 import type { PluginFunction, PluginRole } from '../contract.ts';
-import { createHttpPlugin } from './http.ts';
-import { loadModulePlugin } from './module.ts';
-import { createSqlPlugin } from './sql.ts';
+import { httpKind } from './http-kind.ts';
+import type { PluginFactory } from './kind.ts';
+import { moduleKind } from './module-kind.ts';
+import { sqlKind } from './sql-kind.ts';
 
-type Factory<K extends PluginSource['kind']> = (
-  plugin: PluginSnapshot,
-  source: Extract<PluginSource, { kind: K }>,
-  role: PluginRole,
-) => PluginFunction | Promise<PluginFunction>;
+export const PLUGIN_KINDS = [moduleKind, sqlKind, httpKind] as const;
 
-export const PLUGIN_KINDS: { [K in PluginSource['kind']]: Factory<K> } = {
-  module: (plugin, source, role) => loadModulePlugin(plugin.key, source, role),
-  sql: createSqlPlugin,
-  http: createHttpPlugin,
-};
+export type PluginKindName = (typeof PLUGIN_KINDS)[number]['kind'];
+export const KIND_NAMES = PLUGIN_KINDS.map((kind) => kind.kind);
+
+/** Where a plugin's pages come from: the source of one of the kinds. */
+export type PluginSource = ReturnType<(typeof PLUGIN_KINDS)[number]['source']>;
+
+/** The kind called `name`. */
+export function kindNamed(name: PluginKindName): (typeof PLUGIN_KINDS)[number] {
+  return PLUGIN_KINDS.find((kind) => kind.kind === name) as (typeof PLUGIN_KINDS)[number];
+}
 
 /** The page function of a manifest entry, by its kind. */
 export async function resolvePlugin(plugin: PluginSnapshot, role: PluginRole): Promise<PluginFunction> {
-  const factory = PLUGIN_KINDS[plugin.source.kind] as Factory<typeof plugin.source.kind>;
-  return factory(plugin, plugin.source, role);
+  const factory: PluginFactory = await kindNamed(plugin.source.kind).load();
+  return factory(plugin, plugin.source as never, role);
 }

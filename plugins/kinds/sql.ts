@@ -34,7 +34,8 @@
  * @module
  */
 import { ManifestError } from '../../lib/errors.ts';
-import type { EraserSnapshot, PluginSnapshot, PluginSource } from '../../manifest/snapshot.ts';
+import type { EraserSnapshot, PluginSnapshot } from '../../manifest/snapshot.ts';
+import type { SqlSource } from './sql-kind.ts';
 import type { PluginFunction, PluginRole } from '../contract.ts';
 import { readTarget } from './sql/connect.ts';
 import { sqlEraser } from './sql/eraser.ts';
@@ -48,7 +49,7 @@ export { closeSqlConnections } from './sql/connect.ts';
  * @throws {PermissionError} when the connection's variable, host or file is not declared
  * @throws {ManifestError} when the entry, the URL or the SQL is wrong
  */
-export function createSqlPlugin(plugin: PluginSnapshot, source: Extract<PluginSource, { kind: 'sql' }>, role: PluginRole): PluginFunction {
+export function createSqlPlugin(plugin: PluginSnapshot, source: SqlSource, role: PluginRole): PluginFunction {
   const who = `${role} "${plugin.key}"`;
   const fail = (problem: string): never => {
     throw new ManifestError(`Cannot use ${who}: ${problem}`);
