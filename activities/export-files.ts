@@ -88,7 +88,8 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
             zip = { written, total };
           },
           stagingPath: kept.stagingPath(requestId),
-          zipPath: kept.exports.zipPath(file),
+          zipPath: file,
+          openSink: () => kept.exports.zipSink(file),
           email,
           siteName: deps.site.name,
           siteUrl: deps.site.url,

@@ -5,6 +5,8 @@
  */
 import { REVIEW_MODES, type ReviewMode } from '../model/review.ts';
 import { z } from 'zod';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from './errors.ts';
 import { parseDuration } from './duration.ts';
 import { isTimeZone } from './calendar.ts';
@@ -51,6 +53,18 @@ const envSchema = z.object({
     .optional(),
   PUBLIC_URL: z.url().optional(),
   STORAGE_DIR: z.string().min(1).default('var/storage'),
+  /** Where kept files live: `file:<dir>` (default: STORAGE_DIR) or `s3://bucket/prefix`. */
+  STORAGE_URL: z
+    .string()
+    .regex(/^(file:.+|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?)$/, 'expected file:<directory> or s3://<bucket>/<prefix>')
+    .optional(),
+  /** Object storage: an S3-compatible server's URL (absent: AWS), path-style URLs, server-side encryption. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).optional(),
+  S3_SSE: z.enum(['AES256', 'aws:kms']).optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  /** With object storage: this host's working directory for staged pages (default: <tmp>/dsr-staging). */
+  STAGING_DIR: z.string().min(1).optional(),
   SITE_NAME: z.string().min(1).default('Example Site'),
   SITE_URL: z.url().optional(),
   APP_SECRET: z.string().min(32, 'must be at least 32 characters of random text (e.g. `openssl rand -hex 32`)').optional(),
@@ -158,6 +172,19 @@ export interface Config {
   instanceId: string | undefined;
   publicUrl: string;
   storageDir: string;
+  /** What the service keeps, and where (storage/open-store.ts). */
+  storage:
+    | { kind: 'file'; dir: string }
+    | {
+        kind: 's3';
+        bucket: string;
+        prefix: string;
+        endpoint: string | undefined;
+        region: string | undefined;
+        forcePathStyle: boolean | undefined;
+        serverSideEncryption: 'AES256' | 'aws:kms' | undefined;
+        stagingDir: string;
+      };
   siteName: string;
   siteUrl: string;
   appSecret: Secret | undefined;
@@ -232,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     instanceId: e.INSTANCE_ID,
     publicUrl,
     storageDir: e.STORAGE_DIR,
+    storage: storageOf(e),
     siteName: e.SITE_NAME,
     siteUrl: (e.SITE_URL ?? publicUrl).replace(/\/+$/, ''),
     appSecret: e.APP_SECRET === undefined ? undefined : new Secret(e.APP_SECRET),
@@ -266,4 +294,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 export function required<T>(value: T | undefined, variable: string, purpose: string): T {
   if (value === undefined) throw new ConfigError(`Cannot start: ${variable} is not set (${purpose})`);
   return value;
+}
+
+/** STORAGE_URL (or STORAGE_DIR) as the store to open. */
+function storageOf(e: z.output<typeof envSchema>): Config['storage'] {
+  const url = e.STORAGE_URL;
+  if (url === undefined || url.startsWith('file:')) return { kind: 'file', dir: url === undefined ? e.STORAGE_DIR : url.slice('file:'.length) };
+  const [, bucket = '', rest = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url) ?? [];
+  const prefix = rest.replace(/^\/+|\/+$/g, '');
+  return {
+    kind: 's3',
+    bucket,
+    prefix: prefix === '' ? '' : `${prefix}/`,
+    endpoint: e.S3_ENDPOINT,
+    region: e.AWS_REGION,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE === undefined ? undefined : e.S3_FORCE_PATH_STYLE === 'true',
+    serverSideEncryption: e.S3_SSE,
+    stagingDir: e.STAGING_DIR ?? join(tmpdir(), 'dsr-staging'),
+  };
 }

@@ -13,14 +13,17 @@ import { groupPageHtml, groupPagePath, indexHtml, planSections } from './html-re
 import { jsonReport } from './json.ts';
 import { type ProcessingInput, type ProcessingReport, processingReport, processingSectionHtml } from './processing.ts';
 import { openStaging } from './staging.ts';
-import { type ZipEntry, writeZipAtomically } from './zip.ts';
+import type { WriteSink } from '../lib/write-sink.ts';
+import { type ZipEntry, writeZip, writeZipAtomically } from './zip.ts';
 
 /** Options of {@link buildExportZip}. */
 export interface BuildExportZipOptions {
   /** The request's staging file; it must exist. */
   readonly stagingPath: string;
-  /** Where the ZIP goes; `<zipPath>.partial` is used while writing. */
+  /** Where the ZIP goes; `<zipPath>.partial` is used while writing. With `openSink`, only its name in messages. */
   readonly zipPath: string;
+  /** Where the ZIP's bytes go instead of `zipPath` (an object storage upload): opened when writing starts. */
+  readonly openSink?: () => Promise<WriteSink>;
   /** The data subject's email, shown in the title and the About group. */
   readonly email: string;
   readonly siteName: string;
@@ -144,7 +147,10 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
       }
     }
 
-    const { bytes, sha256 } = await writeZipAtomically(options.zipPath, entries(), { level: 6, date: options.generatedAt });
+    const zipOptions = { level: 6, date: options.generatedAt };
+    const { bytes, sha256 } = options.openSink
+      ? await writeZip(await options.openSink(), entries(), zipOptions)
+      : await writeZipAtomically(options.zipPath, entries(), zipOptions);
     store.close();
     return {
       zipPath: options.zipPath,

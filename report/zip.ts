@@ -1,14 +1,14 @@
 /**
- * Streams generated entries into a ZIP file that appears at its final path
- * only when complete: it is written to `<zipPath>.partial` (mode 0o600),
- * fsynced, then renamed. On any error the partial file is removed.
+ * Streams generated entries into a ZIP that appears only when complete: into
+ * a sink (lib/write-sink.ts) — a file written to `<zipPath>.partial` (mode
+ * 0o600), fsynced, then renamed, or an object storage upload. On any error
+ * the sink is aborted and nothing is left.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
+import { atomicFileSink, type WriteSink } from '../lib/write-sink.ts';
 
 /** One file of the archive; `content` is called only when its turn comes. */
 export interface ZipEntry {
@@ -40,11 +40,15 @@ const CHUNK = 64 * 1024;
  * @example await writeZipAtomically('/exports/x.zip', [{ name: 'a.txt', content: () => ['hi'] }]);
  */
 export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipEntry>, options: ZipOptions = {}): Promise<ZipWritten> {
-  const partial = `${zipPath}.partial`;
-  await rm(partial, { force: true });
-  const file = await open(partial, 'wx', 0o600);
+  return writeZip(await atomicFileSink(zipPath), entries, options);
+}
+
+/**
+ * Writes `entries`, in order, as a ZIP into `sink` (a file, an upload), committed only when whole.
+ * @throws whatever a generator, archiver or the sink threw; the sink is aborted, so nothing is left
+ */
+export async function writeZip(sink: WriteSink, entries: Iterable<ZipEntry>, options: ZipOptions = {}): Promise<ZipWritten> {
   try {
-    const { ino } = await file.stat();
     const hash = createHash('sha256');
     let bytes = 0;
     const tap = new Transform({
@@ -56,8 +60,7 @@ export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipE
     });
     const archive = new ZipArchive({ zlib: { level: options.level ?? 6 } });
     const date = options.date ?? new Date();
-    // The stream owns the handle and closes it when done (or destroyed).
-    const written = pipeline(archive, tap, file.createWriteStream());
+    const written = pipeline(archive, tap, sink.stream);
     written.catch(() => {}); // observed below; avoids an unhandled rejection meanwhile
     try {
       for (const entry of entries) await appendEntry(archive, entry, date, written);
@@ -65,16 +68,13 @@ export async function writeZipAtomically(zipPath: string, entries: Iterable<ZipE
       await written;
     } catch (error) {
       archive.destroy();
-      await written.catch(() => {}); // the file stream is closed once this settles
+      await written.catch(() => {}); // the sink's stream is closed once this settles
       throw error;
     }
-    await syncFile(partial, ino, zipPath);
-    await rename(partial, zipPath);
-    await syncDirectory(dirname(zipPath));
+    await sink.commit();
     return { bytes, sha256: hash.digest('hex') };
   } catch (error) {
-    await file.close().catch(() => {});
-    await rm(partial, { force: true });
+    await sink.abort();
     throw error;
   }
 }
@@ -124,29 +124,4 @@ function* batched(parts: Iterable<string>): Generator<Buffer> {
     }
   }
   if (length > 0) yield Buffer.from(pending.join(''));
-}
-
-/**
- * Flushes the finished partial file to disk (fsync applies to the file, not
- * the descriptor). Checks first that it is still ours: a concurrent attempt
- * may have replaced it, and we must never publish theirs half-written.
- */
-async function syncFile(partial: string, ino: number, zipPath: string): Promise<void> {
-  const file = await open(partial, 'r');
-  try {
-    if ((await file.stat()).ino !== ino) {
-      throw new Error(`Cannot finish export archive '${zipPath}': the partial file was replaced concurrently`);
-    }
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
-
-/** Makes the rename durable; skipped where directories cannot be fsynced. */
-async function syncDirectory(path: string): Promise<void> {
-  const directory = await open(path, 'r').catch(() => undefined);
-  if (!directory) return;
-  await directory.sync().catch(() => {});
-  await directory.close();
 }

@@ -40,6 +40,8 @@ const WITHOUT_TEMPORAL_CLI = new Set(['plugins-check']);
 
 /** Targets that run `npm start`'s stack, with Mailpit as its mail catcher. */
 const WITH_MAILPIT = new Set(['start', 'test']);
+/** Object storage is tested and benchmarked against a real S3 server. */
+const WITH_VERSITYGW = new Set(['test', 'bench']);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -159,6 +161,15 @@ const MAILPIT = {
   purpose: 'the mail catcher of `npm start`',
 };
 
+/** @type {GoTool} Keep in sync with `dev/versitygw.ts` (`VERSITYGW_VERSION`). */
+const VERSITYGW = {
+  name: 'versitygw',
+  module: 'github.com/versity/versitygw/cmd/versitygw',
+  version: '1.8.0',
+  envVar: 'VERSITYGW',
+  purpose: 'the S3-compatible server the tests run object storage against',
+};
+
 /**
  * 2. Path of a Go tool: `$<envVar>`, else the cached build (built now if missing).
  * @param {GoTool} tool
@@ -253,6 +264,7 @@ function main() {
   const env = { ...process.env, TEMPORAL_CLI: ensureGoTool(TEMPORAL_CLI) };
   // `npm start` catches mail with Mailpit; `npm test` starts the stack as `npm start` does, once.
   if (WITH_MAILPIT.has(target)) env.MAILPIT = ensureGoTool(MAILPIT);
+  if (WITH_VERSITYGW.has(target)) env.VERSITYGW = ensureGoTool(VERSITYGW);
   run(script, args, env);
 }
 

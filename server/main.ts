@@ -8,7 +8,7 @@ import { Client } from '@temporalio/client';
 import { loadConfig, required } from '../lib/config.ts';
 import { loadRegimes } from '../lib/regimes.ts';
 import { dataConverter, EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
-import { createFileStore } from '../storage/file-store.ts';
+import { openStore } from '../storage/open-store.ts';
 import { connectClient, ensureSearchAttributes } from '../lib/temporal.ts';
 import { SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { createApp } from './app.ts';
@@ -16,7 +16,7 @@ import { createApp } from './app.ts';
 const config = loadConfig();
 // A wrong REGIMES_FILE, DEFAULT_REGIME or holiday calendar stops the server here, with what to fix.
 const regimes = await loadRegimes(config.clock);
-const store = await createFileStore(config.storageDir);
+const store = await openStore(config.storage);
 const connection = await connectClient(config.temporal);
 const warning = await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTES);
 if (warning) console.warn(`server: ${warning}`);

@@ -5,6 +5,7 @@
  */
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { atomicFileSink } from '../lib/write-sink.ts';
 import { ensureStorage, type StoragePaths, storagePaths } from './file-layout.ts';
 import type { Store, StoredExport, Tombstone } from './store.ts';
 import { readZipEntry } from './zip-entry.ts';
@@ -38,7 +39,7 @@ export function fileStore(paths: StoragePaths): Store & { paths: StoragePaths } 
     stagingPath: (requestId) => paths.staging(requestId),
 
     exports: {
-      zipPath: (file) => paths.exportFile(file),
+      zipSink: (file) => atomicFileSink(paths.exportFile(file)),
       meta: (file) => readJson<StoredExport>(paths.exportMeta(file)),
       saveMeta: (meta) => writeAtomically(paths.exportMeta(meta.file), JSON.stringify(meta)),
       has: (file) =>

@@ -7,6 +7,7 @@
  * calls. Staging (a request's SQLite file while its pages are collected) is
  * a local working file, not something kept, so it stays a path.
  */
+import type { WriteSink } from '../lib/write-sink.ts';
 import type { Actor } from '../model/audit.ts';
 
 /** Facts about a built export, kept beside its ZIP so a retried build returns them without rebuilding. */
@@ -46,8 +47,8 @@ export interface OpenedExport {
 }
 
 export interface ExportStore {
-  /** Where the builder writes a new ZIP (atomically, through `<path>.partial`). */
-  zipPath(file: string): string;
+  /** Where the builder streams a new ZIP: it appears under `file` only once committed whole. */
+  zipSink(file: string): Promise<WriteSink>;
   meta(file: string): Promise<StoredExport | undefined>;
   saveMeta(meta: StoredExport): Promise<void>;
   has(file: string): Promise<boolean>;

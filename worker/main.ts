@@ -9,7 +9,7 @@ import { loadRegimes } from '../lib/regimes.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { RedactingLogger } from '../lib/redacting-logger.ts';
 import { EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
-import { createFileStore } from '../storage/file-store.ts';
+import { openStore } from '../storage/open-store.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { closeSqlConnections } from '../plugins/kinds/sql.ts';
@@ -19,7 +19,7 @@ const config = loadConfig();
 // Errors are logged without their messages, which may quote personal data (lib/redacting-logger.ts).
 Runtime.install({ logger: new RedactingLogger(new DefaultLogger(config.logLevel)) });
 
-const store = await createFileStore(config.storageDir);
+const store = await openStore(config.storage);
 const regimes = await loadRegimes(config.clock);
 // Fail at start, not at the first request, when plugins.yaml is wrong.
 const manifest = await loadManifest(config.pluginsFile);

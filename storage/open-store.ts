@@ -1,0 +1,21 @@
+/**
+ * The store a process uses, from its configuration: the file system under
+ * STORAGE_DIR (or STORAGE_URL=file:…), or object storage for
+ * STORAGE_URL=s3://bucket/prefix, checked before the process serves anything.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Config } from '../lib/config.ts';
+import { createFileStore } from './file-store.ts';
+import { s3Store } from './s3-store.ts';
+import type { Store } from './store.ts';
+
+/**
+ * @throws {ConfigError} when the bucket cannot be reached with the configured endpoint and credentials
+ */
+export async function openStore(storage: Config['storage']): Promise<Store> {
+  if (storage.kind === 'file') return createFileStore(storage.dir);
+  await mkdir(storage.stagingDir, { recursive: true, mode: 0o700 });
+  const store = s3Store(storage);
+  await store.verify();
+  return store;
+}
