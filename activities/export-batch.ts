@@ -14,7 +14,8 @@ import type { Store } from '../storage/store.ts';
 import type { PluginSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
 import type { Secret } from '../lib/config.ts';
-import { PluginContractError } from '../lib/errors.ts';
+import { existsSync } from 'node:fs';
+import { PluginContractError, StagingLostError } from '../lib/errors.ts';
 import { callbackUrl } from '../lib/secrets.ts';
 import { loggingFailure } from './log-failure.ts';
 import { pendingAnswer } from '../plugins/contract.ts';
@@ -32,6 +33,8 @@ export interface ExportBatchInput {
   /** For the live progress the heartbeat carries: exporters in the manifest, items staged by earlier batches. */
   pluginsTotal?: number;
   itemsBefore?: number;
+  /** Earlier batches staged pages here: a missing staging file means they were lost (another host's disk). */
+  expectStaged?: boolean;
 }
 
 /** What an admin's progress bar shows while a batch runs, carried in its heartbeat (the server reads it without a worker). */
@@ -136,6 +139,9 @@ export function createExportActivities({ store: kept, secret, publicUrl }: { sto
       const resumed = activityInfo().heartbeatDetails as Position | undefined;
       const position: Position = resumed && resumed.page >= input.page ? resumed : { page: input.page, items: 0, pages: 0 };
       const exporterFn = await loadPlugin(exporter, 'exporter');
+      if (input.expectStaged && !existsSync(kept.stagingPath(input.requestId))) {
+        throw new StagingLostError(`Cannot add to the staged pages of request "${input.requestId}": they are not on this worker host; the export starts over`);
+      }
       const store = openStaging(kept.stagingPath(input.requestId));
       const started = Date.now();
       const beat = () => {

@@ -3,6 +3,7 @@
  * run twice: a retried build returns the finished file's facts, a retried
  * delete finds nothing left to delete.
  */
+import { StagingLostError } from '../lib/errors.ts';
 import { access, rename, rm } from 'node:fs/promises';
 import { heartbeat } from '@temporalio/activity';
 import type { Secret } from '../lib/config.ts';
@@ -40,7 +41,14 @@ export interface AdoptedStaging {
 /** A staging store is one SQLite file plus, after a crash, its journal files. */
 const STAGING_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 
-export function createExportFileActivities(deps: { store: Store; secret: Secret; site: Site; clock?: () => Date }) {
+export function createExportFileActivities(deps: {
+  store: Store;
+  secret: Secret;
+  site: Site;
+  clock?: () => Date;
+  /** This host's own task queue, where a request's staged pages stay (absent: one disk shared by every worker). */
+  stagingQueue?: string | undefined;
+}) {
   const kept = deps.store;
   const clock = deps.clock ?? (() => new Date());
 
@@ -58,6 +66,7 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
       locale,
       draft = false,
       withheld = [],
+      expectStaged = false,
     }: {
       requestId: string;
       email: string;
@@ -71,12 +80,17 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
       draft?: boolean;
       /** What the reviewer held back: left out, and said so. */
       withheld?: readonly Pick<Withholding, 'group' | 'item' | 'ground' | 'reason'>[];
+      /** Pages were staged: a missing staging file means they were lost with another host's disk. */
+      expectStaged?: boolean;
     }): Promise<BuiltExport> {
       const file = draft
         ? `${DRAFT_FILE_PREFIX}${keyedToken(deps.secret, 'export-draft', requestId)}.zip`
         : `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
       const done = await kept.exports.meta(file);
       if (done !== undefined) return done;
+      if (expectStaged && !(await _exists(kept.stagingPath(requestId)))) {
+        throw new StagingLostError(`Cannot build the export of request "${requestId}": its staged pages are not on this worker host; the export starts over`);
+      }
       // A request whose exporters found nothing (or a manifest with none) still gets its About page.
       openStaging(kept.stagingPath(requestId)).close();
       // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
@@ -125,6 +139,14 @@ export function createExportFileActivities(deps: { store: Store; secret: Secret;
     },
 
     discardStaging,
+
+    /**
+     * The task queue of the worker host that runs this, where a request's staged pages will stay
+     * (workflows/export-request.ts sends every staging activity there); null: every worker shares one disk.
+     */
+    async stagingQueue(): Promise<string | null> {
+      return deps.stagingQueue ?? null;
+    },
 
     /**
      * Moves a failed export's staging store to the request that retries it, and says where its

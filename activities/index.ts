@@ -30,6 +30,8 @@ export interface ActivityDeps {
   /** Who hears of due dates near or missed (ADMIN_EMAIL). */
   teamEmails: readonly string[];
   clock?: () => Date;
+  /** This worker host's own task queue, where requests' staged pages stay (worker/main.ts); absent: one shared disk. */
+  stagingQueue?: string | undefined;
 }
 
 export function createActivities(deps: ActivityDeps) {

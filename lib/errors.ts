@@ -43,7 +43,13 @@ export class PageTooLargeError extends Error {
 }
 
 /** Failure types Temporal must not retry: retrying cannot make them succeed. */
+/** A request's staged pages are not on this worker host (lost with another host's disk): the export starts over. */
+export class StagingLostError extends Error {
+  override readonly name = 'StagingLostError';
+}
+
 export const NON_RETRYABLE_ERROR_TYPES = [
+  'StagingLostError',
   'ManifestError',
   'PluginContractError',
   'ConfigError',

@@ -43,6 +43,8 @@ export interface RequestSettings {
   batchesPerRun?: number | undefined;
   /** How long a failed export's staged pages wait for a retry (default 24 h, see workflows/export-request.ts). */
   failedStagingRetentionMs?: number | undefined;
+  /** How long a staging activity waits for the worker host holding the pages before they count as lost (default 2 min). */
+  stagingHostTimeoutMs?: number | undefined;
   /** The regimes requests are answered under, and the default one (lib/regimes.ts). */
   regimes: RegimeTable;
   /** How long before a due date the team is reminded (REMINDER_OFFSETS). */
@@ -242,6 +244,7 @@ export function createRequestService(client: Client, settings: RequestSettings) 
           retentionMs: settings.retentionMs,
           ...(review ? { review } : {}),
           ...(settings.failedStagingRetentionMs === undefined ? {} : { failedStagingRetentionMs: settings.failedStagingRetentionMs }),
+          ...(settings.stagingHostTimeoutMs === undefined ? {} : { stagingHostTimeoutMs: settings.stagingHostTimeoutMs }),
           ...(input.resumeFromRequest === undefined ? {} : { resumeFromRequest: input.resumeFromRequest }),
         }),
         erase: () => ({ ...base, dryRun: input.dryRun === true }),

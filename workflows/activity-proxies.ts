@@ -48,9 +48,46 @@ export const heavy = wf.proxyActivities<Activities>({
 /** Time one plugin activity may spend draining pages before reporting progress. */
 export const DEFAULT_BATCH_BUDGET_MS = 10_000;
 
-/** Activity options from a plugin's manifest entry: its own timeout and retry policy. */
-export function pluginActivities(plugin: PluginSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number) {
+/**
+ * Where a request's staged pages are: the task queue of the worker host that holds them (its local
+ * staging file). Activities that read or write them go there; if no worker takes them within
+ * `scheduleToStartTimeoutMs`, that host is gone with its disk ({@link isStagingLost}).
+ */
+export interface StagingPin {
+  taskQueue: string;
+  scheduleToStartTimeoutMs: number;
+}
+
+/** Options that send an activity to the host of a request's staging (none: any worker, one shared disk). */
+export function onStagingHost(pin: StagingPin | undefined): Pick<wf.ActivityOptions, 'taskQueue' | 'scheduleToStartTimeout'> {
+  return pin ? { taskQueue: pin.taskQueue, scheduleToStartTimeout: pin.scheduleToStartTimeoutMs } : {};
+}
+
+/** The staged pages are gone: their host took no task in time, or its staging file is not there any more. */
+export function isStagingLost(error: unknown): boolean {
+  if (!(error instanceof wf.ActivityFailure)) return false;
+  const cause = error.cause;
+  if (cause instanceof wf.TimeoutFailure) return cause.timeoutType === 'SCHEDULE_TO_START';
+  return cause instanceof wf.ApplicationFailure && cause.type === 'StagingLostError';
+}
+
+/** The ZIP's build (and other staging work) on the staging host. */
+export function stagingActivities(pin: StagingPin | undefined) {
+  return {
+    heavy: wf.proxyActivities<Activities>({
+      startToCloseTimeout: '2h',
+      heartbeatTimeout: '1m',
+      retry: { maximumAttempts: 5, nonRetryableErrorTypes },
+      ...onStagingHost(pin),
+    }),
+    quick: wf.proxyActivities<Activities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 10, nonRetryableErrorTypes }, ...onStagingHost(pin) }),
+  };
+}
+
+/** Activity options from a plugin's manifest entry: its own timeout and retry policy (on the staging host, for an exporter). */
+export function pluginActivities(plugin: PluginSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number, pin?: StagingPin) {
   return wf.proxyActivities<Activities>({
+    ...onStagingHost(pin),
     startToCloseTimeout: batchBudgetMs + 2 * plugin.timeoutMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: {

@@ -94,6 +94,8 @@ export interface ExportRequestInput extends RequestInputBase {
   resumeFromRequest?: ExportResumePoint & { requestId: string };
   /** Set only by continue-as-new: where the previous run stopped. */
   resume?: ResumeState;
+  /** How long a staging activity waits for its worker host before the host counts as lost (default 2 min). */
+  stagingHostTimeoutMs?: number;
 }
 
 export interface EraseRequestInput extends RequestInputBase {
@@ -129,6 +131,8 @@ export interface EraseResumeState {
 
 export interface ResumeState {
   memo: RequestMemo;
+  /** The task queue of the worker host holding the staged pages (absent: any worker). */
+  stagingQueue?: string;
   exporterIndex: number;
   page: number;
   items: number;

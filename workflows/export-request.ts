@@ -18,7 +18,18 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { PluginSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
-import { cleanup, DEFAULT_BATCH_BUDGET_MS, failureReason, heavy, mail, pluginActivities, quick } from './activity-proxies.ts';
+import {
+  type Activities,
+  cleanup,
+  DEFAULT_BATCH_BUDGET_MS,
+  failureReason,
+  isStagingLost,
+  mail,
+  pluginActivities,
+  quick,
+  type StagingPin,
+  stagingActivities,
+} from './activity-proxies.ts';
 import { cleanupWorkflowId, type Progress, type RequestMemo, stagingCleanupWorkflowId } from '../model/request.ts';
 import { type ExportRequestInput, progressQuery } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
@@ -26,6 +37,11 @@ import { discardStagingLater } from './discard-staging.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 import { processorWait } from './processor-wait.ts';
 import { exportReview } from './review-export.ts';
+
+/** How long a staging activity waits for the host of the staged pages before they count as lost. */
+const STAGING_HOST_TIMEOUT_MS = 120_000;
+/** Starting over after lost staged pages more often than this fails the request (hosts dying one after another). */
+const MAX_STARTS_OVER = 3;
 
 /** How long a failed export's staged pages wait for a retry by default. */
 const FAILED_STAGING_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -44,6 +60,15 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   let page = input.resume?.page ?? 1;
   let items = input.resume?.items ?? 0;
   let batchesThisRun = 0;
+  /** The worker host whose disk holds the staged pages (its task queue); undefined: any worker, one shared disk. */
+  let stagingQueue: string | undefined = input.resume?.stagingQueue;
+  const pin = (): StagingPin | undefined =>
+    stagingQueue === undefined ? undefined : { taskQueue: stagingQueue, scheduleToStartTimeoutMs: input.stagingHostTimeoutMs ?? STAGING_HOST_TIMEOUT_MS };
+  /** The staged pages go to whichever worker host takes this first. */
+  const claimStagingHost = async () => {
+    stagingQueue = (await quick.stagingQueue()) ?? undefined;
+  };
+  let startedOver = 0;
   const batchBudgetMs = input.batchBudgetMs ?? DEFAULT_BATCH_BUDGET_MS;
   /** Until the ZIP is built, a failure leaves staged pages worth keeping for a retry (a failed build resumes at the build). */
   let stage: 'exporting' | 'built' = 'exporting';
@@ -68,11 +93,12 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   try {
     if (!(await lifecycle.confirmed())) return memo;
 
+    if (stagingQueue === undefined && wf.patched('staging-host')) await claimStagingHost();
     if (manifest === undefined) {
       manifest = await quick.loadManifest();
       const failed = input.resumeFromRequest;
       if (failed !== undefined && failed.manifestDigest === manifest.digest) {
-        const staged = await quick.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
+        const staged = await stagingActivities(pin()).quick.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
         if (staged.adopted) {
           ({ exporterIndex } = failed);
           ({ page, items } = staged);
@@ -80,7 +106,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         }
       } else if (failed !== undefined) {
         // Pages staged under another manifest may not line up with this one's exporters.
-        await quick.discardStaging({ requestId: failed.requestId });
+        await stagingActivities(pin()).quick.discardStaging({ requestId: failed.requestId });
       }
     }
     memo.manifestDigest = manifest.digest;
@@ -90,55 +116,94 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     }
     if (memo.status !== 'processing') publish('processing');
 
-    for (; exporterIndex < manifest.exporters.length; exporterIndex++, page = 1) {
-      const exporter = manifest.exporters[exporterIndex] as PluginSnapshot;
-      const { exportBatch, acceptExportPage, pollExportPage } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs);
-      for (;;) {
-        let batch = await exportBatch({
-          requestId,
-          email,
-          exporter,
-          manifestDir: manifest.dir,
-          page,
-          budgetMs: batchBudgetMs,
-          pluginsTotal: manifest.exporters.length,
-          itemsBefore: items,
-        }).catch((error: unknown) => {
-          failedExporter = exporter;
-          throw error;
-        });
-        items += batch.items;
-        page = batch.nextPage;
-        batchesThisRun++;
-        if (batch.pending) {
-          // The exporter took the page for later: wait for it (by callback or by asking again), holding no worker.
-          const later = { requestId, email, exporter, manifestDir: manifest.dir, page };
-          const answered = await processors.answer({
-            key: exporter.key,
-            name: exporter.name,
-            rules: exporter.source.kind === 'http' ? exporter.source.async : undefined,
+    const snapshot = manifest;
+    /** Runs every exporter from where the request stands, into the staged pages. */
+    const exportAll = async () => {
+      for (; exporterIndex < snapshot.exporters.length; exporterIndex++, page = 1) {
+        const exporter = snapshot.exporters[exporterIndex] as PluginSnapshot;
+        const { exportBatch, acceptExportPage, pollExportPage } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs, pin());
+        for (;;) {
+          let batch = await exportBatch({
+            requestId,
+            email,
+            exporter,
+            manifestDir: snapshot.dir,
             page,
-            pending: batch.pending,
-            awaited: { since: new Date().toISOString() },
-            poll: (ticket) => pollExportPage({ ...later, ...(ticket ? { ticket } : {}) }),
-            accept: (body) => acceptExportPage({ ...later, body }),
-          });
-          if (answered === undefined) {
-            // A copy without its pages would be incomplete: the export fails, its staged pages kept for a retry.
+            budgetMs: batchBudgetMs,
+            pluginsTotal: snapshot.exporters.length,
+            itemsBefore: items,
+            expectStaged: exporterIndex > 0 || page > 1,
+          }).catch((error: unknown) => {
             failedExporter = exporter;
-            throw wf.ApplicationFailure.nonRetryable(`${exporter.name} did not deliver page ${page} within its asyncTimeout`, 'PluginUnavailableError');
-          }
-          batch = answered.result;
+            throw error;
+          });
           items += batch.items;
           page = batch.nextPage;
+          batchesThisRun++;
+          if (batch.pending) {
+            // The exporter took the page for later: wait for it (by callback or by asking again), holding no worker.
+            const later = { requestId, email, exporter, manifestDir: snapshot.dir, page };
+            const answered = await processors.answer({
+              key: exporter.key,
+              name: exporter.name,
+              rules: exporter.source.kind === 'http' ? exporter.source.async : undefined,
+              page,
+              pending: batch.pending,
+              awaited: { since: new Date().toISOString() },
+              poll: (ticket) => pollExportPage({ ...later, ...(ticket ? { ticket } : {}) }),
+              accept: (body) => acceptExportPage({ ...later, body }),
+            });
+            if (answered === undefined) {
+              // A copy without its pages would be incomplete: the export fails, its staged pages kept for a retry.
+              failedExporter = exporter;
+              throw wf.ApplicationFailure.nonRetryable(`${exporter.name} did not deliver page ${page} within its asyncTimeout`, 'PluginUnavailableError');
+            }
+            batch = answered.result;
+            items += batch.items;
+            page = batch.nextPage;
+          }
+          if (batch.done) break;
+          await lifecycle.continueAsNewIfDue<ExportRequestInput>(batchesThisRun, () => ({
+            ...input,
+            resume: { memo, exporterIndex, page, items, manifest: manifest as ManifestSnapshot, ...(stagingQueue ? { stagingQueue } : {}) },
+          }));
         }
-        if (batch.done) break;
-        await lifecycle.continueAsNewIfDue<ExportRequestInput>(batchesThisRun, () => ({
-          ...input,
-          resume: { memo, exporterIndex, page, items, manifest: manifest as ManifestSnapshot },
-        }));
       }
-    }
+    };
+    /** The staged pages went with their host (a dead worker, a wiped disk): every exporter again, on a host that answers. */
+    const afterLoss = async (error: unknown) => {
+      if (!isStagingLost(error) || startedOver >= MAX_STARTS_OVER) throw error;
+      startedOver++;
+      failedExporter = undefined;
+      exporterIndex = 0;
+      page = 1;
+      items = 0;
+      await claimStagingHost();
+      // The host taking over may be the old one, only slow to answer: its pages are dropped, not mixed in.
+      await stagingActivities(pin()).quick.discardStaging({ requestId });
+    };
+    const exportEverything = async () => {
+      for (;;) {
+        try {
+          return await exportAll();
+        } catch (error) {
+          await afterLoss(error);
+        }
+      }
+    };
+    await exportEverything();
+    /** Builds on the staging host; if its pages are lost, exports again and builds there. */
+    const buildOnHost = async (args: Parameters<Activities['buildExport']>[0]) => {
+      const expectStaged = snapshot.exporters.length > 0;
+      for (;;) {
+        try {
+          return await stagingActivities(pin()).heavy.buildExport({ ...args, expectStaged });
+        } catch (error) {
+          await afterLoss(error);
+          await exportEverything();
+        }
+      }
+    };
 
     const build = {
       requestId,
@@ -152,20 +217,20 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     };
     if (memo.review) {
       // Reviewed before release: the draft first; the person's copy only once approved, less what was withheld.
-      const draft = await heavy.buildExport({ ...build, draft: true });
+      const draft = await buildOnHost({ ...build, draft: true });
       draftFile = draft.file;
       const groups = (draft.inventory ?? []).map(({ group, label, items }) => ({ group, label, items }));
       if (!(await review.decided({ file: draft.file, groups }))) {
         await wf.CancellationScope.nonCancellable(async () => {
           await discardDraft(draft.file);
-          await quick.discardStaging({ requestId });
+          await stagingActivities(pin()).quick.discardStaging({ requestId });
         });
         draftFile = undefined;
         return memo;
       }
       publish('processing');
     }
-    const built = await heavy.buildExport({ ...build, withheld: memo.review?.withheld ?? [] });
+    const built = await buildOnHost({ ...build, withheld: memo.review?.withheld ?? [] });
     if (draftFile !== undefined) {
       await discardDraft(draftFile);
       draftFile = undefined;
@@ -194,11 +259,14 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     const keep = !cancelled && manifest !== undefined && memo.status === 'processing' && stage === 'exporting';
     await wf.CancellationScope.nonCancellable(async () => {
       if (draftFile !== undefined) await discardDraft(draftFile);
-      if (!keep) return quick.discardStaging({ requestId });
+      if (!keep)
+        return stagingActivities(pin())
+          .quick.discardStaging({ requestId })
+          .catch(() => {});
       memo.resumeFrom = { exporterIndex, page, items, manifestDigest: (manifest as ManifestSnapshot).digest };
       await wf.startChild(discardStagingLater, {
         workflowId: stagingCleanupWorkflowId(requestId),
-        args: [{ requestId, delayMs: input.failedStagingRetentionMs ?? FAILED_STAGING_RETENTION_MS }],
+        args: [{ requestId, delayMs: input.failedStagingRetentionMs ?? FAILED_STAGING_RETENTION_MS, ...(stagingQueue ? { stagingQueue } : {}) }],
         parentClosePolicy: 'ABANDON',
         staticSummary: 'Deletes the staged pages of a failed export nobody retried',
       });

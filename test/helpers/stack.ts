@@ -23,6 +23,7 @@ import { DEFAULT_CLOCK_SETTINGS, regimeTable } from '../../lib/regimes.ts';
 import { dataConverter, EncryptionCodec } from '../../lib/payload-codec.ts';
 import { createMailer, type Mailer } from '../../lib/mailer.ts';
 import { fileStore } from '../../storage/file-store.ts';
+import type { Store } from '../../storage/store.ts';
 import { ensureStorage, storagePaths, type StoragePaths } from '../../storage/file-layout.ts';
 import { openDemoDb } from '../../plugins/demo/schema.ts';
 import { seedDemoData } from '../../plugins/demo/seed.ts';
@@ -86,6 +87,10 @@ export interface StackOptions {
   reviewMode?: ReviewMode;
   /** Named admin accounts (server/accounts.ts). */
   adminUsers?: AdminAccount[];
+  /** What the server and the in-process worker keep files in (default: the file store under the stack's directory). */
+  store?: Store;
+  /** How long a staging activity waits for its worker host (workflows/export-request.ts). */
+  stagingHostTimeoutMs?: number;
 }
 
 export interface ApiResponse {
@@ -138,7 +143,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await writeFile(manifestPath, (options.manifest ?? demoManifest(dbPath)).replaceAll('{db}', dbPath));
   const paths = storagePaths(join(dir, 'storage'));
   await ensureStorage(paths);
-  const store = fileStore(paths);
+  const store = options.store ?? fileStore(paths);
   const mail = await startMailCatcher({ smtpPort: 0 });
   const taskQueue = uniqueTaskQueue('e2e');
   const adminToken = randomBytes(24).toString('hex');
@@ -167,6 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     batchBudgetMs: options.batchBudgetMs,
     batchesPerRun: options.batchesPerRun,
     reviewMode: options.reviewMode,
+    stagingHostTimeoutMs: options.stagingHostTimeoutMs,
   };
   const app = createApp({
     adminUsers: options.adminUsers,
