@@ -313,3 +313,18 @@ function storageOf(e: z.output<typeof envSchema>): Config['storage'] {
     stagingDir: e.STAGING_DIR ?? join(tmpdir(), 'dsr-staging'),
   };
 }
+
+/**
+ * For a process's start: a ConfigError (a wrong variable, a bucket that does not answer) is said
+ * plainly — what to fix, no stack trace — and the process exits 1; anything else is rethrown.
+ * @example const store = await openStore(config.storage).catch(exitOnConfigError('worker'));
+ */
+export function exitOnConfigError(who: string): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof ConfigError) {
+      console.error(`${who}: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  };
+}

@@ -5,7 +5,7 @@
 import { AdminUsersError, loadAdminUsers } from './accounts.ts';
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
-import { loadConfig, required } from '../lib/config.ts';
+import { exitOnConfigError, loadConfig, required } from '../lib/config.ts';
 import { loadRegimes } from '../lib/regimes.ts';
 import { dataConverter, EncryptionCodec, parsePayloadKeys } from '../lib/payload-codec.ts';
 import { openStore } from '../storage/open-store.ts';
@@ -16,7 +16,7 @@ import { createApp } from './app.ts';
 const config = loadConfig();
 // A wrong REGIMES_FILE, DEFAULT_REGIME or holiday calendar stops the server here, with what to fix.
 const regimes = await loadRegimes(config.clock);
-const store = await openStore(config.storage);
+const store = await openStore(config.storage).catch(exitOnConfigError('server'));
 const connection = await connectClient(config.temporal);
 const warning = await ensureSearchAttributes(connection, config.temporal.namespace, SEARCH_ATTRIBUTES);
 if (warning) console.warn(`server: ${warning}`);

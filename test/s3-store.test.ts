@@ -5,6 +5,7 @@
  * kept once, and the mail ledger's claim won by exactly one of two hosts.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.
 import { ConfigError } from '../lib/errors.ts';
 import { writeZip } from '../report/zip.ts';
 import { parseS3Url, s3Store } from '../storage/s3-store.ts';
+import { ROOT } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 describe('the S3 store (versitygw)', () => {
@@ -132,5 +134,30 @@ describe('the S3 store (versitygw)', () => {
     assert.equal(await hostB.mailLedger.claim('mail-hash-1', 'later'), false);
     await hostA.mailLedger.release('mail-hash-1');
     assert.equal(await hostB.mailLedger.claim('mail-hash-1', 'retry'), true);
+  });
+
+  test('npm run worker and npm run server stop at start on a bucket they cannot reach, naming what to fix, without a stack trace', async () => {
+    for (const main of ['worker/main.ts', 'server/main.ts']) {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, main)], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH,
+          STORAGE_URL: 's3://no-such-bucket/prod',
+          S3_ENDPOINT: s3.endpoint,
+          AWS_REGION: s3.region,
+          AWS_ACCESS_KEY_ID: s3.accessKey,
+          AWS_SECRET_ACCESS_KEY: s3.secretKey,
+          STAGING_DIR: join(dir, 'staging-start'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      const code = await new Promise((resolve) => child.once('exit', resolve));
+      assert.equal(code, 1, output);
+      assert.match(output, /Cannot use STORAGE_URL=s3:\/\/no-such-bucket\/prod\/: the bucket did not answer \(HTTP 404\)/, `${main}: ${output}`);
+      assert.doesNotMatch(output, /\n\s+at /, `${main} prints no stack trace`);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { dataConverter } from '../lib/payload-codec.ts';
 import { createActivities } from '../activities/index.ts';
-import { loadConfig, required } from '../lib/config.ts';
+import { exitOnConfigError, loadConfig, required } from '../lib/config.ts';
 import { loadRegimes } from '../lib/regimes.ts';
 import { createMailer } from '../lib/mailer.ts';
 import { RedactingLogger } from '../lib/redacting-logger.ts';
@@ -23,7 +23,7 @@ const config = loadConfig();
 // Errors are logged without their messages, which may quote personal data (lib/redacting-logger.ts).
 Runtime.install({ logger: new RedactingLogger(new DefaultLogger(config.logLevel)) });
 
-const store = await openStore(config.storage);
+const store = await openStore(config.storage).catch(exitOnConfigError('worker'));
 const regimes = await loadRegimes(config.clock);
 // Fail at start, not at the first request, when plugins.yaml is wrong.
 const manifest = await loadManifest(config.pluginsFile);

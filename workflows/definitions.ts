@@ -131,8 +131,8 @@ export interface EraseResumeState {
 
 export interface ResumeState {
   memo: RequestMemo;
-  /** The task queue of the worker host holding the staged pages (absent: any worker). */
-  stagingQueue?: string;
+  /** The task queue of the worker host holding the staged pages (null: any worker, one shared disk; absent: not asked yet). */
+  stagingQueue?: string | null;
   exporterIndex: number;
   page: number;
   items: number;

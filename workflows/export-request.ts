@@ -60,13 +60,16 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   let page = input.resume?.page ?? 1;
   let items = input.resume?.items ?? 0;
   let batchesThisRun = 0;
-  /** The worker host whose disk holds the staged pages (its task queue); undefined: any worker, one shared disk. */
-  let stagingQueue: string | undefined = input.resume?.stagingQueue;
+  /**
+   * The worker host whose disk holds the staged pages (its task queue); null: any worker, one shared disk;
+   * undefined: not asked yet. Asked once per request, not once per run: a run's history stays short.
+   */
+  let stagingQueue: string | null | undefined = input.resume?.stagingQueue;
   const pin = (): StagingPin | undefined =>
-    stagingQueue === undefined ? undefined : { taskQueue: stagingQueue, scheduleToStartTimeoutMs: input.stagingHostTimeoutMs ?? STAGING_HOST_TIMEOUT_MS };
+    typeof stagingQueue === 'string' ? { taskQueue: stagingQueue, scheduleToStartTimeoutMs: input.stagingHostTimeoutMs ?? STAGING_HOST_TIMEOUT_MS } : undefined;
   /** The staged pages go to whichever worker host takes this first. */
   const claimStagingHost = async () => {
-    stagingQueue = (await quick.stagingQueue()) ?? undefined;
+    stagingQueue = await quick.stagingQueue();
   };
   let startedOver = 0;
   const batchBudgetMs = input.batchBudgetMs ?? DEFAULT_BATCH_BUDGET_MS;
@@ -165,7 +168,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
           if (batch.done) break;
           await lifecycle.continueAsNewIfDue<ExportRequestInput>(batchesThisRun, () => ({
             ...input,
-            resume: { memo, exporterIndex, page, items, manifest: manifest as ManifestSnapshot, ...(stagingQueue ? { stagingQueue } : {}) },
+            resume: { memo, exporterIndex, page, items, manifest: manifest as ManifestSnapshot, ...(stagingQueue !== undefined ? { stagingQueue } : {}) },
           }));
         }
       }
@@ -266,7 +269,9 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       memo.resumeFrom = { exporterIndex, page, items, manifestDigest: (manifest as ManifestSnapshot).digest };
       await wf.startChild(discardStagingLater, {
         workflowId: stagingCleanupWorkflowId(requestId),
-        args: [{ requestId, delayMs: input.failedStagingRetentionMs ?? FAILED_STAGING_RETENTION_MS, ...(stagingQueue ? { stagingQueue } : {}) }],
+        args: [
+          { requestId, delayMs: input.failedStagingRetentionMs ?? FAILED_STAGING_RETENTION_MS, ...(typeof stagingQueue === 'string' ? { stagingQueue } : {}) },
+        ],
         parentClosePolicy: 'ABANDON',
         staticSummary: 'Deletes the staged pages of a failed export nobody retried',
       });
