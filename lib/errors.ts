@@ -42,11 +42,20 @@ export class PageTooLargeError extends Error {
   override readonly name = 'PageTooLargeError';
 }
 
-/** Failure types Temporal must not retry: retrying cannot make them succeed. */
 /** A request's staged pages are not on this worker host (lost with another host's disk): the export starts over. */
 export class StagingLostError extends Error {
   override readonly name = 'StagingLostError';
 }
+
+/**
+ * The store did not answer (the bucket unreachable, throttling, a 5xx): an outage, not a mistake.
+ * Retried by Temporal, then waited out by the workflow (workflows/storage-wait.ts) for hours.
+ */
+export class StorageUnavailableError extends Error {
+  override readonly name = 'StorageUnavailableError';
+}
+
+/** Failure types Temporal must not retry: retrying cannot make them succeed. */
 
 export const NON_RETRYABLE_ERROR_TYPES = [
   'StagingLostError',

@@ -12,7 +12,7 @@
  * can drop any duplicate another path might produce.
  */
 import nodemailer from 'nodemailer';
-import { PermanentMailError } from './errors.ts';
+import { PermanentMailError, StorageUnavailableError } from './errors.ts';
 import { hashKey } from './secrets.ts';
 import type { MailLedger } from '../storage/store.ts';
 
@@ -66,6 +66,9 @@ export function createMailer(options: { smtpUrl: string; from: string; ledger: M
 
 /** The file system's reason with its code (ENOSPC, EACCES…), which says what to fix; no path, no address. */
 function ledgerError(error: unknown): Error {
+  if (error instanceof StorageUnavailableError) return error; // an outage: waited out, nothing to fix
   const code = (error as { code?: string }).code ?? (error as Error).name;
-  return new Error(`Cannot send mail yet: the mail ledger cannot be written (${code}); free space or fix STORAGE_DIR`, { cause: error });
+  return new Error(`Cannot send mail yet: the mail ledger cannot be written (${code}); free space or fix the storage (STORAGE_DIR, STORAGE_URL)`, {
+    cause: error,
+  });
 }

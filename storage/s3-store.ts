@@ -24,7 +24,7 @@ import {
   type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ConfigError } from '../lib/errors.ts';
+import { ConfigError, StorageUnavailableError } from '../lib/errors.ts';
 import type { WriteSink } from '../lib/write-sink.ts';
 import type { Store, StoredExport, Tombstone } from './store.ts';
 import { readZipEntry } from './zip-entry.ts';
@@ -71,6 +71,23 @@ function isTaken(error: unknown): boolean {
   return status === 412 || status === 409;
 }
 
+/** Network failures of a bucket that was there a moment ago: an outage to wait out, not a mistake to report. */
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND']);
+
+/**
+ * The bucket did not answer (unreachable, throttled, a 5xx) after the SDK's own retries: a
+ * {@link StorageUnavailableError} with the code, which the workflows wait out; anything else as it was.
+ */
+export function asOutage(error: unknown): unknown {
+  if (!(error instanceof Error) || error instanceof StorageUnavailableError) return error;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (error as { code?: string }).code ?? (error.cause as { code?: string } | undefined)?.code;
+  const outage = (status !== undefined && (status >= 500 || status === 429)) || (code !== undefined && OUTAGE_CODES.has(code)) || error.name === 'TimeoutError';
+  if (!outage) return error;
+  const why = status !== undefined ? `HTTP ${status} ${error.name}` : (code ?? error.name);
+  return new StorageUnavailableError(`The object storage did not answer (${why}); retrying until it does`, { cause: error });
+}
+
 export function s3Store(options: S3StoreOptions): Store & { client: S3Client; verify(): Promise<void> } {
   const client = new S3Client({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -80,6 +97,14 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
     // A bucket unreachable for a moment is retried here first; the activity's own retries come after.
     maxAttempts: 5,
   });
+  /** Every call but the check at start: an outage comes out as a StorageUnavailableError. */
+  const send: typeof client.send = async (command: Parameters<typeof client.send>[0]) => {
+    try {
+      return await client.send(command);
+    } catch (error) {
+      throw asOutage(error);
+    }
+  };
   const Bucket = options.bucket;
   const key = (name: string) => `${options.prefix}${name}`;
   const sse = options.serverSideEncryption ? { ServerSideEncryption: options.serverSideEncryption } : {};
@@ -91,7 +116,7 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
 
   const readText = async (Key: string): Promise<string | undefined> => {
     try {
-      const answer = await client.send(new GetObjectCommand({ Bucket, Key }));
+      const answer = await send(new GetObjectCommand({ Bucket, Key }));
       return await answer.Body?.transformToString('utf8');
     } catch (error) {
       if (isMissing(error)) return undefined;
@@ -108,10 +133,10 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
     }
   };
   const put = (Key: string, Body: string, onlyIfAbsent = false) =>
-    client.send(new PutObjectCommand({ Bucket, Key, Body, ContentType: 'application/json', ...sse, ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}) }));
+    send(new PutObjectCommand({ Bucket, Key, Body, ContentType: 'application/json', ...sse, ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}) }));
   const exists = async (Key: string): Promise<boolean> => {
     try {
-      await client.send(new HeadObjectCommand({ Bucket, Key }));
+      await send(new HeadObjectCommand({ Bucket, Key }));
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
@@ -156,7 +181,11 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
           stream,
           // The object appears only when the upload completes: a failed build leaves nothing.
           commit: async () => {
-            await done;
+            try {
+              await done;
+            } catch (error) {
+              throw asOutage(error);
+            }
           },
           abort: async () => {
             stream.destroy();
@@ -173,7 +202,7 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
       async open(file) {
         let answer: GetObjectCommandOutput;
         try {
-          answer = await client.send(new GetObjectCommand({ Bucket, Key: exportKey(file) }));
+          answer = await send(new GetObjectCommand({ Bucket, Key: exportKey(file) }));
         } catch (error) {
           if (isMissing(error)) return undefined;
           throw error;
@@ -195,8 +224,8 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
       },
       async remove(file, tombstone: Tombstone) {
         await put(tombstoneKey(file), JSON.stringify(tombstone));
-        await client.send(new DeleteObjectCommand({ Bucket, Key: exportKey(file) }));
-        await client.send(new DeleteObjectCommand({ Bucket, Key: metaKey(file) }));
+        await send(new DeleteObjectCommand({ Bucket, Key: exportKey(file) }));
+        await send(new DeleteObjectCommand({ Bucket, Key: metaKey(file) }));
       },
       async tombstone(file) {
         const parsed = await readJson<Partial<Tombstone>>(tombstoneKey(file));
@@ -212,7 +241,7 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
         // A reviewer's preview reads one file of the draft: the ZIP comes down to a private temp file, read, and goes.
         let answer: GetObjectCommandOutput;
         try {
-          answer = await client.send(new GetObjectCommand({ Bucket, Key: exportKey(file) }));
+          answer = await send(new GetObjectCommand({ Bucket, Key: exportKey(file) }));
         } catch (error) {
           if (isMissing(error)) return undefined;
           throw error;
@@ -252,7 +281,7 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
         }
       },
       async release(hash) {
-        await client.send(new DeleteObjectCommand({ Bucket, Key: ledgerKey(hash) }));
+        await send(new DeleteObjectCommand({ Bucket, Key: ledgerKey(hash) }));
       },
     },
   };

@@ -11,12 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.ts';
-import { ConfigError } from '../lib/errors.ts';
+import { ConfigError, StorageUnavailableError } from '../lib/errors.ts';
 import { writeZip } from '../report/zip.ts';
-import { parseS3Url, s3Store } from '../storage/s3-store.ts';
+import { asOutage, parseS3Url, s3Store } from '../storage/s3-store.ts';
 import { ROOT } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
@@ -160,4 +160,19 @@ describe('the S3 store (versitygw)', () => {
       assert.doesNotMatch(output, /\n\s+at /, `${main} prints no stack trace`);
     }
   });
+});
+
+test('an outage of the bucket is told apart from a mistake: only the outage is waited out', () => {
+  const answer = (name: string, status: number) =>
+    new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+  const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+  for (const error of [refused, answer('ServiceUnavailable', 503), answer('SlowDown', 429), answer('InternalError', 500)]) {
+    const outage = asOutage(error);
+    assert.ok(outage instanceof StorageUnavailableError, `${(error as Error).name} is an outage`);
+    assert.equal(outage.cause, error);
+  }
+  assert.match((asOutage(refused) as Error).message, /ECONNREFUSED/);
+  for (const error of [answer('NoSuchKey', 404), answer('AccessDenied', 403), answer('PreconditionFailed', 412), new TypeError('bug')]) {
+    assert.equal(asOutage(error), error, `${error.name} stays what it is`);
+  }
 });

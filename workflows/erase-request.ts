@@ -18,6 +18,7 @@ import { type EraseRequestInput, progressQuery } from './definitions.ts';
 import { processorWait } from './processor-wait.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 import { runErasers, summarise } from './run-erasers.ts';
+import { untilStorageAnswers } from './storage-wait.ts';
 import { tellRecipients } from './tell-recipients.ts';
 
 export async function eraseRequest(input: EraseRequestInput): Promise<RequestMemo> {
@@ -81,7 +82,7 @@ export async function eraseRequest(input: EraseRequestInput): Promise<RequestMem
       await tellRecipients({ requestId, email, recipients, erasedAt: new Date().toISOString(), processors, notices, save });
     }
     memo.completedAt = new Date().toISOString();
-    const receipt = await quick.writeErasureReceipt({ memo });
+    const receipt = await untilStorageAnswers(() => quick.writeErasureReceipt({ memo }));
     memo.receipt = { sha256: receipt.sha256 };
     // A dry run is the admin's plan: the person is told only about a real erasure.
     if (!dryRun) await mail.sendErasureMail({ requestId, email, report: memo.erasure, locale: memo.locale });

@@ -37,6 +37,7 @@ import { discardStagingLater } from './discard-staging.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
 import { processorWait } from './processor-wait.ts';
 import { exportReview } from './review-export.ts';
+import { untilStorageAnswers } from './storage-wait.ts';
 
 /** How long a staging activity waits for the host of the staged pages before they count as lost. */
 const STAGING_HOST_TIMEOUT_MS = 120_000;
@@ -200,7 +201,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       const expectStaged = snapshot.exporters.length > 0;
       for (;;) {
         try {
-          return await stagingActivities(pin()).heavy.buildExport({ ...args, expectStaged });
+          return await untilStorageAnswers(() => stagingActivities(pin()).heavy.buildExport({ ...args, expectStaged }));
         } catch (error) {
           await afterLoss(error);
           await exportEverything();
@@ -250,7 +251,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     memo.download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
     memo.items = built.items;
     // What was released, to whom, what was held back and who decided: kept after the ZIP is gone.
-    if (wf.patched('release-record')) memo.receipt = await quick.writeReleaseRecord({ memo, withheldItems: built.withheld ?? [] });
+    if (wf.patched('release-record')) memo.receipt = await untilStorageAnswers(() => quick.writeReleaseRecord({ memo, withheldItems: built.withheld ?? [] }));
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
     if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
     memo.completedAt = new Date().toISOString();

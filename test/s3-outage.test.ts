@@ -1,0 +1,90 @@
+/**
+ * The bucket goes away mid-export and comes back: versitygw is stopped while
+ * the exporter's pages are still coming and stays down past the moment the
+ * ZIP would be written (multipart upload) and the download mail claimed in
+ * the ledger (conditional write). The build and the mail are retried until
+ * the bucket answers again; nothing fails, every item lands once, one mail.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { freePort } from '../dev/free-port.ts';
+import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.ts';
+import { s3Store } from '../storage/s3-store.ts';
+import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { unzip } from './helpers/unzip.ts';
+
+const TOTAL = 100;
+const BUCKET = 'dsr-outage';
+const OUTAGE_MS = 22_000;
+
+let s3: Versitygw;
+let stack: Stack;
+let bucketDir: string;
+let port: number;
+
+before(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dsr-outage-'));
+  bucketDir = join(dir, 'buckets');
+  port = await freePort();
+  await mkdir(join(dir, 'staging'));
+  s3 = await startVersitygw({ binary: findVersitygw(), dir: bucketDir, port });
+  const credentials = { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey };
+  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
+  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  client.destroy();
+  stack = await startStack({
+    store: s3Store({ bucket: BUCKET, prefix: 'outage/', endpoint: s3.endpoint, region: s3.region, credentials, stagingDir: join(dir, 'staging') }),
+    manifest: `version: 1
+exporters:
+  - key: slow
+    name: Slow numbers
+    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
+    pageSize: 10
+    settings: { total: ${TOTAL}, delayMs: 150 }
+`,
+  });
+});
+after(async () => {
+  await stack?.close();
+  await s3?.stop();
+});
+
+test("the bucket unreachable mid-export, past Temporal's quick retries: the ZIP's build waits for it, every item once, one mail", async () => {
+  const created = await stack.api('POST', '/api/requests', { email: 'outage@example.com', action: 'export', skipConfirmation: true });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  const deadline = Date.now() + 60_000;
+  while (((await stack.api('GET', `/api/requests/${id}`)).body.progress?.items ?? 0) === 0) {
+    assert.ok(Date.now() < deadline, 'the export did not start');
+    await sleep(50);
+  }
+
+  const { accessKey, secretKey } = s3;
+  await s3.stop();
+  await sleep(OUTAGE_MS);
+  const during = (await stack.api('GET', `/api/requests/${id}`)).body;
+  assert.equal(during.status, 'processing', 'the request waits for the bucket rather than failing');
+  assert.equal(stack.mail.messages().length, 0, 'no mail while the ZIP cannot be stored');
+  s3 = await startVersitygw({ binary: findVersitygw(), dir: bucketDir, port, accessKey, secretKey });
+
+  const done = await waitForStatus(stack, id, 'completed', 120_000);
+  const zip = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
+  const items = JSON.parse(zip.get('export.json') as string)['Personal Data Export for outage@example.com'].numbers.items;
+  assert.deepEqual(
+    Object.keys(items),
+    Array.from({ length: TOTAL }, (_, n) => `n-${n}`),
+  );
+  for (const [key, pairs] of Object.entries(items)) assert.equal((pairs as unknown[]).length, 1, `${key} once`);
+  const mailDeadline = Date.now() + 30_000;
+  while (stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length === 0) {
+    assert.ok(Date.now() < mailDeadline, 'no download mail');
+    await sleep(100);
+  }
+  await sleep(1000);
+  assert.equal(stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length, 1, 'one download mail');
+});
