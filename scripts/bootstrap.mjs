@@ -9,13 +9,15 @@
  *      better-sqlite3 native addon was built;
  *   2. a Temporal CLI (the dev server) is available: `$TEMPORAL_CLI`, or one
  *      built once with `go install` into the user cache; likewise Mailpit (the
- *      mail catcher of `npm start`), `$MAILPIT` or built once;
+ *      mail catcher of `npm start`), `$MAILPIT` or built once, and versitygw
+ *      (the S3-compatible server of the tests, the bench and `npm run topology`),
+ *      `$VERSITYGW` or built once;
  * and then runs the target TypeScript script with tsx, passing arguments,
  * environment (plus `TEMPORAL_CLI`), signals and the exit code through.
  *
  * Targets that need no Temporal (`plugins-check`) skip step 2.
  *
- * Usage: node scripts/bootstrap.mjs <start|test|bench|plugins-check> [args…]
+ * Usage: node scripts/bootstrap.mjs <start|test|bench|plugins-check|topology> [args…]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,15 +35,16 @@ const TARGETS = {
   test: 'scripts/test.ts',
   bench: 'bench/run.ts',
   'plugins-check': 'scripts/plugins-check.ts',
+  topology: 'scripts/topology.ts',
 };
 
 /** Targets that never start a Temporal dev server, so they skip step 2. */
 const WITHOUT_TEMPORAL_CLI = new Set(['plugins-check']);
 
 /** Targets that run `npm start`'s stack, with Mailpit as its mail catcher. */
-const WITH_MAILPIT = new Set(['start', 'test']);
+const WITH_MAILPIT = new Set(['start', 'test', 'topology']);
 /** Object storage is tested and benchmarked against a real S3 server. */
-const WITH_VERSITYGW = new Set(['test', 'bench']);
+const WITH_VERSITYGW = new Set(['test', 'bench', 'topology']);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
