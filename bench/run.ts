@@ -10,6 +10,10 @@
  * `npm run bench -- --concurrency 200 [--workers 2]`: throughput and latency
  * of many small exports at once instead (bench/concurrency.ts).
  *
+ * `npm run bench -- --storage 100000`: the export kept on the file system, in
+ * an S3 bucket (versitygw), and in the bucket with two workers that share no
+ * disk, in one run (bench/storage.ts).
+ *
  * `npm run bench -- --erase 1000,50000`: an erasure of one person's N comments
  * instead, with the demo comments eraser alone, timed from the click to
  * `completed`, then checked against the database (bench/erase.ts).
@@ -36,6 +40,8 @@ import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
 import { ERASE_HEADER, runErase } from './erase.ts';
 import { type FloorResult, runFloorProcess } from './floor.ts';
 import { confirmAndFollow, requestHistory, type Shared, startStack, writeCommentsManifest } from './stack.ts';
+import { VERSITYGW_VERSION } from '../dev/versitygw.ts';
+import { runStorage, STORAGE_HEADER } from './storage.ts';
 import { printTable } from './table.ts';
 
 const { values } = parseArgs({
@@ -45,6 +51,7 @@ const { values } = parseArgs({
     floor: { type: 'boolean', default: true },
     concurrency: { type: 'string' },
     erase: { type: 'string' },
+    storage: { type: 'string' },
     workers: { type: 'string', default: '1' },
   },
 });
@@ -72,6 +79,18 @@ try {
     wrong = result.failures.length > 0;
     console.log(
       `\nnode ${process.version}; latency = just before the POST (skipConfirmation) → download mail accepted by the SMTP sink;\nrequests/s = completed requests / (first POST → last mail); activities per worker from ActivityTaskStarted identities;\nCPU s = user+system CPU (/proc/PID/stat) from the first POST to the last mail; bench = this process: load generator, HTTP server, client, SMTP sink`,
+    );
+  } else if (values.storage) {
+    const rows: string[][] = [];
+    for (const size of sizesOf(values.storage)) {
+      const result = await runStorage(shared, PERSON, size);
+      rows.push(...result.rows);
+      for (const problem of result.problems) console.error(`WRONG: ${problem}`);
+      wrong ||= result.problems.length > 0;
+    }
+    printTable(STORAGE_HEADER, rows);
+    console.log(
+      `\nnode ${process.version}, ${process.platform}/${process.arch}; wall = confirmation click → request completed (ZIP stored);\nS3 = versitygw ${VERSITYGW_VERSION} on loopback (POSIX backend on the same disk), ZIP as a multipart upload of 8 MB parts;\nworker RSS = the highest of any worker; activities per worker from ActivityTaskStarted identities (one export stays on its staging host);\nCPU s = user+system CPU (/proc/PID/stat) between the click and completion; bench = this process: HTTP server, client, SMTP sink, polling`,
     );
   } else if (values.erase) {
     const rows: string[][] = [];

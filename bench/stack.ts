@@ -15,6 +15,7 @@ import type { temporal } from '@temporalio/proto';
 import type { MailCatcher } from '../dev/mail-catcher.ts';
 import { Secret } from '../lib/config.ts';
 import { fileStore } from '../storage/file-store.ts';
+import { s3Store } from '../storage/s3-store.ts';
 import { ensureStorage, type StoragePaths, storagePaths } from '../storage/file-layout.ts';
 import { regimeTable } from '../lib/regimes.ts';
 import { createApp } from '../server/app.ts';
@@ -60,9 +61,45 @@ export async function writeCommentsEraserManifest(dir: string, dbPath: string): 
   return manifest;
 }
 
-export async function startStack(shared: Shared, options: { dir: string; manifest: string; workers: number }): Promise<Stack> {
+/** A bucket of an S3-compatible server (bench/storage.ts starts versitygw). */
+export interface BenchBucket {
+  endpoint: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  prefix: string;
+}
+
+/**
+ * One server in this process and `workers` worker processes; with `bucket`, everything kept goes
+ * there and each worker has a staging directory of its own (hosts that share no disk).
+ */
+export async function startStack(shared: Shared, options: { dir: string; manifest: string; workers: number; bucket?: BenchBucket }): Promise<Stack> {
   const paths = storagePaths(join(options.dir, 'storage'));
   await ensureStorage(paths);
+  const bucket = options.bucket;
+  const store = bucket
+    ? s3Store({
+        bucket: bucket.bucket,
+        prefix: bucket.prefix,
+        endpoint: bucket.endpoint,
+        region: bucket.region,
+        credentials: { accessKeyId: bucket.accessKey, secretAccessKey: bucket.secretKey },
+        stagingDir: join(options.dir, 'server-staging'),
+      })
+    : fileStore(paths);
+  const storageEnv = (n: number): Record<string, string> =>
+    bucket
+      ? {
+          STORAGE_URL: `s3://${bucket.bucket}/${bucket.prefix}`,
+          S3_ENDPOINT: bucket.endpoint,
+          AWS_REGION: bucket.region,
+          AWS_ACCESS_KEY_ID: bucket.accessKey,
+          AWS_SECRET_ACCESS_KEY: bucket.secretKey,
+          STAGING_DIR: join(options.dir, `worker-${n}-staging`),
+        }
+      : { STORAGE_DIR: paths.root };
   const taskQueue = `bench-${randomBytes(4).toString('hex')}`;
   const secret = randomBytes(32).toString('hex');
   const token = randomBytes(16).toString('hex');
@@ -75,7 +112,7 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
     client: shared.client,
     adminToken: new Secret(token),
     secret: new Secret(secret),
-    store: fileStore(paths),
+    store,
     publicUrl: baseUrl,
     siteName: 'Bench',
     namespace: 'default',
@@ -88,7 +125,7 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
   });
   handler = (r) => app.fetch(r);
 
-  const workers = Array.from({ length: options.workers }, () =>
+  const workers = Array.from({ length: options.workers }, (_, n) =>
     spawn(process.execPath, WORKER_ARGS, {
       cwd: root,
       env: {
@@ -100,7 +137,7 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
         TEMPORAL_TASK_QUEUE: taskQueue,
         SMTP_URL: shared.mail.smtpUrl,
         PLUGINS_FILE: options.manifest,
-        STORAGE_DIR: paths.root,
+        ...storageEnv(n + 1),
         APP_SECRET: secret,
         PAYLOAD_KEYS: `bench:${shared.payloadKey.toString('base64')}`,
         PUBLIC_URL: baseUrl,
@@ -139,9 +176,9 @@ export interface Followed {
   view: any;
   /** Confirmation click → `completed` or `failed`. */
   seconds: number;
-  /** Highest VmRSS of the (first) worker sampled meanwhile. */
+  /** Highest VmRSS of any one worker sampled meanwhile. */
   rssDuringMb: number;
-  /** VmHWM of the worker at the end, which includes bundling at start. */
+  /** Highest VmHWM of the workers at the end, which includes bundling at start. */
   peakRssMb: number;
   /** {@link cpuCell} over the same span. */
   cpu: string;
@@ -169,7 +206,7 @@ export async function confirmAndFollow(shared: Shared, stack: Stack, id: string)
   let view: any;
   let rssDuringMb = 0;
   for (;;) {
-    rssDuringMb = Math.max(rssDuringMb, await rssMb(worker, 'VmRSS'));
+    rssDuringMb = Math.max(rssDuringMb, ...(await Promise.all(stack.workers.map((w) => rssMb(w, 'VmRSS')))));
     view = (await stack.api('GET', `/api/requests/${id}`)).body;
     if (view.status === 'completed' || view.status === 'failed') break;
     if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker died (${worker.exitCode ?? worker.signalCode})`);
@@ -178,7 +215,8 @@ export async function confirmAndFollow(shared: Shared, stack: Stack, id: string)
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuCell(cpuBefore, await cpuSplit(shared, stack));
-  return { view, seconds, rssDuringMb, peakRssMb: await rssMb(worker, 'VmHWM'), cpu };
+  const peakRssMb = Math.max(...(await Promise.all(stack.workers.map((w) => rssMb(w, 'VmHWM')))));
+  return { view, seconds, rssDuringMb, peakRssMb, cpu };
 }
 
 /** Resident set (VmRSS) or its peak (VmHWM, which includes bundling at start) of a live process, from /proc. */
