@@ -12,7 +12,7 @@ import { callbackUrl } from '../lib/secrets.ts';
 import type { EraserSnapshot } from '../manifest/snapshot.ts';
 import { loggingFailure } from './log-failure.ts';
 import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
-import { validateErasePage } from '../plugins/host/check-answer.ts';
+import { parseCallbackBody, validateErasePage } from '../plugins/host/check-answer.ts';
 import { type ErasePage, pendingAnswer } from '../plugins/contract.ts';
 import type { EraseCounts, ProcessorReceipt } from '../model/request.ts';
 import { keepMessages, type KeptMessages } from '../model/erase-messages.ts';
@@ -61,13 +61,7 @@ export function createEraseActivities(deps: { secret: Secret; publicUrl: string 
     async acceptErasePage(input: LaterPageInput & { body: string }): Promise<EraseBatchResult> {
       const context = { requestId: input.requestId, plugin: input.eraser.key, page: input.page };
       return loggingFailure('eraser callback', context, async () => {
-        let answer: unknown;
-        try {
-          answer = JSON.parse(input.body);
-        } catch {
-          throw new PluginContractError(`Cannot use the callback of eraser "${input.eraser.key}" for page ${input.page}: its body is not JSON`);
-        }
-        return laterPage(input, answer);
+        return laterPage(input, parseCallbackBody(input.body, 'eraser', input.eraser.key, input.page));
       });
     },
 

@@ -15,12 +15,12 @@ import type { PluginSnapshot } from '../manifest/snapshot.ts';
 import { openStaging } from '../report/staging.ts';
 import type { Secret } from '../lib/config.ts';
 import { existsSync } from 'node:fs';
-import { PluginContractError, StagingLostError } from '../lib/errors.ts';
+import { StagingLostError } from '../lib/errors.ts';
 import { callbackUrl } from '../lib/secrets.ts';
 import { loggingFailure } from './log-failure.ts';
 import { pendingAnswer } from '../plugins/contract.ts';
 import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
-import { validateExportPage } from '../plugins/host/check-answer.ts';
+import { parseCallbackBody, validateExportPage } from '../plugins/host/check-answer.ts';
 
 export interface ExportBatchInput {
   requestId: string;
@@ -98,13 +98,7 @@ export function createExportActivities({ store: kept, secret, publicUrl }: { sto
     async acceptExportPage(input: LaterExportPageInput & { body: string }): Promise<ExportBatchResult> {
       const context = { requestId: input.requestId, plugin: input.exporter.key, page: input.page };
       return loggingFailure('exporter callback', context, async () => {
-        let answer: unknown;
-        try {
-          answer = JSON.parse(input.body);
-        } catch {
-          throw new PluginContractError(`Cannot use the callback of exporter "${input.exporter.key}" for page ${input.page}: its body is not JSON`);
-        }
-        return stageLater(input, answer);
+        return stageLater(input, parseCallbackBody(input.body, 'exporter', input.exporter.key, input.page));
       });
     },
 

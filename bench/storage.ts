@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw } from '../dev/versitygw.ts';
 import { openDemoDb } from '../plugins/demo/schema.ts';
@@ -53,14 +52,7 @@ export async function runStorage(shared: Shared, person: string, size: number): 
       bucket: 'dsr-bench',
       prefix: 'bench/',
     };
-    const admin = new S3Client({
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey },
-    });
-    await admin.send(new CreateBucketCommand({ Bucket: bucket.bucket }));
-    admin.destroy();
+    await s3.createBucket(bucket.bucket);
     const dbPath = join(dir, 'demo.sqlite');
     const db = openDemoDb(dbPath);
     seedDemoData(db);

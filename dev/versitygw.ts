@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { findCachedTool } from './cached-tool.ts';
 
 /** Version `scripts/bootstrap.mjs` builds; keep the two in sync. */
@@ -36,6 +37,10 @@ export interface Versitygw {
   accessKey: string;
   secretKey: string;
   region: string;
+  /** The root credentials, as the AWS SDK takes them. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Creates a bucket (as an operator would, once); one that exists already is fine. */
+  createBucket(name: string): Promise<void>;
   /** Settles when the process ends, however it ends. */
   exited: Promise<void>;
   /** SIGTERM, then SIGKILL after `graceMs` (default 3 s). Idempotent. */
@@ -93,7 +98,18 @@ export async function startVersitygw(options: VersitygwOptions): Promise<Versity
     }
     await sleep(100);
   }
-  return { endpoint, accessKey, secretKey, region, exited, stop };
+  const credentials = { accessKeyId: accessKey, secretAccessKey: secretKey };
+  const createBucket = async (name: string) => {
+    const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials });
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: name }));
+    } catch (error) {
+      if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test((error as Error).name)) throw error;
+    } finally {
+      client.destroy();
+    }
+  };
+  return { endpoint, accessKey, secretKey, region, credentials, createBucket, exited, stop };
 }
 
 /**

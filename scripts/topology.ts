@@ -18,7 +18,6 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startDemoProcessor } from '../dev/demo-processor.ts';
 import { freePort } from '../dev/free-port.ts';
 import { findMailpit, startMailpit } from '../dev/mailpit.ts';
@@ -124,16 +123,7 @@ try {
   // The bucket: private, created once by the operator (the engine never creates buckets).
   const s3 = await startVersitygw({ binary: findVersitygw(), dir: join(dir, 'buckets'), port: await freePort() });
   stopWith('versitygw', s3.exited, () => s3.stop(GRACE_MS));
-  const admin = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey },
-  });
-  await admin.send(new CreateBucketCommand({ Bucket: BUCKET })).catch((error: Error) => {
-    if (!/BucketAlreadyOwnedByYou|BucketAlreadyExists/.test(error.name)) throw error;
-  });
-  admin.destroy();
+  await s3.createBucket(BUCKET);
 
   // SMTP: Mailpit catches what the workers send.
   const mailpit = await startMailpit({

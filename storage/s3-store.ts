@@ -114,15 +114,16 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
   const receiptKey = (requestId: string) => key(`receipts/${requestId}.json`);
   const ledgerKey = (hash: string) => key(`mail-ledger/${hash}`);
 
-  const readText = async (Key: string): Promise<string | undefined> => {
+  /** The object with its body still to read, or undefined when it is not there. */
+  const getObject = async (Key: string): Promise<GetObjectCommandOutput | undefined> => {
     try {
-      const answer = await send(new GetObjectCommand({ Bucket, Key }));
-      return await answer.Body?.transformToString('utf8');
+      return await send(new GetObjectCommand({ Bucket, Key }));
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
   };
+  const readText = async (Key: string): Promise<string | undefined> => (await getObject(Key))?.Body?.transformToString('utf8');
   const readJson = async <T>(Key: string): Promise<T | undefined> => {
     const text = await readText(Key);
     if (text === undefined) return undefined;
@@ -200,13 +201,8 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
       },
       has: (file) => exists(exportKey(file)),
       async open(file) {
-        let answer: GetObjectCommandOutput;
-        try {
-          answer = await send(new GetObjectCommand({ Bucket, Key: exportKey(file) }));
-        } catch (error) {
-          if (isMissing(error)) return undefined;
-          throw error;
-        }
+        const answer = await getObject(exportKey(file));
+        if (!answer) return undefined;
         const body = answer.Body;
         if (!body) return undefined;
         let taken = false;
@@ -239,13 +235,8 @@ export function s3Store(options: S3StoreOptions): Store & { client: S3Client; ve
       },
       async entry(file, name) {
         // A reviewer's preview reads one file of the draft: the ZIP comes down to a private temp file, read, and goes.
-        let answer: GetObjectCommandOutput;
-        try {
-          answer = await send(new GetObjectCommand({ Bucket, Key: exportKey(file) }));
-        } catch (error) {
-          if (isMissing(error)) return undefined;
-          throw error;
-        }
+        const answer = await getObject(exportKey(file));
+        if (!answer) return undefined;
         const dir = await mkdtemp(join(tmpdir(), 'dsr-preview-'));
         try {
           const path = join(dir, 'draft.zip');

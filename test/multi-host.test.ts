@@ -10,11 +10,10 @@ import assert from 'node:assert/strict';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.ts';
 import { s3Store } from '../storage/s3-store.ts';
-import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { slowNumbersManifest, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 const TOTAL = 300;
@@ -30,23 +29,14 @@ before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dsr-hosts-'));
   hostDir = (name) => join(dir, name);
   s3 = await startVersitygw({ binary: findVersitygw(), dir: hostDir('buckets'), port: await freePort() });
-  const credentials = { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey };
-  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  client.destroy();
+  const { credentials } = s3;
+  await s3.createBucket(BUCKET);
   stack = await startStack({
     worker: false,
     heartbeatTimeoutMs: 3000,
     stagingHostTimeoutMs: 4000,
     store: s3Store({ bucket: BUCKET, prefix: 'run/', endpoint: s3.endpoint, region: s3.region, credentials, stagingDir: hostDir('server') }),
-    manifest: `version: 1
-exporters:
-  - key: slow
-    name: Slow numbers
-    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
-    pageSize: 10
-    settings: { total: ${TOTAL}, delayMs: 60 }
-`,
+    manifest: slowNumbersManifest(TOTAL, 60),
   });
 });
 after(async () => {

@@ -11,11 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.ts';
 import { s3Store } from '../storage/s3-store.ts';
-import { FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { slowNumbersManifest, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 const TOTAL = 100;
@@ -33,20 +32,11 @@ before(async () => {
   port = await freePort();
   await mkdir(join(dir, 'staging'));
   s3 = await startVersitygw({ binary: findVersitygw(), dir: bucketDir, port });
-  const credentials = { accessKeyId: s3.accessKey, secretAccessKey: s3.secretKey };
-  const client = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials });
-  await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  client.destroy();
+  const { credentials } = s3;
+  await s3.createBucket(BUCKET);
   stack = await startStack({
     store: s3Store({ bucket: BUCKET, prefix: 'outage/', endpoint: s3.endpoint, region: s3.region, credentials, stagingDir: join(dir, 'staging') }),
-    manifest: `version: 1
-exporters:
-  - key: slow
-    name: Slow numbers
-    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
-    pageSize: 10
-    settings: { total: ${TOTAL}, delayMs: 150 }
-`,
+    manifest: slowNumbersManifest(TOTAL, 150),
   });
 });
 after(async () => {

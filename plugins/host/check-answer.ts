@@ -108,3 +108,16 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   return typeof value === 'string' ? 'a string' : typeof value;
 }
+
+/**
+ * The body of a processor's callback (a page it took for later), parsed: checked as the page's
+ * answer afterwards.
+ * @throws {PluginContractError} when it is not JSON
+ */
+export function parseCallbackBody(body: string, role: 'exporter' | 'eraser', key: string, page: number): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new PluginContractError(`Cannot use the callback of ${role} "${key}" for page ${page}: its body is not JSON`);
+  }
+}

@@ -35,6 +35,18 @@ import { testEnv, uniqueTaskQueue } from './temporal.ts';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURE_PLUGINS = join(ROOT, 'test', 'fixtures', 'plugins');
 
+/** A manifest with one exporter of `total` numbers in pages of 10, each page `delayMs` slow (test/fixtures/plugins/numbers.ts). */
+export function slowNumbersManifest(total: number, delayMs: number): string {
+  return `version: 1
+exporters:
+  - key: slow
+    name: Slow numbers
+    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}
+    pageSize: 10
+    settings: { total: ${total}, delayMs: ${delayMs} }
+`;
+}
+
 /**
  * The demo manifest (exporters and erasers), pointed at the stack's own database.
  * Exporters may read the database's directory, erasers change it (`permissions`).
