@@ -4,6 +4,8 @@
  * ZIP would be written (multipart upload) and the download mail claimed in
  * the ledger (conditional write). The build and the mail are retried until
  * the bucket answers again; nothing fails, every item lands once, one mail.
+ * And the person's download pages read the same from the bucket as from a
+ * disk: the page, the file, 404 for a name never given, 410 once deleted.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp } from 'node:fs/promises';
@@ -77,4 +79,35 @@ test("the bucket unreachable mid-export, past Temporal's quick retries: the ZIP'
   }
   await sleep(1000);
   assert.equal(stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length, 1, 'one download mail');
+});
+
+test('downloads from the bucket: the page and the file, 404 for a name never given, 410 once an admin deleted it', async () => {
+  const created = await stack.api('POST', '/api/requests', { email: 'pages@example.com', action: 'export', skipConfirmation: true, sendAsEmail: false });
+  const done = await waitForStatus(stack, created.body.id, 'completed', 60_000);
+  const url = done.download.url as string;
+  const page = await fetch(url, { headers: { Accept: 'text/html', 'Accept-Language': 'de' } });
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+  assert.match(await page.text(), /download/, 'the page links to the file');
+  const file = await fetch(`${url}/download`);
+  assert.equal(file.status, 200);
+  assert.equal(file.headers.get('content-type'), 'application/zip');
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  assert.equal(bytes.length, done.download.bytes);
+  const items = JSON.parse((await unzip(bytes)).get('export.json') as string)['Personal Data Export for pages@example.com'].numbers.items;
+  assert.equal(Object.keys(items).length, TOTAL);
+
+  const never = url.replace(/dsr-export-[^/]+\.zip$/, `dsr-export-${'A'.repeat(43)}.zip`);
+  assert.notEqual(never, url);
+  assert.equal((await fetch(never)).status, 404);
+
+  assert.equal((await stack.api('DELETE', `/api/requests/${created.body.id}/export`)).status, 202);
+  const deadline = Date.now() + 15_000;
+  let status = 200;
+  while (status === 200 && Date.now() < deadline) {
+    await sleep(200);
+    status = (await fetch(url)).status;
+  }
+  assert.equal(status, 410);
+  assert.equal((await fetch(`${url}/download`, { headers: { Accept: 'text/html' } })).status, 410);
 });
