@@ -65,8 +65,7 @@ export interface MailCatcherOptions {
  */
 export async function startMailCatcher(options: MailCatcherOptions = {}): Promise<MailCatcher> {
   const host = options.host ?? '127.0.0.1';
-  const caught: CaughtMail[] = [];
-  const waiters = new Set<{ predicate: (m: CaughtMail) => boolean; resolve: (m: CaughtMail) => void; reject: (e: Error) => void }>();
+  const box = mailbox();
 
   const smtp = new SMTPServer({
     disabledCommands: ['AUTH', 'STARTTLS'],
@@ -111,12 +110,7 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
             };
             if (typeof parsed.html === 'string') mail.html = parsed.html;
             if (parsed.messageId !== undefined) mail.messageId = parsed.messageId;
-            caught.push(mail);
-            for (const w of waiters)
-              if (w.predicate(mail)) {
-                waiters.delete(w);
-                w.resolve(mail);
-              }
+            box.add(mail);
             callback();
           },
           (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
@@ -135,13 +129,45 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
 
   let closed: Promise<void> | undefined;
   const stopServers = async (): Promise<void> => {
-    for (const w of waiters) w.reject(new Error('Cannot find caught mail: the catcher was closed'));
-    waiters.clear();
+    box.close();
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   };
 
   const catcher: MailCatcher = {
     smtpUrl: `smtp://${_hostForUrl(host)}:${smtpPort}`,
+    messages: box.messages,
+    waitFor: box.waitFor,
+    clear: box.clear,
+    close() {
+      closed ??= stopServers();
+      return closed;
+    },
+  };
+  return catcher;
+}
+
+/** The refusal a relay gives when it cannot take mail now: the sender must try again later. */
+function _tryLater(): Error {
+  return Object.assign(new Error('Service not available, try again later'), { responseCode: 421 });
+}
+
+function _hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Caught messages and who waits for which: what every catcher keeps, however mail reaches it. */
+export function mailbox(): Pick<MailCatcher, 'messages' | 'waitFor' | 'clear'> & { add(mail: CaughtMail): void; close(): void } {
+  const caught: CaughtMail[] = [];
+  const waiters = new Set<{ predicate: (m: CaughtMail) => boolean; resolve: (m: CaughtMail) => void; reject: (e: Error) => void }>();
+  return {
+    add(mail) {
+      caught.push(mail);
+      for (const w of waiters)
+        if (w.predicate(mail)) {
+          waiters.delete(w);
+          w.resolve(mail);
+        }
+    },
     messages: () => [...caught],
     waitFor(predicate, timeoutMs = 5000) {
       const found = caught.find(predicate);
@@ -169,18 +195,8 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
       caught.length = 0;
     },
     close() {
-      closed ??= stopServers();
-      return closed;
+      for (const w of waiters) w.reject(new Error('Cannot find caught mail: the catcher was closed'));
+      waiters.clear();
     },
   };
-  return catcher;
-}
-
-/** The refusal a relay gives when it cannot take mail now: the sender must try again later. */
-function _tryLater(): Error {
-  return Object.assign(new Error('Service not available, try again later'), { responseCode: 421 });
-}
-
-function _hostForUrl(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
 }

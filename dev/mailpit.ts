@@ -17,6 +17,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type MailCatcher, mailbox } from './mail-catcher.ts';
 import { findCachedTool } from './cached-tool.ts';
 
 /** Version `scripts/bootstrap.mjs` builds; keep the two in sync (test/mailpit.test.ts checks). */
@@ -152,6 +153,58 @@ export async function mailpitText(uiUrl: string, id: string): Promise<string> {
   const response = await fetch(`${uiUrl}/api/v1/message/${encodeURIComponent(id)}`);
   if (!response.ok) throw new Error(`Mailpit answered ${response.status} for message ${id}`);
   return ((await response.json()) as { Text: string }).Text;
+}
+
+/**
+ * Mailpit as a {@link MailCatcher}: one poller reads its API every `pollMs` and hands each new
+ * message (with its text) to whoever waits for it. For the bench, whose times must not include
+ * the in-process catcher's deliberate 100 ms wait before its SMTP greeting (smtp-server's
+ * early-talker check): Mailpit greets at once, as a relay does.
+ */
+export function mailpitCatcher(mailpit: Pick<Mailpit, 'smtpUrl' | 'uiUrl' | 'stop'>, pollMs = 20): MailCatcher {
+  const box = mailbox();
+  const seen = new Set<string>();
+  let stopped = false;
+  const poll = async () => {
+    while (!stopped) {
+      // Newest first: page back until a known message (or the end).
+      const fresh: { ID: string; Subject: string; To: { Address: string }[]; From?: { Address: string } }[] = [];
+      for (let start = 0; !stopped; start += 500) {
+        const response = await fetch(`${mailpit.uiUrl}/api/v1/messages?limit=500&start=${start}`).catch(() => undefined);
+        const page = response?.ok ? ((await response.json()) as { messages: typeof fresh }).messages : [];
+        const unseen = page.filter((m) => !seen.has(m.ID));
+        fresh.push(...unseen);
+        if (page.length < 500 || unseen.length < page.length) break;
+      }
+      for (const message of fresh.reverse()) {
+        seen.add(message.ID);
+        const text = await mailpitText(mailpit.uiUrl, message.ID).catch(() => '');
+        box.add({
+          id: message.ID,
+          from: message.From?.Address ?? '',
+          to: message.To.map((to) => to.Address),
+          subject: message.Subject,
+          text,
+          date: new Date(),
+          raw: '',
+        });
+      }
+      await sleep(pollMs);
+    }
+  };
+  const polling = poll();
+  return {
+    smtpUrl: mailpit.smtpUrl,
+    messages: box.messages,
+    waitFor: box.waitFor,
+    clear: box.clear,
+    async close() {
+      stopped = true;
+      box.close();
+      await polling;
+      await mailpit.stop();
+    },
+  };
 }
 
 async function _terminate(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {

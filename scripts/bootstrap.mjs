@@ -42,7 +42,7 @@ const TARGETS = {
 const WITHOUT_TEMPORAL_CLI = new Set(['plugins-check']);
 
 /** Targets that run `npm start`'s stack, with Mailpit as its mail catcher. */
-const WITH_MAILPIT = new Set(['start', 'test', 'topology']);
+const WITH_MAILPIT = new Set(['start', 'test', 'topology', 'bench']);
 /** Object storage is tested and benchmarked against a real S3 server. */
 const WITH_VERSITYGW = new Set(['test', 'bench', 'topology']);
 
