@@ -16,14 +16,18 @@ import type { Review } from '../model/review.ts';
  * back and why (item ids included: it is the organisation's record, not the person's copy), who
  * decided, and the request's audit trail. Kept like an erasure receipt, with its digest in the workflow.
  */
+/** Who asked and when it was confirmed, by whom: the opening of every record kept of a request. */
+interface RequestFacts {
+  version: 1;
+  requestId: string;
+  requestedBy: string;
+  requestedAt: string;
+  confirmedAt: string | null;
+  confirmedBy: 'person' | 'admin' | null;
+}
+
 export interface ReleaseRecord {
-  release: {
-    version: 1;
-    requestId: string;
-    requestedBy: string;
-    requestedAt: string;
-    confirmedAt: string | null;
-    confirmedBy: 'person' | 'admin' | null;
+  release: RequestFacts & {
     releasedAt: string;
     file: string | null;
     sha256: string | null;
@@ -36,13 +40,7 @@ export interface ReleaseRecord {
 }
 
 export interface ErasureReceipt {
-  receipt: {
-    version: 1;
-    requestId: string;
-    requestedBy: string;
-    requestedAt: string;
-    confirmedAt: string | null;
-    confirmedBy: 'person' | 'admin' | null;
+  receipt: RequestFacts & {
     completedAt: string | null;
     dryRun: boolean;
     manifestDigest: string | null;
