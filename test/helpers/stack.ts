@@ -134,7 +134,7 @@ export interface Stack {
 }
 
 /** The payload key of every test stack (a fixed test value, never used outside tests). */
-const TEST_PAYLOAD_KEY = createHash('sha256').update('dsr-engine test payload key').digest();
+export const TEST_PAYLOAD_KEY = createHash('sha256').update('dsr-engine test payload key').digest();
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
