@@ -97,9 +97,12 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   try {
     if (!(await lifecycle.confirmed())) return memo;
 
+    // The manifest and the staging host in one workflow task: one round trip to the server, not two.
+    const loadingManifest = manifest === undefined && wf.patched('manifest-beside-host') ? quick.loadManifest() : undefined;
+    loadingManifest?.catch(() => {}); // its failure is met where it is awaited, not as an unhandled rejection meanwhile
     if (stagingQueue === undefined && wf.patched('staging-host')) await claimStagingHost();
     if (manifest === undefined) {
-      manifest = await quick.loadManifest();
+      manifest = await (loadingManifest ?? quick.loadManifest());
       const failed = input.resumeFromRequest;
       if (failed !== undefined && failed.manifestDigest === manifest.digest) {
         const staged = await stagingActivities(pin()).quick.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
@@ -242,16 +245,28 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
     // The deletion timer starts before the mail, so the file goes even if delivery fails.
-    await wf.startChild(deleteExportLater, {
-      workflowId: cleanupWorkflowId(requestId),
-      args: [{ file: built.file, delayMs: input.retentionMs }],
-      parentClosePolicy: 'ABANDON',
-      staticSummary: 'Deletes an export file at the end of its retention',
-    });
-    memo.download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
-    memo.items = built.items;
-    // What was released, to whom, what was held back and who decided: kept after the ZIP is gone.
-    if (wf.patched('release-record')) memo.receipt = await untilStorageAnswers(() => quick.writeReleaseRecord({ memo, withheldItems: built.withheld ?? [] }));
+    const startCleanup = () =>
+      wf.startChild(deleteExportLater, {
+        workflowId: cleanupWorkflowId(requestId),
+        args: [{ file: built.file, delayMs: input.retentionMs }],
+        parentClosePolicy: 'ABANDON',
+        staticSummary: 'Deletes an export file at the end of its retention',
+      });
+    const download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
+    // What was released, to whom, what was held back and who decided: kept after the ZIP is gone, written before the mail.
+    const recordRelease = () => untilStorageAnswers(() => quick.writeReleaseRecord({ memo: { ...memo }, withheldItems: built.withheld ?? [] }));
+    if (wf.patched('release-beside-cleanup')) {
+      // The record and the cleanup's start in one workflow task: one round trip to the server, not two.
+      memo.download = download;
+      memo.items = built.items;
+      const [, receipt] = await Promise.all([startCleanup(), recordRelease()]);
+      memo.receipt = receipt;
+    } else {
+      await startCleanup();
+      memo.download = download;
+      memo.items = built.items;
+      if (wf.patched('release-record')) memo.receipt = await recordRelease();
+    }
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
     if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
     memo.completedAt = new Date().toISOString();
