@@ -11,11 +11,6 @@ import type { AuditEntry } from '../model/audit.ts';
 import { type RequestMemo, reapplyRunId } from '../model/request.ts';
 import type { Review } from '../model/review.ts';
 
-/**
- * The release record of an export: what was released (file digest, items), what a reviewer held
- * back and why (item ids included: it is the organisation's record, not the person's copy), who
- * decided, and the request's audit trail. Kept like an erasure receipt, with its digest in the workflow.
- */
 /** Who asked and when it was confirmed, by whom: the opening of every record kept of a request. */
 interface RequestFacts {
   version: 1;
@@ -26,6 +21,11 @@ interface RequestFacts {
   confirmedBy: 'person' | 'admin' | null;
 }
 
+/**
+ * The release record of an export: what was released (file digest, items), what a reviewer held
+ * back and why (item ids included: it is the organisation's record, not the person's copy), who
+ * decided, and the request's audit trail. Kept like an erasure receipt, with its digest in the workflow.
+ */
 export interface ReleaseRecord {
   release: RequestFacts & {
     releasedAt: string;

@@ -13,10 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDemoDb } from '../plugins/demo/schema.ts';
-import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { runFloor } from './floor.ts';
-import { writeCommentsManifest } from './stack.ts';
+import { seedCommentsExport } from './stack.ts';
 import { printTable } from './table.ts';
 
 interface ProfileNode {
@@ -33,12 +31,7 @@ const size = Number(process.argv[2] ?? 200_000);
 const email = 'profile@example.com';
 const dir = await mkdtemp(join(tmpdir(), 'dsr-profile-'));
 try {
-  const dbPath = join(dir, 'demo.sqlite');
-  const db = openDemoDb(dbPath);
-  seedDemoData(db);
-  seedManyComments(db, email, size);
-  db.close();
-  const manifest = await writeCommentsManifest(dir, dbPath);
+  const { manifest } = await seedCommentsExport(dir, email, size);
 
   const session = new Session();
   session.connect();

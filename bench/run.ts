@@ -37,14 +37,12 @@ import { startMailCatcher } from '../dev/mail-catcher.ts';
 import { findMailpit, mailpitCatcher, startMailpit } from '../dev/mailpit.ts';
 import { findTemporalCli, startTemporalDevServer } from '../dev/temporal-server.ts';
 import { dataConverter, EncryptionCodec } from '../lib/payload-codec.ts';
-import { openDemoDb } from '../plugins/demo/schema.ts';
-import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { DEV_SERVER_SEARCH_ATTRIBUTES } from '../workflows/definitions.ts';
 import { countExportItems } from './count-items.ts';
 import { CONCURRENCY_HEADER, runConcurrency } from './concurrency.ts';
 import { ERASE_HEADER, runErase } from './erase.ts';
 import { type FloorResult, runFloorProcess } from './floor.ts';
-import { confirmAndFollow, requestHistory, type Shared, startStack, writeCommentsManifest } from './stack.ts';
+import { confirmAndFollow, requestHistory, type Shared, seedCommentsExport, startStack } from './stack.ts';
 import { VERSITYGW_VERSION } from '../dev/versitygw.ts';
 import { runStorage, STORAGE_HEADER } from './storage.ts';
 import { printTable } from './table.ts';
@@ -173,12 +171,7 @@ process.exit(wrong ? 1 : 0);
 
 async function measure(size: number): Promise<{ row: string[]; floor: FloorResult | undefined }> {
   const dir = await mkdtemp(join(tmpdir(), 'dsr-bench-'));
-  const dbPath = join(dir, 'demo.sqlite');
-  const db = openDemoDb(dbPath);
-  seedDemoData(db);
-  seedManyComments(db, PERSON, size);
-  db.close();
-  const manifest = await writeCommentsManifest(dir, dbPath);
+  const { manifest } = await seedCommentsExport(dir, PERSON, size);
   const stack = await startStack(shared, { dir, manifest, workers: 1 });
   try {
     const created = (await stack.api('POST', '/api/requests', { email: PERSON, action: 'export' })).body;

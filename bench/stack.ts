@@ -19,6 +19,8 @@ import { s3Store } from '../storage/s3-store.ts';
 import { ensureStorage, type StoragePaths, storagePaths } from '../storage/file-layout.ts';
 import { regimeTable } from '../lib/regimes.ts';
 import { createApp } from '../server/app.ts';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -39,6 +41,16 @@ export interface Stack {
   /** Admin API call; resolves with the status and the parsed JSON body. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
+}
+
+/** One person's `size` comments in a fresh demo database under `dir`, and a manifest of the comments exporter reading it. */
+export async function seedCommentsExport(dir: string, email: string, size: number): Promise<{ dbPath: string; manifest: string }> {
+  const dbPath = join(dir, 'demo.sqlite');
+  const db = openDemoDb(dbPath);
+  seedDemoData(db);
+  seedManyComments(db, email, size);
+  db.close();
+  return { dbPath, manifest: await writeCommentsManifest(dir, dbPath) };
 }
 
 /** Writes a manifest with the demo comments exporter alone, reading `dbPath`. */

@@ -14,10 +14,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw } from '../dev/versitygw.ts';
-import { openDemoDb } from '../plugins/demo/schema.ts';
-import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { countExportItems } from './count-items.ts';
-import { type BenchBucket, confirmAndFollow, requestHistory, type Shared, startStack, writeCommentsManifest } from './stack.ts';
+import { type BenchBucket, confirmAndFollow, requestHistory, type Shared, seedCommentsExport, startStack } from './stack.ts';
 
 export const STORAGE_HEADER = [
   'items',
@@ -53,12 +51,7 @@ export async function runStorage(shared: Shared, person: string, size: number): 
       prefix: 'bench/',
     };
     await s3.createBucket(bucket.bucket);
-    const dbPath = join(dir, 'demo.sqlite');
-    const db = openDemoDb(dbPath);
-    seedDemoData(db);
-    seedManyComments(db, person, size);
-    db.close();
-    const manifest = await writeCommentsManifest(dir, dbPath);
+    const { manifest } = await seedCommentsExport(dir, person, size);
 
     let fileSeconds: number | undefined;
     for (const [label, workers, useBucket] of [

@@ -56,7 +56,6 @@ export class StorageUnavailableError extends Error {
 }
 
 /** Failure types Temporal must not retry: retrying cannot make them succeed. */
-
 export const NON_RETRYABLE_ERROR_TYPES = [
   'StagingLostError',
   'ManifestError',

@@ -14,7 +14,7 @@ import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.ts';
 import { s3Store } from '../storage/s3-store.ts';
 import { slowNumbersManifest, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
-import { unzip } from './helpers/unzip.ts';
+import { assertNumbersOnce, assertOneDownloadMail } from './helpers/exactly-once.ts';
 
 const TOTAL = 300;
 const BUCKET = 'dsr-hosts';
@@ -85,21 +85,9 @@ test('the host holding the staged pages dies with its disk: the other host start
     const done = await waitForStatus(stack, id, 'completed', 120_000);
     const survivor = holder === 'host-a' ? 'host-b' : 'host-a';
     assert.equal(await staging(survivor), false, 'the survivor cleaned up its staged pages after the build');
-    const zip = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
-    const items = JSON.parse(zip.get('export.json') as string)['Personal Data Export for hosts@example.com'].numbers.items;
-    assert.deepEqual(
-      Object.keys(items),
-      Array.from({ length: TOTAL }, (_, n) => `n-${n}`),
-    );
-    for (const [key, pairs] of Object.entries(items)) assert.equal((pairs as unknown[]).length, 1, `${key} once`);
+    await assertNumbersOnce(done.download.url, 'hosts@example.com', TOTAL);
     assert.equal(done.items, TOTAL + 1);
-    const deadlineMail = Date.now() + 30_000;
-    while (stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length === 0) {
-      assert.ok(Date.now() < deadlineMail, 'no download mail');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    assert.equal(stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length, 1, 'one download mail');
+    await assertOneDownloadMail(stack.mail);
   } finally {
     for (const child of [hostA, hostB]) if (child.exitCode === null) child.kill('SIGKILL');
   }

@@ -17,6 +17,7 @@ import { freePort } from '../dev/free-port.ts';
 import { findVersitygw, startVersitygw, type Versitygw } from '../dev/versitygw.ts';
 import { s3Store } from '../storage/s3-store.ts';
 import { slowNumbersManifest, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { assertNumbersOnce, assertOneDownloadMail } from './helpers/exactly-once.ts';
 import { unzip } from './helpers/unzip.ts';
 
 const TOTAL = 100;
@@ -65,20 +66,8 @@ test("the bucket unreachable mid-export, past Temporal's quick retries: the ZIP'
   s3 = await startVersitygw({ binary: findVersitygw(), dir: bucketDir, port, accessKey, secretKey });
 
   const done = await waitForStatus(stack, id, 'completed', 120_000);
-  const zip = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
-  const items = JSON.parse(zip.get('export.json') as string)['Personal Data Export for outage@example.com'].numbers.items;
-  assert.deepEqual(
-    Object.keys(items),
-    Array.from({ length: TOTAL }, (_, n) => `n-${n}`),
-  );
-  for (const [key, pairs] of Object.entries(items)) assert.equal((pairs as unknown[]).length, 1, `${key} once`);
-  const mailDeadline = Date.now() + 30_000;
-  while (stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length === 0) {
-    assert.ok(Date.now() < mailDeadline, 'no download mail');
-    await sleep(100);
-  }
-  await sleep(1000);
-  assert.equal(stack.mail.messages().filter((m) => /Personal Data Export$/.test(m.subject)).length, 1, 'one download mail');
+  await assertNumbersOnce(done.download.url, 'outage@example.com', TOTAL);
+  await assertOneDownloadMail(stack.mail);
 });
 
 test('downloads from the bucket: the page and the file, 404 for a name never given, 410 once an admin deleted it', async () => {

@@ -97,7 +97,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   try {
     if (!(await lifecycle.confirmed())) return memo;
 
-    // The manifest and the staging host in one workflow task: one round trip to the server, not two.
+    // The manifest and the staging host scheduled together: their waits overlap instead of adding up.
     const loadingManifest = manifest === undefined && wf.patched('manifest-beside-host') ? quick.loadManifest() : undefined;
     loadingManifest?.catch(() => {}); // its failure is met where it is awaited, not as an unhandled rejection meanwhile
     if (stagingQueue === undefined && wf.patched('staging-host')) await claimStagingHost();
@@ -255,16 +255,13 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     const download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
     // What was released, to whom, what was held back and who decided: kept after the ZIP is gone, written before the mail.
     const recordRelease = () => untilStorageAnswers(() => quick.writeReleaseRecord({ memo: { ...memo }, withheldItems: built.withheld ?? [] }));
+    memo.download = download;
+    memo.items = built.items;
     if (wf.patched('release-beside-cleanup')) {
-      // The record and the cleanup's start in one workflow task: one round trip to the server, not two.
-      memo.download = download;
-      memo.items = built.items;
-      const [, receipt] = await Promise.all([startCleanup(), recordRelease()]);
-      memo.receipt = receipt;
+      // The record and the cleanup's start scheduled together: their waits overlap instead of adding up.
+      [, memo.receipt] = await Promise.all([startCleanup(), recordRelease()]);
     } else {
       await startCleanup();
-      memo.download = download;
-      memo.items = built.items;
       if (wf.patched('release-record')) memo.receipt = await recordRelease();
     }
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
