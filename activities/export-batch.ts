@@ -12,13 +12,14 @@
 import { activityInfo, Context, heartbeat } from '@temporalio/activity';
 import type { Store } from '../storage/store.ts';
 import type { PluginSnapshot } from '../manifest/snapshot.ts';
-import { openStaging } from '../report/staging.ts';
+import type { RunningPlugin } from '../model/request.ts';
+import { openStaging, type StagingStore } from '../report/staging.ts';
 import type { Secret } from '../lib/config.ts';
 import { existsSync } from 'node:fs';
 import { StagingLostError } from '../lib/errors.ts';
 import { callbackUrl } from '../lib/secrets.ts';
 import { loggingFailure } from './log-failure.ts';
-import { pendingAnswer } from '../plugins/contract.ts';
+import { type PluginFunction, pendingAnswer } from '../plugins/contract.ts';
 import { callPage, loadPlugin } from '../plugins/host/call-page.ts';
 import { parseCallbackBody, validateExportPage } from '../plugins/host/check-answer.ts';
 
@@ -30,9 +31,10 @@ export interface ExportBatchInput {
   /** First page to fetch (1-based). */
   page: number;
   budgetMs: number;
-  /** For the live progress the heartbeat carries: exporters in the manifest, items staged by earlier batches. */
+  /** For the live progress the heartbeat carries: exporters in the manifest, items staged by earlier batches, exporters done. */
   pluginsTotal?: number;
   itemsBefore?: number;
+  pluginsDone?: number;
   /** Earlier batches staged pages here: a missing staging file means they were lost (another host's disk). */
   expectStaged?: boolean;
 }
@@ -44,6 +46,10 @@ export interface BatchProgress {
   page: number;
   /** Items staged for the whole request so far. */
   items: number;
+  /** Exporters of the request done when this activity began: several activities report at once when exporters run side by side. */
+  pluginsDone?: number;
+  /** Several exporters at work in this one activity (a small export in one go), each at its page. */
+  running?: RunningPlugin[];
 }
 
 export interface ExportBatchResult {
@@ -65,7 +71,8 @@ export interface LaterExportPageInput {
   page: number;
 }
 
-interface Position {
+/** Where one exporter's pages stand within an activity (its heartbeat details, so a retry resumes there). */
+export interface Position {
   page: number;
   items: number;
   pages: number;
@@ -137,58 +144,84 @@ export function createExportActivities({ store: kept, secret, publicUrl }: { sto
         throw new StagingLostError(`Cannot add to the staged pages of request "${input.requestId}": they are not on this worker host; the export starts over`);
       }
       const store = openStaging(kept.stagingPath(input.requestId));
-      const started = Date.now();
       const beat = () => {
         position.live = {
           plugin: { index: exporter.index, key: exporter.key, name: exporter.name },
           pluginsTotal: input.pluginsTotal ?? 0,
           page: position.page,
           items: (input.itemsBefore ?? 0) + position.items,
+          ...(input.pluginsDone !== undefined ? { pluginsDone: input.pluginsDone } : {}),
         };
         heartbeat(position);
       };
       try {
-        // The previous page's next_cursor comes from staging, so a new batch or a resumed one has it too.
-        let pageCursor = position.page > 1 ? store.cursorAfter(exporter.index, position.page - 1) : undefined;
-        // Once here, then after each page: the bottom of one page is the top of the next.
-        beat();
-        for (;;) {
-          const context = { requestId: input.requestId, plugin: exporter.key, page: position.page };
-          const page = await loggingFailure('exporter page', context, async () => {
-            const answer = await callPage(exporterFn, {
-              plugin: exporter,
-              role: 'exporter',
-              requestId: input.requestId,
-              email: input.email,
-              manifestDir: input.manifestDir,
-              page: position.page,
-              cursor: pageCursor,
-              dryRun: false,
-              cancellation: Context.current().cancellationSignal,
-              heartbeat: beat,
-              callbackUrl: callbackFor(input.requestId, exporter, position.page),
-            });
-            // Only an http exporter can take a page for later: it alone has a callback URL to answer to.
-            return (exporter.source.kind === 'http' ? pendingAnswer(answer) : undefined) ?? validateExportPage(answer, exporter, position.page);
-          });
-          if ('status' in page) {
-            // Taken for later: what this batch staged so far, and the page the workflow now waits for.
-            const pending = { ...(page.ticket ? { ticket: page.ticket } : {}), ...(page.retry_after ? { retryAfterMs: page.retry_after * 1000 } : {}) };
-            return { nextPage: position.page, done: false, items: position.items, pages: position.pages, pending };
-          }
-          store.writePage(exporter.index, position.page, page.data, page.next_cursor);
-          pageCursor = page.next_cursor;
-          position.items += page.data.length;
-          position.pages += 1;
-          position.page += 1;
-          beat();
-          if (page.done || Date.now() - started >= input.budgetMs) {
-            return { nextPage: position.page, done: page.done, items: position.items, pages: position.pages };
-          }
-        }
+        return await stagePages({ ...input, store, exporterFn, position, beat, callbackFor });
       } finally {
         store.close();
       }
     },
   };
+}
+
+/** What {@link stagePages} needs: one exporter, its staging store, and where it stands. */
+export interface StagePagesInput {
+  requestId: string;
+  email: string;
+  exporter: PluginSnapshot;
+  exporterFn: PluginFunction;
+  manifestDir: string;
+  store: StagingStore;
+  /** Where the exporter stands; advanced page by page. */
+  position: Position;
+  budgetMs: number;
+  /** Called before the first page and after each: the activity's heartbeat. */
+  beat: () => void;
+  callbackFor: (requestId: string, exporter: PluginSnapshot, page: number) => string | undefined;
+}
+
+/**
+ * Calls one exporter page after page from `position.page`, staging each page, until it is done,
+ * takes a page for later (HTTP 202), or `budgetMs` is spent.
+ */
+export async function stagePages(input: StagePagesInput): Promise<ExportBatchResult> {
+  const { exporter, store, position, beat } = input;
+  const started = Date.now();
+  // The previous page's next_cursor comes from staging, so a new batch or a resumed one has it too.
+  let pageCursor = position.page > 1 ? store.cursorAfter(exporter.index, position.page - 1) : undefined;
+  // Once here, then after each page: the bottom of one page is the top of the next.
+  beat();
+  for (;;) {
+    const context = { requestId: input.requestId, plugin: exporter.key, page: position.page };
+    const page = await loggingFailure('exporter page', context, async () => {
+      const answer = await callPage(input.exporterFn, {
+        plugin: exporter,
+        role: 'exporter',
+        requestId: input.requestId,
+        email: input.email,
+        manifestDir: input.manifestDir,
+        page: position.page,
+        cursor: pageCursor,
+        dryRun: false,
+        cancellation: Context.current().cancellationSignal,
+        heartbeat: beat,
+        callbackUrl: input.callbackFor(input.requestId, exporter, position.page),
+      });
+      // Only an http exporter can take a page for later: it alone has a callback URL to answer to.
+      return (exporter.source.kind === 'http' ? pendingAnswer(answer) : undefined) ?? validateExportPage(answer, exporter, position.page);
+    });
+    if ('status' in page) {
+      // Taken for later: what this batch staged so far, and the page the workflow now waits for.
+      const pending = { ...(page.ticket ? { ticket: page.ticket } : {}), ...(page.retry_after ? { retryAfterMs: page.retry_after * 1000 } : {}) };
+      return { nextPage: position.page, done: false, items: position.items, pages: position.pages, pending };
+    }
+    store.writePage(exporter.index, position.page, page.data, page.next_cursor);
+    pageCursor = page.next_cursor;
+    position.items += page.data.length;
+    position.pages += 1;
+    position.page += 1;
+    beat();
+    if (page.done || Date.now() - started >= input.budgetMs) {
+      return { nextPage: position.page, done: page.done, items: position.items, pages: position.pages };
+    }
+  }
 }

@@ -38,6 +38,24 @@ export interface AdoptedStaging {
   items: number;
 }
 
+/** What the ZIP's build is told besides the staged pages. */
+export interface BuildExportInput {
+  requestId: string;
+  email: string;
+  processing?: ProcessingInput;
+  /** The person's language (the report's own words and the processing texts). */
+  locale?: Locale;
+  /**
+   * A reviewer's draft (model/review.ts): a file of its own that the person's link never serves, item
+   * ids shown, and the staged pages kept for the copy released after the review.
+   */
+  draft?: boolean;
+  /** What the reviewer held back: left out, and said so. */
+  withheld?: readonly Pick<Withholding, 'group' | 'item' | 'ground' | 'reason'>[];
+  /** Pages were staged: a missing staging file means they were lost with another host's disk. */
+  expectStaged?: boolean;
+}
+
 /** A staging store is one SQLite file plus, after a crash, its journal files. */
 const STAGING_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 
@@ -59,30 +77,7 @@ export function createExportFileActivities(deps: {
 
   return {
     /** Turns the staged pages into the ZIP (index.html + export.json), then removes the staging store. */
-    async buildExport({
-      requestId,
-      email,
-      processing,
-      locale,
-      draft = false,
-      withheld = [],
-      expectStaged = false,
-    }: {
-      requestId: string;
-      email: string;
-      processing?: ProcessingInput;
-      /** The person's language (the report's own words and the processing texts). */
-      locale?: Locale;
-      /**
-       * A reviewer's draft (model/review.ts): a file of its own that the person's link never serves, item
-       * ids shown, and the staged pages kept for the copy released after the review.
-       */
-      draft?: boolean;
-      /** What the reviewer held back: left out, and said so. */
-      withheld?: readonly Pick<Withholding, 'group' | 'item' | 'ground' | 'reason'>[];
-      /** Pages were staged: a missing staging file means they were lost with another host's disk. */
-      expectStaged?: boolean;
-    }): Promise<BuiltExport> {
+    async buildExport({ requestId, email, processing, locale, draft = false, withheld = [], expectStaged = false }: BuildExportInput): Promise<BuiltExport> {
       const file = draft
         ? `${DRAFT_FILE_PREFIX}${keyedToken(deps.secret, 'export-draft', requestId)}.zip`
         : `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;

@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { createEraseActivities } from './erase-batch.ts';
 import { createClockActivities } from './clock.ts';
+import { createExportAtOnceActivities } from './export-at-once.ts';
 import { createExportActivities } from './export-batch.ts';
 import { createExportFileActivities } from './export-files.ts';
 import { createMailActivities } from './mail.ts';
@@ -35,10 +36,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
+  const files = createExportFileActivities(deps);
   return {
     ...createMailActivities(deps),
     ...createExportActivities(deps),
-    ...createExportFileActivities(deps),
+    ...files,
+    ...createExportAtOnceActivities({ store: deps.store, buildExport: files.buildExport }),
     ...createEraseActivities(deps),
     ...createNoticeActivities(deps),
     ...createReceiptActivities(deps),

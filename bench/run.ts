@@ -13,6 +13,9 @@
  * `--mail mailpit` sends through Mailpit instead of the in-process SMTP sink,
  * which waits 100 ms before greeting each connection (see below).
  *
+ * `npm run bench -- --wordpress 10,100,1000 [--rounds 5]`: real WordPress 6.1
+ * and ours side by side, medians of alternating rounds (bench/wordpress.ts).
+ *
  * `npm run bench -- --storage 100000`: the export kept on the file system, in
  * an S3 bucket (versitygw), and in the bucket with two workers that share no
  * disk, in one run (bench/storage.ts).
@@ -46,6 +49,7 @@ import { confirmAndFollow, requestHistory, type Shared, seedCommentsExport, star
 import { VERSITYGW_VERSION } from '../dev/versitygw.ts';
 import { runStorage, STORAGE_HEADER } from './storage.ts';
 import { printTable } from './table.ts';
+import { runWordPress, WORDPRESS_HEADER } from './wordpress.ts';
 
 const { values } = parseArgs({
   allowNegative: true,
@@ -57,6 +61,8 @@ const { values } = parseArgs({
     storage: { type: 'string' },
     mail: { type: 'string', default: 'catcher' },
     workers: { type: 'string', default: '1' },
+    wordpress: { type: 'string' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const sizesOf = (list: string) => list.split(',').map((n) => Number(n.replace(/_/g, '')));
@@ -92,6 +98,11 @@ try {
     wrong = result.failures.length > 0;
     console.log(
       `\nnode ${process.version}; latency = just before the POST (skipConfirmation) → download mail accepted by the SMTP sink;\nrequests/s = completed requests / (first POST → last mail); activities per worker from ActivityTaskStarted identities;\nCPU s = user+system CPU (/proc/PID/stat) from the first POST to the last mail; bench = this process: load generator, HTTP server, client, SMTP sink`,
+    );
+  } else if (values.wordpress) {
+    printTable(WORDPRESS_HEADER, await runWordPress(shared, sizesOf(values.wordpress), Number(values.rounds)));
+    console.log(
+      `\nnode ${process.version}, ${process.platform}/${process.arch}; medians of ${values.rounds} rounds, WordPress and ours alternating;\nWordPress 6.1 (Debian) = its own export loop over HTTP with warm opcache (../shared/anchors/wordpress/run.php export … http), seeded with N comments by seed.php;\nours = confirmation click → the workflow's end (ZIP built, release recorded; download delivery as WordPress's, no mail), one worker, the demo comments exporter alone or the demo manifest's five exporters`,
     );
   } else if (values.storage) {
     const rows: string[][] = [];

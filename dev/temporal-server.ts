@@ -124,6 +124,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
     // No outbound "is there a newer server?" call: we are often offline.
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
+    // An activity scheduled on the workflow's own task queue comes back in the answer to the
+    // workflow task that scheduled it, to the same worker: one trip through matching fewer.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
   ];
 
   if (options.dbFile !== undefined) fs.mkdirSync(path.dirname(path.resolve(options.dbFile)), { recursive: true });

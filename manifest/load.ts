@@ -104,6 +104,7 @@ export async function loadManifest(file: string): Promise<ManifestSnapshot> {
     dir,
     digest: createHash('sha256').update(text).digest('hex'),
     ...(parsed.data.controller ? { controller: parsed.data.controller } : {}),
+    concurrency: parsed.data.concurrency,
     exporters: parsed.data.exporters.map((entry, index) => snapshotOf(entry, index, dir)),
     erasers: parsed.data.erasers.map((entry, index) => ({
       ...snapshotOf(entry, index, dir),
@@ -167,6 +168,7 @@ function snapshotOf(entry: ExporterEntry | EraserEntry, index: number, dir: stri
       read: entry.permissions.read.map((path) => resolve(dir, path)),
       write: entry.permissions.write.map((path) => resolve(dir, path)),
     },
+    ...(entry.concurrency !== undefined ? { concurrency: entry.concurrency } : {}),
     settings: entry.settings,
     ...(entry.processing ? { processing: entry.processing } : {}),
   };

@@ -91,6 +91,11 @@ const common = {
   groupLabel: z.string().min(1).optional(),
   groupDescription: z.string().optional(),
   permissions: permissionsSchema,
+  /**
+   * Most pages of this plugin in flight at once in one worker process, across all requests: what the
+   * system behind it can take (a database's connections, a processor's rate limit). Absent: no limit.
+   */
+  concurrency: z.number().int().min(1, 'expected 1 or more pages at once').optional(),
   settings: z.record(z.string(), z.unknown()).default({}),
   /** What is done with the data (Art. 15(1)); exporters without it leave a gap the report names. */
   processing: processingSchema.optional(),
@@ -168,6 +173,11 @@ const recipientSchema = z.strictObject({
 export const manifestSchema = z.strictObject({
   version: z.literal(1, 'expected version: 1'),
   controller: controllerSchema.optional(),
+  /**
+   * How many exporters of one request run side by side (1: one after the other, as WordPress does).
+   * The report is the same either way: pages merge in manifest order, then page order.
+   */
+  concurrency: z.number().int().min(1, 'expected 1 or more exporters at once').max(64, 'expected at most 64 exporters at once').default(4),
   exporters: z.array(exporterSchema).default([]),
   erasers: z.array(eraserSchema).default([]),
   /** Recipients told of each erasure (Art. 19). */

@@ -48,6 +48,8 @@ export interface PluginSnapshot {
   /** What one page may hold; absent in snapshots made before limits existed (see {@link pageLimits}). */
   limits?: PageLimits;
   permissions: Permissions;
+  /** Most pages of this plugin in flight at once in one worker process (absent: no limit). */
+  concurrency?: number;
   settings: Record<string, unknown>;
   /** What is done with the data (GDPR Art. 15(1)), as plugins.yaml declares it. */
   processing?: Processing;
@@ -85,6 +87,8 @@ export interface ManifestSnapshot {
   dir: string;
   /** SHA-256 of the file's bytes, to tell which manifest a request ran with. */
   digest: string;
+  /** How many exporters of one request run side by side (absent in snapshots made before: one at a time). */
+  concurrency?: number;
   exporters: PluginSnapshot[];
   erasers: EraserSnapshot[];
   /** Recipients told of each erasure (absent in snapshots made before). */

@@ -76,12 +76,24 @@ export const DRY_RUNNABLE_ACTIONS = REQUEST_ACTION_NAMES.filter((name) => REQUES
 export const REQUEST_STATUSES = ['pending', 'confirmed', 'processing', 'reviewing', 'completed', 'failed', 'denied'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
+/** One exporter at work, at its page. */
+export interface RunningPlugin {
+  index: number;
+  key: string;
+  name: string;
+  page: number;
+}
+
 export interface Progress {
   status: RequestStatus;
   /** How many exporters (or erasers) the manifest snapshot lists. */
   pluginsTotal: number;
-  /** The one at work now. */
+  /** The one at work now (one plugin at a time: erasers, and exports recorded before exporters ran side by side). */
   plugin?: { index: number; key: string; name: string };
+  /** Exporters at work side by side, each at its page, in manifest order. */
+  running?: RunningPlugin[];
+  /** Exporters done (with `running`). */
+  pluginsDone?: number;
   page: number;
   /** Items exported so far (exports) or removed so far (erasures). */
   items: number;
@@ -169,9 +181,20 @@ export interface ErasureReport {
   totals: { itemsRemoved: boolean; itemsRetained: boolean; removed: number; retained: number };
 }
 
+/** Where one exporter of an export stands: the page it asks for next, or done. */
+export interface ExporterPosition {
+  page: number;
+  done: boolean;
+}
+
 /** Where a failed export stopped: its staged pages up to here are kept for a retry. */
 export interface ExportResumePoint {
-  /** The exporter that failed (its position in the manifest snapshot). */
+  /**
+   * Where each exporter stood (exporters run side by side). Absent in points recorded before:
+   * the exporters before `exporterIndex` were done, the rest not begun.
+   */
+  exporters?: ExporterPosition[];
+  /** The first exporter not done (its position in the manifest snapshot). */
   exporterIndex: number;
   /** Its first page not yet staged. */
   page: number;

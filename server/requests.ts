@@ -21,6 +21,7 @@ import {
   cleanupWorkflowId,
   type ExportResumePoint,
   type Progress,
+  type RunningPlugin,
   REQUEST_ACTIONS,
   REQUEST_ID_PATTERN,
   REQUEST_STATUSES,
@@ -460,6 +461,13 @@ async function listedRequest(client: Client, execution: RawExecution): Promise<F
  */
 async function activityProgress(handle: ReturnType<Client['workflow']['getHandle']>, status: RequestMemo['status']): Promise<Progress | undefined> {
   const { raw } = await handle.describe();
+  /** Exporters side by side: every pending activity reports some of them. */
+  const side: { running: RunningPlugin[]; done: number; items: number; total: number; retry?: Progress['retry'] } = {
+    running: [],
+    done: 0,
+    items: 0,
+    total: 0,
+  };
   for (const activity of raw.pendingActivities ?? []) {
     const payloads = activity.heartbeatDetails?.payloads;
     if (!payloads?.length) continue;
@@ -470,6 +478,15 @@ async function activityProgress(handle: ReturnType<Client['workflow']['getHandle
     // The failure's type is kept in clear by the failure converter; its message (maybe personal data) is not read here.
     const errorType = activity.lastFailure?.applicationFailureInfo?.type || (activity.lastFailure?.timeoutFailureInfo ? 'Timeout' : undefined);
     const retry = attempt > 1 && errorType ? { retry: { attempt, errorType } } : {};
+    if (details?.live?.pluginsDone !== undefined) {
+      const { plugin, page, items, pluginsTotal, pluginsDone, running } = details.live;
+      side.running.push(...(running ?? [{ ...plugin, page }]));
+      side.done = Math.max(side.done, pluginsDone);
+      side.items = Math.max(side.items, items);
+      side.total = pluginsTotal;
+      if (retry.retry) side.retry = retry.retry;
+      continue;
+    }
     if (details?.live) {
       const { plugin, pluginsTotal, page, items } = details.live;
       return { status, pluginsTotal, plugin, page, items, ...retry };
@@ -478,7 +495,17 @@ async function activityProgress(handle: ReturnType<Client['workflow']['getHandle
       return { status, pluginsTotal: 0, page: 0, items: details.zip.total, zip: details.zip, ...retry };
     }
   }
-  return undefined;
+  if (side.running.length === 0) return undefined;
+  const running = side.running.sort((a, b) => a.index - b.index);
+  return {
+    status,
+    pluginsTotal: side.total,
+    pluginsDone: side.done,
+    running,
+    page: (running[0] as RunningPlugin).page,
+    items: side.items,
+    ...(side.retry ? { retry: side.retry } : {}),
+  };
 }
 
 /** 10 characters of [a-z0-9]: tells apart the successive requests of one person. */

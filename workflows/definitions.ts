@@ -12,7 +12,7 @@ import type { Appeal, RequestClock } from '../model/clock.ts';
 import type { Review, WithholdGround } from '../model/review.ts';
 import type { DenialGround, PauseGround } from '../model/grounds.ts';
 import type { Locale } from '../model/locale.ts';
-import type { EraserOutcome, ExportResumePoint, Progress, RequestAction, RequestMemo } from '../model/request.ts';
+import type { EraserOutcome, ExporterPosition, ExportResumePoint, Progress, RequestAction, RequestMemo } from '../model/request.ts';
 
 /** Confirms a pending request: with the key's hash (the mailed link) or by an admin (`force`). */
 export const confirmSignal = defineSignal<[{ keyHash?: string; force?: boolean; by?: Actor }]>('confirm');
@@ -133,6 +133,9 @@ export interface ResumeState {
   memo: RequestMemo;
   /** The task queue of the worker host holding the staged pages (null: any worker, one shared disk; absent: not asked yet). */
   stagingQueue?: string | null;
+  /** Where each exporter stands (absent in states written before exporters ran side by side: see `exporterIndex`). */
+  exporters?: ExporterPosition[];
+  /** The first exporter not done; those before it are. */
   exporterIndex: number;
   page: number;
   items: number;

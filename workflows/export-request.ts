@@ -18,23 +18,27 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { PluginSnapshot, ManifestSnapshot } from '../manifest/snapshot.ts';
+import type { BuiltExport } from '../activities/export-files.ts';
 import {
   type Activities,
   cleanup,
   DEFAULT_BATCH_BUDGET_MS,
   failureReason,
   isStagingLost,
+  local,
+  localMail,
   mail,
   pluginActivities,
   quick,
   type StagingPin,
   stagingActivities,
 } from './activity-proxies.ts';
-import { cleanupWorkflowId, type Progress, type RequestMemo, stagingCleanupWorkflowId } from '../model/request.ts';
+import { cleanupWorkflowId, type ExporterPosition, type Progress, type RequestMemo, stagingCleanupWorkflowId } from '../model/request.ts';
 import { type ExportRequestInput, progressQuery } from './definitions.ts';
 import { deleteExportLater } from './delete-export.ts';
 import { discardStagingLater } from './discard-staging.ts';
 import { requestLifecycle } from './request-lifecycle.ts';
+import { sideBySide } from './side-by-side.ts';
 import { processorWait } from './processor-wait.ts';
 import { exportReview } from './review-export.ts';
 import { untilStorageAnswers } from './storage-wait.ts';
@@ -43,6 +47,9 @@ import { untilStorageAnswers } from './storage-wait.ts';
 const STAGING_HOST_TIMEOUT_MS = 120_000;
 /** Starting over after lost staged pages more often than this fails the request (hosts dying one after another). */
 const MAX_STARTS_OVER = 3;
+
+/** Time a small export's exporters get in one activity before the rest goes batch by batch (activities/export-at-once.ts). */
+const AT_ONCE_BUDGET_MS = 2_000;
 
 /** How long a failed export's staged pages wait for a retry by default. */
 const FAILED_STAGING_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -57,10 +64,12 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   const lifecycle = requestLifecycle(input, 'export', input.resume?.memo);
   const { memo, publish } = lifecycle;
   let manifest: ManifestSnapshot | undefined = input.resume?.manifest;
-  let exporterIndex = input.resume?.exporterIndex ?? 0;
-  let page = input.resume?.page ?? 1;
+  /** Where each exporter stands; filled once the manifest is known. */
+  let positions: ExporterPosition[] = manifest && input.resume ? positionsOf(input.resume, manifest.exporters.length) : [];
   let items = input.resume?.items ?? 0;
   let batchesThisRun = 0;
+  /** The history is due to continue as new: exporters stop at their next batch's end. */
+  let pausing = false;
   /**
    * The worker host whose disk holds the staged pages (its task queue); null: any worker, one shared disk;
    * undefined: not asked yet. Asked once per request, not once per run: a run's history stays short.
@@ -83,12 +92,21 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   /** A reviewer's draft while there is one: deleted when the review ends, however it ends. */
   let draftFile: string | undefined = memo.review?.draft?.file;
 
+  /** The exporters at work now (their manifest positions). */
+  const atWork = new Set<number>();
   wf.setHandler(progressQuery, (): Progress => {
-    const exporter = manifest?.exporters[exporterIndex];
+    const { page } = firstOpen(positions);
+    const running = [...atWork]
+      .sort((a, b) => a - b)
+      .flatMap((index) => {
+        const exporter = manifest?.exporters[index];
+        return exporter ? [{ index, key: exporter.key, name: exporter.name, page: (positions[index] as ExporterPosition).page }] : [];
+      });
     return {
       status: memo.status,
       pluginsTotal: manifest?.exporters.length ?? 0,
-      ...(exporter && memo.status === 'processing' ? { plugin: { index: exporter.index, key: exporter.key, name: exporter.name } } : {}),
+      pluginsDone: positions.filter((position) => position.done).length,
+      ...(memo.status === 'processing' && running.length ? { running } : {}),
       page,
       items,
     };
@@ -97,84 +115,125 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
   try {
     if (!(await lifecycle.confirmed())) return memo;
 
-    // The manifest and the staging host scheduled together: their waits overlap instead of adding up.
-    const loadingManifest = manifest === undefined && wf.patched('manifest-beside-host') ? quick.loadManifest() : undefined;
-    loadingManifest?.catch(() => {}); // its failure is met where it is awaited, not as an unhandled rejection meanwhile
-    if (stagingQueue === undefined && wf.patched('staging-host')) await claimStagingHost();
-    if (manifest === undefined) {
-      manifest = await (loadingManifest ?? quick.loadManifest());
+    /** Quick steps as local activities, a small export in one activity, exporters side by side (histories recorded before replay as they ran). */
+    const fast = wf.patched('small-export-fast');
+    /** A fresh manifest snapshot: every exporter from its first page, or from where the failed request this retries stopped. */
+    const takeOver = async (loaded: ManifestSnapshot) => {
+      manifest = loaded;
+      positions = freshPositions(loaded.exporters.length);
       const failed = input.resumeFromRequest;
       if (failed !== undefined && failed.manifestDigest === manifest.digest) {
         const staged = await stagingActivities(pin()).quick.adoptStaging({ from: failed.requestId, to: requestId, exporterIndex: failed.exporterIndex });
         if (staged.adopted) {
-          ({ exporterIndex } = failed);
-          ({ page, items } = staged);
+          // Points recorded before exporters ran side by side: the failing exporter resumes after its last staged page.
+          positions = failed.exporters ?? positionsOf({ ...failed, page: staged.page }, manifest.exporters.length);
+          ({ items } = staged);
           memo.resumedFrom = failed.requestId;
         }
       } else if (failed !== undefined) {
         // Pages staged under another manifest may not line up with this one's exporters.
         await stagingActivities(pin()).quick.discardStaging({ requestId: failed.requestId });
       }
+    };
+    if (fast) {
+      // The manifest and the staging host (this worker's) read side by side, within this workflow task.
+      const [loaded, queue] = await Promise.all([manifest ?? local.loadManifest(), stagingQueue === undefined ? local.stagingQueue() : stagingQueue]);
+      stagingQueue = queue;
+      if (manifest === undefined) await takeOver(loaded);
+    } else {
+      // The manifest and the staging host scheduled together: their waits overlap instead of adding up.
+      const loadingManifest = manifest === undefined && wf.patched('manifest-beside-host') ? quick.loadManifest() : undefined;
+      loadingManifest?.catch(() => {}); // its failure is met where it is awaited, not as an unhandled rejection meanwhile
+      if (stagingQueue === undefined && wf.patched('staging-host')) await claimStagingHost();
+      if (manifest === undefined) await takeOver(await (loadingManifest ?? quick.loadManifest()));
     }
+    if (manifest === undefined) throw new Error('unreachable: the manifest is loaded above'); // narrows for the type checker
     memo.manifestDigest = manifest.digest;
     // Exporters that may deliver a page later (HTTP 202): the callback endpoint checks their callbacks.
-    if (wf.patched('async-exporters')) {
+    if (fast || wf.patched('async-exporters')) {
       processors.expect(manifest.exporters.flatMap((e) => (e.source.kind === 'http' ? [{ key: e.key, secret: e.source.secret }] : [])));
     }
     if (memo.status !== 'processing') publish('processing');
 
     const snapshot = manifest;
-    /** Runs every exporter from where the request stands, into the staged pages. */
-    const exportAll = async () => {
-      for (; exporterIndex < snapshot.exporters.length; exporterIndex++, page = 1) {
-        const exporter = snapshot.exporters[exporterIndex] as PluginSnapshot;
-        const { exportBatch, acceptExportPage, pollExportPage } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs, pin());
-        for (;;) {
-          let batch = await exportBatch({
-            requestId,
-            email,
-            exporter,
-            manifestDir: snapshot.dir,
-            page,
-            budgetMs: batchBudgetMs,
-            pluginsTotal: snapshot.exporters.length,
-            itemsBefore: items,
-            expectStaged: exporterIndex > 0 || page > 1,
-          }).catch((error: unknown) => {
-            failedExporter = exporter;
-            throw error;
-          });
-          items += batch.items;
-          page = batch.nextPage;
-          batchesThisRun++;
-          if (batch.pending) {
-            // The exporter took the page for later: wait for it (by callback or by asking again), holding no worker.
-            const later = { requestId, email, exporter, manifestDir: snapshot.dir, page };
-            const answered = await processors.answer({
+    /** Runs one exporter from where it stands until it is done, or the history is due to continue as new. */
+    const runExporter = async (exporter: PluginSnapshot): Promise<void> => {
+      const position = positions[exporter.index] as ExporterPosition;
+      const { exportBatch, acceptExportPage, pollExportPage } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs, pin());
+      const failing = (error: unknown): never => {
+        atWork.delete(exporter.index);
+        if (!wf.isCancellation(error)) failedExporter ??= exporter; // not one cancelled because another failed
+        throw error;
+      };
+      atWork.add(exporter.index);
+      while (!position.done && !pausing) {
+        let batch = await exportBatch({
+          requestId,
+          email,
+          exporter,
+          manifestDir: snapshot.dir,
+          page: position.page,
+          budgetMs: batchBudgetMs,
+          pluginsTotal: snapshot.exporters.length,
+          itemsBefore: items,
+          pluginsDone: positions.filter((p) => p.done).length,
+          expectStaged: positions.some((p) => p.done || p.page > 1),
+        }).catch(failing);
+        items += batch.items;
+        position.page = batch.nextPage;
+        batchesThisRun++;
+        if (batch.pending) {
+          // The exporter took the page for later: wait for it (by callback or by asking again), holding no worker.
+          const later = { requestId, email, exporter, manifestDir: snapshot.dir, page: position.page };
+          const answered = await processors
+            .answer({
               key: exporter.key,
               name: exporter.name,
               rules: exporter.source.kind === 'http' ? exporter.source.async : undefined,
-              page,
+              page: position.page,
               pending: batch.pending,
               awaited: { since: new Date().toISOString() },
               poll: (ticket) => pollExportPage({ ...later, ...(ticket ? { ticket } : {}) }),
               accept: (body) => acceptExportPage({ ...later, body }),
-            });
-            if (answered === undefined) {
-              // A copy without its pages would be incomplete: the export fails, its staged pages kept for a retry.
-              failedExporter = exporter;
-              throw wf.ApplicationFailure.nonRetryable(`${exporter.name} did not deliver page ${page} within its asyncTimeout`, 'PluginUnavailableError');
-            }
-            batch = answered.result;
-            items += batch.items;
-            page = batch.nextPage;
+            })
+            .catch(failing);
+          if (answered === undefined) {
+            // A copy without its pages would be incomplete: the export fails, its staged pages kept for a retry.
+            failing(
+              wf.ApplicationFailure.nonRetryable(`${exporter.name} did not deliver page ${position.page} within its asyncTimeout`, 'PluginUnavailableError'),
+            );
+            return;
           }
-          if (batch.done) break;
-          await lifecycle.continueAsNewIfDue<ExportRequestInput>(batchesThisRun, () => ({
-            ...input,
-            resume: { memo, exporterIndex, page, items, manifest: manifest as ManifestSnapshot, ...(stagingQueue !== undefined ? { stagingQueue } : {}) },
-          }));
+          batch = answered.result;
+          items += batch.items;
+          position.page = batch.nextPage;
         }
+        position.done = batch.done;
+        if (!batch.done && lifecycle.continueAsNewDue(batchesThisRun)) pausing = true;
+      }
+      atWork.delete(exporter.index);
+    };
+    /**
+     * Runs every exporter from where the request stands, into the staged pages, `concurrency` side by
+     * side (staging keys pages by exporter and page, so the report merges as a sequential run's would).
+     */
+    const exportAll = async () => {
+      // Histories recorded before exporters ran side by side replay one exporter after the other.
+      const limit = fast ? (snapshot.concurrency ?? 1) : 1;
+      const open = snapshot.exporters.filter((exporter) => !(positions[exporter.index] as ExporterPosition).done);
+      await sideBySide(open, limit, runExporter, () => !pausing);
+      if (pausing) {
+        await lifecycle.continueAsNew<ExportRequestInput>(() => ({
+          ...input,
+          resume: {
+            memo,
+            exporters: positions,
+            ...firstOpen(positions),
+            items,
+            manifest: snapshot,
+            ...(stagingQueue !== undefined ? { stagingQueue } : {}),
+          },
+        }));
       }
     };
     /** The staged pages went with their host (a dead worker, a wiped disk): every exporter again, on a host that answers. */
@@ -182,8 +241,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       if (!isStagingLost(error) || startedOver >= MAX_STARTS_OVER) throw error;
       startedOver++;
       failedExporter = undefined;
-      exporterIndex = 0;
-      page = 1;
+      positions = freshPositions(snapshot.exporters.length);
       items = 0;
       await claimStagingHost();
       // The host taking over may be the old one, only slow to answer: its pages are dropped, not mixed in.
@@ -198,7 +256,6 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         }
       }
     };
-    await exportEverything();
     /** Builds on the staging host; if its pages are lost, exports again and builds there. */
     const buildOnHost = async (args: Parameters<Activities['buildExport']>[0]) => {
       const expectStaged = snapshot.exporters.length > 0;
@@ -222,26 +279,62 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       },
       ...(memo.locale ? { locale: memo.locale } : {}),
     };
-    if (memo.review) {
-      // Reviewed before release: the draft first; the person's copy only once approved, less what was withheld.
-      const draft = await buildOnHost({ ...build, draft: true });
-      draftFile = draft.file;
-      const groups = (draft.inventory ?? []).map(({ group, label, items }) => ({ group, label, items }));
-      if (!(await review.decided({ file: draft.file, groups }))) {
-        await wf.CancellationScope.nonCancellable(async () => {
-          await discardDraft(draft.file);
-          await stagingActivities(pin()).quick.discardStaging({ requestId });
+    /**
+     * A request with nothing staged yet and no review: its exporters and build in one activity
+     * (activities/export-at-once.ts). What that leaves undone, the regular path does.
+     */
+    const atOnce = async (): Promise<BuiltExport | undefined> => {
+      const first = await stagingActivities(pin())
+        .atOnce.exportAtOnce({
+          requestId,
+          email,
+          manifest: { dir: snapshot.dir, exporters: snapshot.exporters, ...(snapshot.concurrency ? { concurrency: snapshot.concurrency } : {}) },
+          // Never more than a batch's budget: a plugin activity reports progress at least that often.
+          budgetMs: Math.min(AT_ONCE_BUDGET_MS, batchBudgetMs),
+          build: { processing: build.processing, ...(build.locale ? { locale: build.locale } : {}) },
+        })
+        .catch((error: unknown) => {
+          if (wf.isCancellation(error)) throw error;
+          return undefined; // a lost worker or host: the regular path goes on from where the request stood
         });
-        draftFile = undefined;
-        return memo;
+      if (first === undefined) return undefined;
+      positions = first.positions;
+      items = first.items;
+      if (first.failed) {
+        // What the exporter's batch would have failed with: no retry mends it, so its page is not called again.
+        failedExporter = snapshot.exporters[first.failed.exporterIndex];
+        throw wf.ApplicationFailure.nonRetryable(first.failed.message, first.failed.type);
       }
-      publish('processing');
-    }
-    const built = await buildOnHost({ ...build, withheld: memo.review?.withheld ?? [] });
-    if (draftFile !== undefined) {
-      await discardDraft(draftFile);
-      draftFile = undefined;
-    }
+      return first.built;
+    };
+    /** The regular path: every exporter batch by batch, then the build (a draft and the review first, if asked). */
+    const exportAndBuild = async (): Promise<BuiltExport | undefined> => {
+      await exportEverything();
+      if (memo.review) {
+        // Reviewed before release: the draft first; the person's copy only once approved, less what was withheld.
+        const draft = await buildOnHost({ ...build, draft: true });
+        draftFile = draft.file;
+        const groups = (draft.inventory ?? []).map(({ group, label, items }) => ({ group, label, items }));
+        if (!(await review.decided({ file: draft.file, groups }))) {
+          await wf.CancellationScope.nonCancellable(async () => {
+            await discardDraft(draft.file);
+            await stagingActivities(pin()).quick.discardStaging({ requestId });
+          });
+          draftFile = undefined;
+          return undefined;
+        }
+        publish('processing');
+      }
+      const copy = await buildOnHost({ ...build, withheld: memo.review?.withheld ?? [] });
+      if (draftFile !== undefined) {
+        await discardDraft(draftFile);
+        draftFile = undefined;
+      }
+      return copy;
+    };
+    const fresh = memo.resumedFrom === undefined && positions.every((position) => !position.done && position.page === 1);
+    const built = (fast && fresh && !memo.review ? await atOnce() : undefined) ?? (await exportAndBuild());
+    if (built === undefined) return memo; // the reviewer rejected it
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
     // The deletion timer starts before the mail, so the file goes even if delivery fails.
@@ -254,10 +347,11 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       });
     const download = { file: built.file, bytes: built.bytes, sha256: built.sha256, expiresAt };
     // What was released, to whom, what was held back and who decided: kept after the ZIP is gone, written before the mail.
-    const recordRelease = () => untilStorageAnswers(() => quick.writeReleaseRecord({ memo: { ...memo }, withheldItems: built.withheld ?? [] }));
+    const recordRelease = () =>
+      untilStorageAnswers(() => (fast ? local : quick).writeReleaseRecord({ memo: { ...memo }, withheldItems: built.withheld ?? [] }));
     memo.download = download;
     memo.items = built.items;
-    if (wf.patched('release-beside-cleanup')) {
+    if (fast || wf.patched('release-beside-cleanup')) {
       // The record and the cleanup's start scheduled together: their waits overlap instead of adding up.
       [, memo.receipt] = await Promise.all([startCleanup(), recordRelease()]);
     } else {
@@ -265,7 +359,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       if (wf.patched('release-record')) memo.receipt = await recordRelease();
     }
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
-    if (input.sendAsEmail) await mail.sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
+    if (input.sendAsEmail) await (fast ? localMail : mail).sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
     memo.completedAt = new Date().toISOString();
     publish('completed');
     return memo;
@@ -279,7 +373,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
         return stagingActivities(pin())
           .quick.discardStaging({ requestId })
           .catch(() => {});
-      memo.resumeFrom = { exporterIndex, page, items, manifestDigest: (manifest as ManifestSnapshot).digest };
+      memo.resumeFrom = { exporters: positions, ...firstOpen(positions), items, manifestDigest: (manifest as ManifestSnapshot).digest };
       await wf.startChild(discardStagingLater, {
         workflowId: stagingCleanupWorkflowId(requestId),
         args: [
@@ -298,4 +392,23 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
 function exporterReason(exporter: PluginSnapshot | undefined, message: string): string {
   if (exporter === undefined || message.includes(`"${exporter.key}"`)) return message;
   return `exporter "${exporter.key}" (${exporter.name}) failed: ${message}`;
+}
+
+/** Every exporter at its first page. */
+function freshPositions(exporters: number): ExporterPosition[] {
+  return Array.from({ length: exporters }, () => ({ page: 1, done: false }));
+}
+
+/** Where each exporter stands, from a state that says it (or, recorded before, only the first exporter not done and its page). */
+function positionsOf(state: { exporters?: ExporterPosition[]; exporterIndex: number; page: number }, exporters: number): ExporterPosition[] {
+  if (state.exporters) return state.exporters.map((position) => ({ ...position }));
+  return Array.from({ length: exporters }, (_, index) =>
+    index < state.exporterIndex ? { page: 1, done: true } : { page: index === state.exporterIndex ? state.page : 1, done: false },
+  );
+}
+
+/** The first exporter not done and its page (past the last exporter when all are): what progress and older readers show. */
+function firstOpen(positions: readonly ExporterPosition[]): { exporterIndex: number; page: number } {
+  const exporterIndex = positions.findIndex((position) => !position.done);
+  return exporterIndex === -1 ? { exporterIndex: positions.length, page: 1 } : { exporterIndex, page: (positions[exporterIndex] as ExporterPosition).page };
 }

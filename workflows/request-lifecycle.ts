@@ -40,6 +40,10 @@ export interface Lifecycle {
    * and continues as new with `next()` as the new run's input. Returns if not due.
    */
   continueAsNewIfDue<I>(batchesThisRun: number, next: () => I): Promise<void>;
+  /** Whether the history is due to continue as new after `batchesThisRun` batches (the test above, alone). */
+  continueAsNewDue(batchesThisRun: number): boolean;
+  /** Waits for message handlers and continues as new with `next()` as the new run's input. */
+  continueAsNew<I>(next: () => I): Promise<never>;
 }
 
 /** Reasons the engine itself writes; anything else (a plugin's words) stays out of operator-visible details. */
@@ -163,17 +167,23 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
     publish('completed', 'marked completed by an admin');
   });
 
+  const continueAsNewDue = (batchesThisRun: number): boolean => wf.workflowInfo().continueAsNewSuggested || batchesThisRun === input.batchesPerRun;
+  const continueAsNew = async <I>(next: () => I): Promise<never> => {
+    await wf.condition(wf.allHandlersFinished);
+    const continueAsNewWith = wf.makeContinueAsNewFunc<(input: I) => Promise<RequestMemo>>({
+      memo: { record: memo },
+      typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
+    });
+    return continueAsNewWith(next());
+  };
+
   return {
     memo,
     publish,
+    continueAsNewDue,
+    continueAsNew,
     async continueAsNewIfDue<I>(batchesThisRun: number, next: () => I) {
-      if (!wf.workflowInfo().continueAsNewSuggested && batchesThisRun !== input.batchesPerRun) return;
-      await wf.condition(wf.allHandlersFinished);
-      const continueAsNew = wf.makeContinueAsNewFunc<(input: I) => Promise<RequestMemo>>({
-        memo: { record: memo },
-        typedSearchAttributes: wf.workflowInfo().typedSearchAttributes,
-      });
-      await continueAsNew(next());
+      if (continueAsNewDue(batchesThisRun)) await continueAsNew(next);
     },
     async confirmed() {
       if (!clockStarted) {

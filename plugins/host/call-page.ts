@@ -9,6 +9,7 @@ import type { PluginSnapshot } from '../../manifest/snapshot.ts';
 import type { PluginContext, PluginFunction, PluginRole } from '../contract.ts';
 import { resolvePlugin } from '../kinds/registry.ts';
 import { pluginCapabilities } from '../permissions.ts';
+import { takeSlot } from './page-slots.ts';
 
 /** How often a long page call still heartbeats, so a slow page is not taken for a dead worker. */
 const HEARTBEAT_EVERY_MS = 2_000;
@@ -44,6 +45,24 @@ export function loadPlugin(plugin: PluginSnapshot, role: PluginRole): Promise<Pl
  * waiting for the timeout would keep the page's data alive until then.
  */
 export async function callPage(fn: PluginFunction, call: PageCall): Promise<unknown> {
+  const { plugin, cancellation } = call;
+  if (plugin.concurrency === undefined) return callNow(fn, call);
+  // Its turn may take a while when many requests call it: the caller heartbeats meanwhile.
+  const beat = setInterval(call.heartbeat, HEARTBEAT_EVERY_MS);
+  let release: () => void;
+  try {
+    release = await takeSlot(`${call.role}:${plugin.key}`, plugin.concurrency, cancellation);
+  } finally {
+    clearInterval(beat);
+  }
+  try {
+    return await callNow(fn, call);
+  } finally {
+    release();
+  }
+}
+
+async function callNow(fn: PluginFunction, call: PageCall): Promise<unknown> {
   const { plugin, page } = call;
   const controller = new AbortController();
   const { cancellation } = call;

@@ -81,8 +81,15 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
         return { status: view.status, final: false, value: 0, max: 1, text: 'Processing: waiting for a worker to report progress.' };
       }
       const total = progress.pluginsTotal;
-      const done = Math.min(progress.plugin?.index ?? total, total);
       const items = `${formatCount(progress.items)} item${progress.items === 1 ? '' : 's'} ${itemsWord} so far`;
+      if (progress.running?.length) {
+        // Exporters side by side: how many are done, and each one at work with its page.
+        const finished = Math.min(progress.pluginsDone ?? 0, total);
+        const atWork = progress.running.map((plugin) => `${plugin.name} (page ${formatCount(plugin.page)})`).join(', ');
+        const text = `${finished} of ${total} ${plugins.toLowerCase()}s done; at work: ${atWork}; ${items}.${retrying}`;
+        return { status: view.status, final: false, value: finished, max: total, text };
+      }
+      const done = Math.min(progress.plugin?.index ?? total, total);
       const text = progress.plugin
         ? `${plugins} ${progress.plugin.index + 1} of ${total}: ${progress.plugin.name}, page ${formatCount(progress.page)}; ${items}.${retrying}`
         : `All ${total} ${plugins.toLowerCase()}s done; finishing. ${items}.`;

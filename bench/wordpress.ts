@@ -1,0 +1,168 @@
+/**
+ * `npm run bench -- --wordpress 10,100,1000 [--rounds 5]`: real WordPress 6.1
+ * and this project side by side, on this machine, in one invocation. For each
+ * size N, in alternating rounds: WordPress's own export loop over HTTP (warm
+ * opcache; `../shared/anchors/wordpress/run.php export … http`) after seeding
+ * its person with N comments, then ours through the whole stack, once with the
+ * demo comments exporter alone and once with the demo manifest's five
+ * exporters. Ours is timed from the confirmation click to the workflow's end
+ * (the ZIP built and its release recorded; "download" delivery, as
+ * WordPress's loop is timed, so no mail). Medians of the rounds.
+ *
+ * Needs the anchor installed (`../shared/anchors/wordpress/setup.sh`: Debian's
+ * wordpress, php and mariadb packages, a private MariaDB); `WP_ANCHOR_DIR`
+ * points elsewhere.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { openDemoDb } from '../plugins/demo/schema.ts';
+import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
+import { countExportItems } from './count-items.ts';
+import { requestHistory, type Shared, type Stack, startStack, writeCommentsManifest } from './stack.ts';
+import { percentile } from './table.ts';
+
+const run = promisify(execFile);
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+export const WORDPRESS_HEADER = [
+  'items',
+  'WordPress 6.1 s',
+  'ours, comments alone s',
+  'ours / WordPress',
+  'ours, five demo exporters s',
+  'ours (five) / WordPress',
+  'events / request (comments alone)',
+];
+
+/** Where the WordPress anchor's scripts are. */
+export function wordpressAnchorDir(): string {
+  const dir = process.env.WP_ANCHOR_DIR ?? resolve(root, '..', 'shared', 'anchors', 'wordpress');
+  if (!existsSync(join(dir, 'run.php'))) {
+    throw new Error(`No WordPress anchor at ${dir} (run.php missing): set WP_ANCHOR_DIR to the folder of ../shared/anchors/wordpress`);
+  }
+  return dir;
+}
+
+/** Installs (idempotent) and starts WordPress's private MariaDB: the anchor's setup.sh. */
+export async function setUpWordPress(dir: string): Promise<void> {
+  await run('bash', [join(dir, 'setup.sh')], { maxBuffer: 64 * 1024 * 1024 }).catch((error: { stderr?: string; message: string }) => {
+    throw new Error(`The WordPress anchor's setup.sh failed (it installs Debian's wordpress, php and mariadb packages): ${error.stderr || error.message}`);
+  });
+}
+
+/** One timing of WordPress's own export of its person's `size` comments, over HTTP with warm opcache. */
+async function timeWordPress(dir: string, size: number): Promise<number> {
+  await run('php', [join(dir, 'seed.php'), String(size)], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run('php', [join(dir, 'run.php'), 'export', 'subject@example.com', 'http', '--log', '/dev/null'], { maxBuffer: 16 * 1024 * 1024 });
+  const result = /^RESULT .*$/m.exec(stdout)?.[0] ?? '';
+  const wall = /wall_s=([\d.]+)/.exec(result);
+  if (!wall || !/ ok=yes/.test(result)) throw new Error(`WordPress's export did not succeed: ${stdout.trim().slice(-500)}`);
+  return Number(wall[1]);
+}
+
+/** The demo manifest's five module exporters, reading `dbPath`. */
+async function writeFiveExportersManifest(dir: string, dbPath: string): Promise<string> {
+  const manifest = join(dir, 'plugins-five.yaml');
+  const entry = (key: string, name: string, file: string, extra = '') =>
+    `  - key: ${key}\n    name: ${name}\n    module: ${join(root, 'plugins/demo', file)}\n${extra}    permissions: { read: [${JSON.stringify(dir)}] }\n    settings: { database: ${dbPath} }\n`;
+  await writeFile(
+    manifest,
+    [
+      'version: 1\nexporters:\n',
+      entry('user', 'Account', 'user-exporter.ts'),
+      entry('comments', 'Comments', 'comments-exporter.ts', '    pageSize: 500\n'),
+      entry('sessions', 'Session tokens', 'sessions-exporter.ts'),
+      entry('media', 'Media', 'media-exporter.ts'),
+      entry('orders', 'Orders', 'orders-exporter.ts'),
+    ].join(''),
+  );
+  return manifest;
+}
+
+/** One of ours: confirmation click → the workflow's end (ZIP built, release recorded), download delivery. */
+async function timeOurs(shared: Shared, stack: Stack, email: string, size: number): Promise<{ seconds: number; events: number }> {
+  const created = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: false });
+  if (created.status !== 201) throw new Error(`request refused: ${JSON.stringify(created.body)}`);
+  const id: string = created.body.id;
+  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
+  const link = new URL(confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string);
+  const handle = shared.client.workflow.getHandle(created.body.workflow.id, created.body.workflow.runId);
+  const started = performance.now();
+  // The button of the page the link opens: a same-origin post of the link's id and key.
+  await fetch(new URL('/confirm', link), {
+    method: 'POST',
+    headers: { Origin: link.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ id: link.searchParams.get('id') ?? '', key: link.searchParams.get('key') ?? '' }),
+  });
+  // The workflow's result arrives by long poll the moment it ends: no polling interval in the figure.
+  const memo = (await handle.result()) as { status: string; reason?: string; download?: { file: string } };
+  const seconds = (performance.now() - started) / 1000;
+  if (memo.status !== 'completed' || !memo.download) throw new Error(`bench request ended ${memo.status}: ${memo.reason}`);
+  const counted = await countExportItems(stack.paths.exportFile(memo.download.file));
+  if (counted.distinct !== size) throw new Error(`${size} comments seeded, ${counted.distinct} distinct items in the ZIP's export.json`);
+  const history = await requestHistory(shared.client, created.body.workflow.id, created.body.workflow.runId);
+  return { seconds, events: history.maxEvents };
+}
+
+export async function runWordPress(shared: Shared, sizes: readonly number[], rounds: number): Promise<string[][]> {
+  const anchor = wordpressAnchorDir();
+  await setUpWordPress(anchor);
+  const dir = await mkdtemp(join(tmpdir(), 'dsr-bench-wp-'));
+  const dbPath = join(dir, 'demo.sqlite');
+  const db = openDemoDb(dbPath);
+  seedDemoData(db);
+  const person = (size: number) => `bench.${size}@example.com`;
+  for (const size of sizes) seedManyComments(db, person(size), size);
+  seedManyComments(db, 'bench.warm@example.com', 10);
+  db.close();
+  const commentsAlone = await writeCommentsManifest(dir, dbPath);
+  const five = await writeFiveExportersManifest(dir, dbPath);
+  // One worker reading one manifest file; each request reads it when it starts, so switching is a copy.
+  const live = join(dir, 'plugins-live.yaml');
+  const use = (manifest: string) => copyFile(manifest, live);
+  await use(commentsAlone);
+  const stack = await startStack(shared, { dir, manifest: live, workers: 1 });
+  const rows: string[][] = [];
+  try {
+    // Warm-up, not counted: worker start, plugin modules loaded, WordPress's opcache (run.php warms it itself).
+    for (const manifest of [commentsAlone, five]) {
+      await use(manifest);
+      await timeOurs(shared, stack, 'bench.warm@example.com', 10);
+    }
+    for (const size of sizes) {
+      const wp: number[] = [];
+      const alone: number[] = [];
+      const withFive: number[] = [];
+      let events = 0;
+      for (let round = 0; round < rounds; round++) {
+        wp.push(await timeWordPress(anchor, size));
+        await use(commentsAlone);
+        const one = await timeOurs(shared, stack, person(size), size);
+        alone.push(one.seconds);
+        events = one.events;
+        await use(five);
+        withFive.push((await timeOurs(shared, stack, person(size), size)).seconds);
+      }
+      const [w, a, f] = [wp, alone, withFive].map((list) =>
+        percentile(
+          [...list].sort((x, y) => x - y),
+          50,
+        ),
+      ) as [number, number, number];
+      const ratio = (ours: number) => (ours >= w ? `${(ours / w).toFixed(1)}× slower` : `${(w / ours).toFixed(1)}× faster`);
+      rows.push([size.toLocaleString('en'), w.toFixed(3), a.toFixed(3), ratio(a), f.toFixed(3), ratio(f), String(events)]);
+      console.error(
+        `[bench] ${size}: WordPress ${wp.map((s) => s.toFixed(3)).join(' ')}; ours ${alone.map((s) => s.toFixed(3)).join(' ')}; five ${withFive.map((s) => s.toFixed(3)).join(' ')}`,
+      );
+    }
+  } finally {
+    await stack.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return rows;
+}

@@ -1,0 +1,131 @@
+/**
+ * Exporters side by side (plugins.yaml `concurrency`): the report is the one a
+ * sequential run makes, byte for byte, and the slow exporters' pages really
+ * overlap; a plugin's own `concurrency` keeps its pages from overlapping
+ * across requests. Through the whole stack, the demo database and fixture
+ * exporters that trace when each page ran.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { DEMO_PERSON } from '../plugins/demo/seed.ts';
+import { demoManifest, FIXTURE_PLUGINS, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { unzip } from './helpers/unzip.ts';
+
+interface Traced {
+  prefix: string;
+  page: number;
+  began: number;
+  ended: number;
+}
+
+/** A numbers exporter (test/fixtures/plugins/numbers.ts) tracing its pages into `trace`. */
+function numbersEntry(key: string, options: { total: number; delayMs: number; trace: string; group?: string; concurrency?: number }): string {
+  return [
+    `  - key: ${key}`,
+    `    name: Numbers ${key}`,
+    `    module: ${join(FIXTURE_PLUGINS, 'numbers.ts')}`,
+    '    pageSize: 10',
+    ...(options.concurrency ? [`    concurrency: ${options.concurrency}`] : []),
+    `    settings: { total: ${options.total}, delayMs: ${options.delayMs}, prefix: ${key}, trace: ${JSON.stringify(options.trace)}${options.group ? `, group: ${options.group}` : ''} }`,
+    '',
+  ].join('\n');
+}
+
+/** The demo manifest's five exporters, then three slow ones, two of them filling one group: run `concurrency` at a time. */
+function mixedManifest(dbPath: string, concurrency: number, trace: string): string {
+  const demo = demoManifest(dbPath).split('erasers:')[0] as string;
+  return [
+    demo.replace('version: 1\n', `version: 1\nconcurrency: ${concurrency}\n`),
+    numbersEntry('slow-a', { total: 25, delayMs: 120, trace, group: 'shared' }),
+    numbersEntry('slow-b', { total: 20, delayMs: 120, trace }),
+    numbersEntry('slow-c', { total: 15, delayMs: 60, trace, group: 'shared' }),
+  ].join('');
+}
+
+function readTrace(file: string): Traced[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Traced);
+}
+
+/** Whether any page of one exporter ran while a page of another did. */
+function overlapAcross(trace: Traced[]): boolean {
+  return trace.some((a) => trace.some((b) => a.prefix !== b.prefix && a.began < b.ended && b.began < a.ended));
+}
+
+/** Whether any two pages (of any requests) ran at once. */
+function anyOverlap(trace: Traced[]): boolean {
+  return trace.some((a, i) => trace.some((b, j) => i !== j && a.began < b.ended && b.began < a.ended));
+}
+
+describe('exporters side by side', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await startStack();
+  });
+  after(async () => {
+    await stack?.close();
+  });
+
+  /** One export of the demo person under `manifest`: its export.json as downloaded, and the pages traced meanwhile. */
+  async function exportWith(manifest: string, trace: string): Promise<{ json: string; trace: Traced[] }> {
+    writeFileSync(trace, '');
+    writeFileSync(stack.manifestPath, manifest);
+    const created = await stack.api('POST', '/api/requests', { email: DEMO_PERSON, action: 'export', skipConfirmation: true, sendAsEmail: false });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const done = await waitForStatus(stack, created.body.id, 'completed');
+    const entries = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
+    return { json: entries.get('export.json') as string, trace: readTrace(trace) };
+  }
+
+  test('eight exporters four at a time: byte-identical export.json to one at a time, and the slow ones overlap', async () => {
+    const trace = join(stack.dir, 'trace.jsonl');
+    const sequential = await exportWith(mixedManifest(stack.dbPath, 1, trace), trace);
+    const parallel = await exportWith(mixedManifest(stack.dbPath, 4, trace), trace);
+
+    assert.equal(overlapAcross(sequential.trace), false, 'concurrency: 1 runs one exporter after the other');
+    assert.equal(overlapAcross(parallel.trace), true, 'concurrency: 4 runs the slow exporters side by side');
+    assert.equal(parallel.trace.length, 3 + 2 + 2, 'every page once');
+
+    // Only the About group's "On" (the time of the build) may differ between two requests.
+    const timeless = (json: string) => json.replace(/\{"name":"On","value":"[^"]*"\}/, '{"name":"On","value":"-"}');
+    assert.equal(timeless(parallel.json), timeless(sequential.json));
+    const report = JSON.parse(parallel.json)[`Personal Data Export for ${DEMO_PERSON}`];
+    assert.deepEqual(Object.keys(report), ['about', 'user', 'comments', 'session-tokens', 'media', 'orders', 'shared', 'numbers']);
+    // Two exporters' items in one group: the first exporter's pages, then the second's, as WordPress merges.
+    const shared = Object.keys(report.shared.items);
+    assert.deepEqual(shared, [...Array.from({ length: 25 }, (_, n) => `slow-a-${n}`), ...Array.from({ length: 15 }, (_, n) => `slow-c-${n}`)]);
+  });
+
+  test("a plugin's concurrency: 1 keeps its pages one at a time across requests running at once", async () => {
+    const trace = join(stack.dir, 'limited.jsonl');
+    const manifest = (limit?: number) =>
+      ['version: 1', 'exporters:', numbersEntry('gated', { total: 20, delayMs: 150, trace, ...(limit ? { concurrency: limit } : {}) })].join('\n');
+    const runThree = async (text: string) => {
+      writeFileSync(trace, '');
+      writeFileSync(stack.manifestPath, text);
+      const ids = await Promise.all(
+        ['one', 'two', 'three'].map(async (name) => {
+          const created = await stack.api('POST', '/api/requests', {
+            email: `${name}@example.com`,
+            action: 'export',
+            skipConfirmation: true,
+            sendAsEmail: false,
+          });
+          assert.equal(created.status, 201, JSON.stringify(created.body));
+          return created.body.id as string;
+        }),
+      );
+      for (const id of ids) await waitForStatus(stack, id, 'completed');
+      return readTrace(trace);
+    };
+    const free = await runThree(manifest());
+    assert.equal(anyOverlap(free), true, 'without a limit, three requests call the plugin at once');
+    const gated = await runThree(manifest(1));
+    assert.equal(gated.length, 3 * 2, 'every page of every request once');
+    assert.equal(anyOverlap(gated), false, 'concurrency: 1 lets one page in at a time');
+  });
+});
