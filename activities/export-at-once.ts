@@ -45,7 +45,19 @@ export interface ExportAtOnceResult {
    * touch, answered a page over its limits): the request fails as the regular path would fail it,
    * without calling that page a second time.
    */
-  failed?: { exporterIndex: number; type: string; message: string };
+  failed?: AttemptFailure;
+  /**
+   * Exporters whose page failed here in a way a retry may mend: this was the first of the plugin's
+   * `retry.maxAttempts` attempts at that page, so the regular path makes the rest, no more.
+   */
+  firstAttemptFailed?: AttemptFailure[];
+}
+
+/** A page that failed, and with what (the error's name and message, as an activity's failure carries them). */
+export interface AttemptFailure {
+  exporterIndex: number;
+  type: string;
+  message: string;
 }
 
 const NEVER_RETRIED: ReadonlySet<string> = new Set(NON_RETRYABLE_ERROR_TYPES);
@@ -61,7 +73,8 @@ export function createExportAtOnceActivities(deps: { store: Store; buildExport: 
       const local = manifest.exporters.filter(runsHere);
       const started = Date.now();
       let items = 0;
-      let failed: ExportAtOnceResult['failed'];
+      let failed: AttemptFailure | undefined;
+      const firstAttemptFailed: AttemptFailure[] = [];
       /** The exporters at work, with where each stands: what the heartbeat shows an admin. */
       const running = new Map<PluginSnapshot, Position>();
       const beat = () => {
@@ -101,7 +114,13 @@ export function createExportAtOnceActivities(deps: { store: Store; buildExport: 
         } catch (error) {
           // Logged by stagePages. Anything a retry may mend is left to the regular batch and the plugin's retry policy.
           positions[exporter.index] = { page: position.page, done: false };
-          if (error instanceof Error && NEVER_RETRIED.has(error.name)) failed ??= { exporterIndex: exporter.index, type: error.name, message: error.message };
+          const failure = {
+            exporterIndex: exporter.index,
+            type: error instanceof Error ? error.name : 'Error',
+            message: error instanceof Error ? error.message : String(error),
+          };
+          if (NEVER_RETRIED.has(failure.type)) failed ??= failure;
+          else firstAttemptFailed.push(failure);
         }
         running.delete(exporter);
         items += position.items;
@@ -119,7 +138,7 @@ export function createExportAtOnceActivities(deps: { store: Store; buildExport: 
       }
       Context.current().cancellationSignal.throwIfAborted();
       if (failed) return { positions, items, failed };
-      if (positions.some((position) => !position.done)) return { positions, items };
+      if (positions.some((position) => !position.done)) return { positions, items, ...(firstAttemptFailed.length ? { firstAttemptFailed } : {}) };
       try {
         return { positions, items, built: await deps.buildExport({ ...input.build, requestId, email }) };
       } catch {

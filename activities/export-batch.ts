@@ -35,6 +35,8 @@ export interface ExportBatchInput {
   pluginsTotal?: number;
   itemsBefore?: number;
   pluginsDone?: number;
+  /** Attempts at the first page made before this batch's own (see BatchProgress.attemptsBefore). */
+  attemptsBefore?: number;
   /** Earlier batches staged pages here: a missing staging file means they were lost (another host's disk). */
   expectStaged?: boolean;
 }
@@ -50,6 +52,8 @@ export interface BatchProgress {
   pluginsDone?: number;
   /** Several exporters at work in this one activity (a small export in one go), each at its page. */
   running?: RunningPlugin[];
+  /** Attempts at this page made before this activity's own (in the small export's one activity). */
+  attemptsBefore?: number;
 }
 
 export interface ExportBatchResult {
@@ -151,6 +155,7 @@ export function createExportActivities({ store: kept, secret, publicUrl }: { sto
           page: position.page,
           items: (input.itemsBefore ?? 0) + position.items,
           ...(input.pluginsDone !== undefined ? { pluginsDone: input.pluginsDone } : {}),
+          ...(input.attemptsBefore ? { attemptsBefore: input.attemptsBefore } : {}),
         };
         heartbeat(position);
       };

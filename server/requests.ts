@@ -474,7 +474,8 @@ async function activityProgress(handle: ReturnType<Client['workflow']['getHandle
     const details = (await decodePayload(handle.client.options.loadedDataConverter, payloads[0] as Payload)) as
       | { live?: BatchProgress; zip?: ZipProgress }
       | undefined;
-    const attempt = activity.attempt ?? 1;
+    // A batch that takes over after the small export's one activity failed a page counts that attempt too.
+    const attempt = (activity.attempt ?? 1) + (details?.live?.attemptsBefore ?? 0);
     // The failure's type is kept in clear by the failure converter; its message (maybe personal data) is not read here.
     const errorType = activity.lastFailure?.applicationFailureInfo?.type || (activity.lastFailure?.timeoutFailureInfo ? 'Timeout' : undefined);
     const retry = attempt > 1 && errorType ? { retry: { attempt, errorType } } : {};

@@ -44,6 +44,16 @@ function mixedManifest(dbPath: string, concurrency: number, trace: string): stri
   ].join('');
 }
 
+/** How many runs a request's workflow took: continue-as-new chains one run after another under one id. */
+async function countRuns(stack: Stack, workflowId: string, firstRunId: string): Promise<number> {
+  let runs = 0;
+  for (let runId: string | null | undefined = firstRunId; runId; runs++) {
+    const history = await stack.client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runId = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return runs;
+}
+
 function readTrace(file: string): Traced[] {
   return readFileSync(file, 'utf8')
     .split('\n')
@@ -71,14 +81,19 @@ describe('exporters side by side', () => {
   });
 
   /** One export of the demo person under `manifest`: its export.json as downloaded, and the pages traced meanwhile. */
-  async function exportWith(manifest: string, trace: string): Promise<{ json: string; trace: Traced[] }> {
+  const exportWith = (manifest: string, trace: string) => exportOn(stack, manifest, trace);
+  /** export.json of the sequential run, the one every other run must equal. */
+  let sequentialJson: string | undefined;
+
+  async function exportOn(stack: Stack, manifest: string, trace: string): Promise<{ json: string; trace: Traced[]; runs: number }> {
     writeFileSync(trace, '');
     writeFileSync(stack.manifestPath, manifest);
     const created = await stack.api('POST', '/api/requests', { email: DEMO_PERSON, action: 'export', skipConfirmation: true, sendAsEmail: false });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const done = await waitForStatus(stack, created.body.id, 'completed');
     const entries = await unzip(new Uint8Array(await (await fetch(done.download.url)).arrayBuffer()));
-    return { json: entries.get('export.json') as string, trace: readTrace(trace) };
+    const runs = await countRuns(stack, created.body.workflow.id, created.body.workflow.runId);
+    return { json: entries.get('export.json') as string, trace: readTrace(trace), runs };
   }
 
   test('eight exporters four at a time: byte-identical export.json to one at a time, and the slow ones overlap', async () => {
@@ -93,11 +108,31 @@ describe('exporters side by side', () => {
     // Only the About group's "On" (the time of the build) may differ between two requests.
     const timeless = (json: string) => json.replace(/\{"name":"On","value":"[^"]*"\}/, '{"name":"On","value":"-"}');
     assert.equal(timeless(parallel.json), timeless(sequential.json));
+    sequentialJson = timeless(sequential.json);
     const report = JSON.parse(parallel.json)[`Personal Data Export for ${DEMO_PERSON}`];
     assert.deepEqual(Object.keys(report), ['about', 'user', 'comments', 'session-tokens', 'media', 'orders', 'shared', 'numbers']);
     // Two exporters' items in one group: the first exporter's pages, then the second's, as WordPress merges.
     const shared = Object.keys(report.shared.items);
     assert.deepEqual(shared, [...Array.from({ length: 25 }, (_, n) => `slow-a-${n}`), ...Array.from({ length: 15 }, (_, n) => `slow-c-${n}`)]);
+  });
+
+  test('batch by batch, side by side, continuing as new every few batches: the same bytes again', async () => {
+    assert.ok(sequentialJson, 'runs after the first test');
+    // One page per batch and a new run every 4 batches: the small export's one activity stages one
+    // page per exporter, then the exporters go on batch by batch, four at a time, across runs.
+    const paged = await startStack({ batchBudgetMs: 1, batchesPerRun: 4 });
+    try {
+      const trace = join(paged.dir, 'trace.jsonl');
+      const result = await exportOn(paged, mixedManifest(paged.dbPath, 4, trace), trace);
+      assert.ok(result.runs >= 2, `continued as new (${result.runs} runs)`);
+      assert.equal(overlapAcross(result.trace.filter((t) => t.page > 1)), true, 'later pages side by side too');
+      const pages = result.trace.map((t) => `${t.prefix}/${t.page}`);
+      assert.equal(pages.length, 7, `every page of the slow exporters once: ${pages.join(' ')}`);
+      assert.equal(new Set(pages).size, 7, `every page of the slow exporters once: ${pages.join(' ')}`);
+      assert.equal(result.json.replace(/\{"name":"On","value":"[^"]*"\}/, '{"name":"On","value":"-"}'), sequentialJson);
+    } finally {
+      await paged.close();
+    }
   });
 
   test("a plugin's concurrency: 1 keeps its pages one at a time across requests running at once", async () => {

@@ -108,13 +108,14 @@ export function stagingActivities(pin: StagingPin | undefined) {
 }
 
 /** Activity options from a plugin's manifest entry: its own timeout and retry policy (on the staging host, for an exporter). */
-export function pluginActivities(plugin: PluginSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number, pin?: StagingPin) {
+export function pluginActivities(plugin: PluginSnapshot, heartbeatTimeoutMs: number, batchBudgetMs: number, pin?: StagingPin, attemptsBefore = 0) {
   return wf.proxyActivities<Activities>({
     ...onStagingHost(pin),
     startToCloseTimeout: batchBudgetMs + 2 * plugin.timeoutMs,
     heartbeatTimeout: heartbeatTimeoutMs,
     retry: {
-      maximumAttempts: plugin.retry.maxAttempts,
+      // Attempts made elsewhere (the small export's one activity) count against the plugin's own.
+      maximumAttempts: plugin.retry.maxAttempts - attemptsBefore,
       initialInterval: plugin.retry.initialIntervalMs,
       maximumInterval: plugin.retry.maxIntervalMs,
       backoffCoefficient: 2,

@@ -156,10 +156,18 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     if (memo.status !== 'processing') publish('processing');
 
     const snapshot = manifest;
+    /** Exporters whose first attempt at their page failed in the small export's one activity. */
+    const firstAttemptSpent = new Set<number>();
     /** Runs one exporter from where it stands until it is done, or the history is due to continue as new. */
     const runExporter = async (exporter: PluginSnapshot): Promise<void> => {
       const position = positions[exporter.index] as ExporterPosition;
       const { exportBatch, acceptExportPage, pollExportPage } = pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs, pin());
+      let attemptsBefore = 0;
+      if (firstAttemptSpent.delete(exporter.index)) {
+        // Its first attempt failed in the one activity: the rest of its attempts, after the plugin's first interval.
+        attemptsBefore = 1;
+        await wf.sleep(exporter.retry.initialIntervalMs);
+      }
       const failing = (error: unknown): never => {
         atWork.delete(exporter.index);
         if (!wf.isCancellation(error)) failedExporter ??= exporter; // not one cancelled because another failed
@@ -167,7 +175,8 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       };
       atWork.add(exporter.index);
       while (!position.done && !pausing) {
-        let batch = await exportBatch({
+        const retried = attemptsBefore ? pluginActivities(exporter, input.heartbeatTimeoutMs, batchBudgetMs, pin(), attemptsBefore) : undefined;
+        let batch = await (retried?.exportBatch ?? exportBatch)({
           requestId,
           email,
           exporter,
@@ -177,8 +186,10 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
           pluginsTotal: snapshot.exporters.length,
           itemsBefore: items,
           pluginsDone: positions.filter((p) => p.done).length,
+          ...(attemptsBefore ? { attemptsBefore } : {}),
           expectStaged: positions.some((p) => p.done || p.page > 1),
         }).catch(failing);
+        attemptsBefore = 0;
         items += batch.items;
         position.page = batch.nextPage;
         batchesThisRun++;
@@ -300,11 +311,14 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       if (first === undefined) return undefined;
       positions = first.positions;
       items = first.items;
-      if (first.failed) {
-        // What the exporter's batch would have failed with: no retry mends it, so its page is not called again.
-        failedExporter = snapshot.exporters[first.failed.exporterIndex];
-        throw wf.ApplicationFailure.nonRetryable(first.failed.message, first.failed.type);
+      // What the exporter's batch would have failed with: no retry mends it, so its page is not called again.
+      const final =
+        first.failed ?? first.firstAttemptFailed?.find(({ exporterIndex }) => (snapshot.exporters[exporterIndex] as PluginSnapshot).retry.maxAttempts <= 1);
+      if (final) {
+        failedExporter = snapshot.exporters[final.exporterIndex];
+        throw wf.ApplicationFailure.nonRetryable(final.message, final.type);
       }
+      for (const { exporterIndex } of first.firstAttemptFailed ?? []) firstAttemptSpent.add(exporterIndex);
       return first.built;
     };
     /** The regular path: every exporter batch by batch, then the build (a draft and the review first, if asked). */
