@@ -13,6 +13,9 @@
  * `--mail mailpit` sends through Mailpit instead of the in-process SMTP sink,
  * which waits 100 ms before greeting each connection (see below).
  *
+ * `npm run bench -- --http-exporters 10 [--page-ms 200]`: ten slow http
+ * exporters one at a time and side by side (bench/http-exporters.ts).
+ *
  * `npm run bench -- --wordpress 10,100,1000 [--rounds 5]`: real WordPress 6.1
  * and ours side by side, medians of alternating rounds (bench/wordpress.ts).
  *
@@ -50,6 +53,7 @@ import { VERSITYGW_VERSION } from '../dev/versitygw.ts';
 import { runStorage, STORAGE_HEADER } from './storage.ts';
 import { printTable } from './table.ts';
 import { runWordPress, WORDPRESS_HEADER } from './wordpress.ts';
+import { HTTP_EXPORTERS_HEADER, runHttpExporters } from './http-exporters.ts';
 
 const { values } = parseArgs({
   allowNegative: true,
@@ -62,6 +66,8 @@ const { values } = parseArgs({
     mail: { type: 'string', default: 'catcher' },
     workers: { type: 'string', default: '1' },
     wordpress: { type: 'string' },
+    'http-exporters': { type: 'string' },
+    'page-ms': { type: 'string', default: '200' },
     rounds: { type: 'string', default: '5' },
   },
 });
@@ -98,6 +104,12 @@ try {
     wrong = result.failures.length > 0;
     console.log(
       `\nnode ${process.version}; latency = just before the POST (skipConfirmation) → download mail accepted by the SMTP sink;\nrequests/s = completed requests / (first POST → last mail); activities per worker from ActivityTaskStarted identities;\nCPU s = user+system CPU (/proc/PID/stat) from the first POST to the last mail; bench = this process: load generator, HTTP server, client, SMTP sink`,
+    );
+  } else if (values['http-exporters']) {
+    const rows = await runHttpExporters(shared, Number(values['http-exporters']), Number(values['page-ms']), Number(values.rounds));
+    printTable(HTTP_EXPORTERS_HEADER, rows);
+    console.log(
+      `\nnode ${process.version}; medians of ${values.rounds} rounds, alternating; each exporter an http plugin answering every page after --page-ms on loopback;\ntime = confirmation click → the workflow's end (ZIP built, release recorded; download delivery, no mail), one worker`,
     );
   } else if (values.wordpress) {
     printTable(WORDPRESS_HEADER, await runWordPress(shared, sizesOf(values.wordpress), Number(values.rounds)));

@@ -231,6 +231,33 @@ export async function confirmAndFollow(shared: Shared, stack: Stack, id: string)
   return { view, seconds, rssDuringMb, peakRssMb, cpu };
 }
 
+/**
+ * An export request for `email`, timed from the click on its confirmation link to the workflow's
+ * end (ZIP built and its release recorded; download delivery, no mail): the workflow's result
+ * arrives by long poll the moment it ends, so no polling interval adds to the figure.
+ * @throws {Error} when the request does not complete
+ */
+export async function timeToEnd(shared: Shared, stack: Stack, email: string): Promise<{ seconds: number; events: number; file: string }> {
+  const created = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: false });
+  if (created.status !== 201) throw new Error(`request refused: ${JSON.stringify(created.body)}`);
+  const id: string = created.body.id;
+  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
+  const link = new URL(confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string);
+  const handle = shared.client.workflow.getHandle(created.body.workflow.id, created.body.workflow.runId);
+  const started = performance.now();
+  // The button of the page the link opens: a same-origin post of the link's id and key.
+  await fetch(new URL('/confirm', link), {
+    method: 'POST',
+    headers: { Origin: link.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ id: link.searchParams.get('id') ?? '', key: link.searchParams.get('key') ?? '' }),
+  });
+  const memo = (await handle.result()) as { status: string; reason?: string; download?: { file: string } };
+  const seconds = (performance.now() - started) / 1000;
+  if (memo.status !== 'completed' || !memo.download) throw new Error(`bench request ended ${memo.status}: ${memo.reason}`);
+  const history = await requestHistory(shared.client, created.body.workflow.id, created.body.workflow.runId);
+  return { seconds, events: history.maxEvents, file: memo.download.file };
+}
+
 /** Resident set (VmRSS) or its peak (VmHWM, which includes bundling at start) of a live process, from /proc. */
 async function rssMb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): Promise<number> {
   const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');

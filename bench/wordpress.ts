@@ -23,7 +23,7 @@ import { promisify } from 'node:util';
 import { openDemoDb } from '../plugins/demo/schema.ts';
 import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { countExportItems } from './count-items.ts';
-import { requestHistory, type Shared, type Stack, startStack, writeCommentsManifest } from './stack.ts';
+import { type Shared, type Stack, startStack, timeToEnd, writeCommentsManifest } from './stack.ts';
 import { percentile } from './table.ts';
 
 const run = promisify(execFile);
@@ -84,29 +84,12 @@ async function writeFiveExportersManifest(dir: string, dbPath: string): Promise<
   return manifest;
 }
 
-/** One of ours: confirmation click → the workflow's end (ZIP built, release recorded), download delivery. */
+/** One of ours, timed; checks the ZIP holds the person's `size` comments. */
 async function timeOurs(shared: Shared, stack: Stack, email: string, size: number): Promise<{ seconds: number; events: number }> {
-  const created = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: false });
-  if (created.status !== 201) throw new Error(`request refused: ${JSON.stringify(created.body)}`);
-  const id: string = created.body.id;
-  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
-  const link = new URL(confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string);
-  const handle = shared.client.workflow.getHandle(created.body.workflow.id, created.body.workflow.runId);
-  const started = performance.now();
-  // The button of the page the link opens: a same-origin post of the link's id and key.
-  await fetch(new URL('/confirm', link), {
-    method: 'POST',
-    headers: { Origin: link.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ id: link.searchParams.get('id') ?? '', key: link.searchParams.get('key') ?? '' }),
-  });
-  // The workflow's result arrives by long poll the moment it ends: no polling interval in the figure.
-  const memo = (await handle.result()) as { status: string; reason?: string; download?: { file: string } };
-  const seconds = (performance.now() - started) / 1000;
-  if (memo.status !== 'completed' || !memo.download) throw new Error(`bench request ended ${memo.status}: ${memo.reason}`);
-  const counted = await countExportItems(stack.paths.exportFile(memo.download.file));
+  const { seconds, events, file } = await timeToEnd(shared, stack, email);
+  const counted = await countExportItems(stack.paths.exportFile(file));
   if (counted.distinct !== size) throw new Error(`${size} comments seeded, ${counted.distinct} distinct items in the ZIP's export.json`);
-  const history = await requestHistory(shared.client, created.body.workflow.id, created.body.workflow.runId);
-  return { seconds, events: history.maxEvents };
+  return { seconds, events };
 }
 
 export async function runWordPress(shared: Shared, sizes: readonly number[], rounds: number): Promise<string[][]> {

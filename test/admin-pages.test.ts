@@ -232,7 +232,7 @@ describe('admin pages', () => {
       [...seen.keys()].some((t) => sideBySide.test(t)),
       `the three slow exporters at work side by side: ${[...seen.keys()].join(' | ')}`,
     );
-    const progressTexts = [...seen].filter(([t]) => /exporters done/.test(t));
+    const progressTexts = [...seen].filter(([t]) => /^\d+ of 8 exporters done/.test(t));
     assert.ok(progressTexts.length >= 2, `the text follows page by page: ${[...seen.keys()].join(' | ')}`);
     for (const [t, value] of progressTexts) assert.equal(value, doneIn(t), `the bar counts the exporters done: ${t}`);
 

@@ -76,6 +76,16 @@ exporters:
       },
     );
     assert.equal(state.text, 'Exporter 2 of 2: Flaky CRM, page 1; 12,345 items exported so far. Retrying: attempt 2, after Error.');
+    // Exporters side by side: the bar counts those done, the text names each one at work with its page.
+    const side = (pluginsDone: number, running: { index: number; key: string; name: string; page: number }[]) =>
+      progressState({ status: 'processing', action: 'export' }, { status: 'processing', pluginsTotal: 8, pluginsDone, running, page: 1, items: 131 });
+    const two = side(5, [
+      { index: 5, key: 'a', name: 'Slow A', page: 3 },
+      { index: 6, key: 'b', name: 'Slow B', page: 2 },
+    ]);
+    assert.deepEqual([two.value, two.max, two.text], [5, 8, '5 of 8 exporters done; at work: Slow A (page 3), Slow B (page 2); 131 items exported so far.']);
+    assert.equal(side(0, []).text, '0 of 8 exporters done; 131 items exported so far.');
+    assert.equal(side(8, []).text, 'All 8 exporters done; finishing. 131 items exported so far.');
   });
 });
 

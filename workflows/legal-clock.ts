@@ -15,7 +15,7 @@ import { recordAudit } from '../model/audit.ts';
 import { type ClockEvent, isOverdue, nextReminder, type RequestClock, whyNotExtend, whyNotPause, whyNotResume } from '../model/clock.ts';
 import { PAUSE_GROUNDS } from '../model/grounds.ts';
 import type { RequestAction, RequestMemo } from '../model/request.ts';
-import { mail, quick } from './activity-proxies.ts';
+import { local, mail, quick } from './activity-proxies.ts';
 import { DsrDueAt, DsrOverdue, extendUpdate, pauseUpdate, type RequestInputBase, resumeUpdate } from './definitions.ts';
 
 export interface LegalClock {
@@ -144,7 +144,9 @@ export function legalClock(input: RequestInputBase, memo: RequestMemo, action: R
     if (deadline.dates === undefined) {
       if (memo.confirmedAt === undefined) return false;
       // The regime starts the clock at confirmation: the person's click, or an admin's.
-      const planned = await quick.planClock({ clock: deadline, startedAt: memo.confirmedAt, extensions: deadline.extensions });
+      // A calendar computation of a few milliseconds: a local activity, not a round trip through the server.
+      const planner = wf.patched('clock-plan-local') ? local : quick;
+      const planned = await planner.planClock({ clock: deadline, startedAt: memo.confirmedAt, extensions: deadline.extensions });
       deadline.dates = planned.dates;
       record('started', { dueAt: planned.dates.dueAt });
       save();

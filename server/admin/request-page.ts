@@ -82,11 +82,14 @@ export function progressState(view: Pick<RequestView, 'status' | 'reason' | 'act
       }
       const total = progress.pluginsTotal;
       const items = `${formatCount(progress.items)} item${progress.items === 1 ? '' : 's'} ${itemsWord} so far`;
-      if (progress.running?.length) {
+      if (progress.pluginsDone !== undefined) {
         // Exporters side by side: how many are done, and each one at work with its page.
-        const finished = Math.min(progress.pluginsDone ?? 0, total);
-        const atWork = progress.running.map((plugin) => `${plugin.name} (page ${formatCount(plugin.page)})`).join(', ');
-        const text = `${finished} of ${total} ${plugins.toLowerCase()}s done; at work: ${atWork}; ${items}.${retrying}`;
+        const finished = Math.min(progress.pluginsDone, total);
+        const atWork = (progress.running ?? []).map((plugin) => `${plugin.name} (page ${formatCount(plugin.page)})`).join(', ');
+        const text =
+          finished === total
+            ? `All ${total} ${plugins.toLowerCase()}s done; finishing. ${items}.`
+            : `${finished} of ${total} ${plugins.toLowerCase()}s done${atWork ? `; at work: ${atWork}` : ''}; ${items}.${retrying}`;
         return { status: view.status, final: false, value: finished, max: total, text };
       }
       const done = Math.min(progress.plugin?.index ?? total, total);
