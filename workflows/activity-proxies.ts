@@ -86,8 +86,11 @@ export function isStagingLost(error: unknown): boolean {
   return cause instanceof wf.ApplicationFailure && cause.type === 'StagingLostError';
 }
 
-/** The ZIP's build (and other staging work) on the staging host. */
-export function stagingActivities(pin: StagingPin | undefined) {
+/**
+ * The ZIP's build (and other staging work) on the staging host.
+ * @param heartbeatTimeoutMs how soon the small export's one activity counts as lost with its worker
+ */
+export function stagingActivities(pin: StagingPin | undefined, heartbeatTimeoutMs = 60_000) {
   return {
     heavy: wf.proxyActivities<Activities>({
       startToCloseTimeout: '2h',
@@ -99,7 +102,7 @@ export function stagingActivities(pin: StagingPin | undefined) {
     /** One attempt: what it leaves undone, the regular path does (activities/export-at-once.ts). */
     atOnce: wf.proxyActivities<Activities>({
       startToCloseTimeout: '10m',
-      heartbeatTimeout: '1m',
+      heartbeatTimeout: heartbeatTimeoutMs,
       retry: { maximumAttempts: 1 },
       summary: 'small export in one go',
       ...onStagingHost(pin),

@@ -295,7 +295,7 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
      * (activities/export-at-once.ts). What that leaves undone, the regular path does.
      */
     const atOnce = async (): Promise<BuiltExport | undefined> => {
-      const first = await stagingActivities(pin())
+      const first = await stagingActivities(pin(), input.heartbeatTimeoutMs)
         .atOnce.exportAtOnce({
           requestId,
           email,
