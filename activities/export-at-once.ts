@@ -1,7 +1,8 @@
 /**
  * A small export in one go: the exporters that run in this process (module
- * and sql kinds) side by side into the staging store, and the ZIP built at
- * once if they all finish within a short budget. Most people have a few dozen
+ * and sql kinds) side by side into a staging store held in memory, and the
+ * ZIP built from it at once if they all finish within a short budget and a
+ * few thousand items. Most people have a few dozen
  * items, and for them each activity's round trip through Temporal costs more
  * than its work: one activity instead of one per exporter plus the build.
  *
@@ -18,7 +19,7 @@ import { NON_RETRYABLE_ERROR_TYPES } from '../lib/errors.ts';
 import type { ManifestSnapshot, PluginSnapshot } from '../manifest/snapshot.ts';
 import type { ExporterPosition } from '../model/request.ts';
 import { loadPlugin } from '../plugins/host/call-page.ts';
-import { openStaging } from '../report/staging.ts';
+import { openMemoryStaging, type StagingStore } from '../report/staging.ts';
 import type { Store } from '../storage/store.ts';
 import { type BatchProgress, type Position, stagePages } from './export-batch.ts';
 import type { BuiltExport, BuildExportInput } from './export-files.ts';
@@ -65,7 +66,13 @@ const NEVER_RETRIED: ReadonlySet<string> = new Set(NON_RETRYABLE_ERROR_TYPES);
 /** Exporters the worker runs in its own process: their pages come back at once, never "later". */
 const runsHere = (exporter: PluginSnapshot) => exporter.source.kind !== 'http';
 
-export function createExportAtOnceActivities(deps: { store: Store; buildExport: (input: BuildExportInput) => Promise<BuiltExport> }) {
+/**
+ * Items held in memory at most: past them the rest goes batch by batch, through the staging file
+ * (about a kilobyte each: a few MB of the worker's memory, whatever the export's size).
+ */
+const MAX_ITEMS_IN_MEMORY = 5_000;
+
+export function createExportAtOnceActivities(deps: { store: Store; build: (input: BuildExportInput, staging?: StagingStore) => Promise<BuiltExport> }) {
   return {
     async exportAtOnce(input: ExportAtOnceInput): Promise<ExportAtOnceResult> {
       const { requestId, email, manifest } = input;
@@ -91,7 +98,9 @@ export function createExportAtOnceActivities(deps: { store: Store; buildExport: 
         };
         heartbeat({ live });
       };
-      const store = openStaging(deps.store.stagingPath(requestId));
+      // In memory: a small export never touches the disk before its ZIP. What is left undone moves to the file.
+      const store = openMemoryStaging();
+      const enough = () => items + [...running.values()].reduce((sum, position) => sum + position.items, 0) >= MAX_ITEMS_IN_MEMORY;
       const runOne = async (exporter: PluginSnapshot) => {
         const position: Position = { page: 1, items: 0, pages: 0 };
         running.set(exporter, position);
@@ -108,6 +117,7 @@ export function createExportAtOnceActivities(deps: { store: Store; buildExport: 
             position,
             budgetMs,
             beat,
+            enough,
             callbackFor: () => undefined,
           });
           positions[exporter.index] = { page: result.nextPage, done: result.done };
@@ -130,20 +140,25 @@ export function createExportAtOnceActivities(deps: { store: Store; buildExport: 
         const lanes = Math.max(1, Math.min(manifest.concurrency ?? 1, local.length));
         await Promise.all(
           Array.from({ length: lanes }, async () => {
-            while (next < local.length) await runOne(local[next++] as PluginSnapshot);
+            while (next < local.length && !enough()) await runOne(local[next++] as PluginSnapshot);
           }),
         );
+        Context.current().cancellationSignal.throwIfAborted();
+        /** What the regular path goes on from: these pages, moved to the request's staging file. */
+        const leftToTheRegularPath = (more: Partial<ExportAtOnceResult> = {}): ExportAtOnceResult => {
+          store.saveTo(deps.store.stagingPath(requestId));
+          return { positions, items, ...more };
+        };
+        if (failed) return leftToTheRegularPath({ failed });
+        if (positions.some((position) => !position.done)) return leftToTheRegularPath(firstAttemptFailed.length ? { firstAttemptFailed } : {});
+        try {
+          return { positions, items, built: await deps.build({ ...input.build, requestId, email }, store) };
+        } catch {
+          // Logged by the build; the regular build waits out a storage outage and reports anything else.
+          return leftToTheRegularPath();
+        }
       } finally {
         store.close();
-      }
-      Context.current().cancellationSignal.throwIfAborted();
-      if (failed) return { positions, items, failed };
-      if (positions.some((position) => !position.done)) return { positions, items, ...(firstAttemptFailed.length ? { firstAttemptFailed } : {}) };
-      try {
-        return { positions, items, built: await deps.buildExport({ ...input.build, requestId, email }) };
-      } catch {
-        // Logged by the build; the regular build waits out a storage outage and reports anything else.
-        return { positions, items };
       }
     },
   };

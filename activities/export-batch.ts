@@ -181,6 +181,8 @@ export interface StagePagesInput {
   budgetMs: number;
   /** Called before the first page and after each: the activity's heartbeat. */
   beat: () => void;
+  /** Asked after each page: true ends the batch there, as a spent budget does. */
+  enough?: () => boolean;
   callbackFor: (requestId: string, exporter: PluginSnapshot, page: number) => string | undefined;
 }
 
@@ -225,7 +227,7 @@ export async function stagePages(input: StagePagesInput): Promise<ExportBatchRes
     position.pages += 1;
     position.page += 1;
     beat();
-    if (page.done || Date.now() - started >= input.budgetMs) {
+    if (page.done || Date.now() - started >= input.budgetMs || input.enough?.()) {
       return { nextPage: position.page, done: page.done, items: position.items, pages: position.pages };
     }
   }

@@ -16,7 +16,7 @@ import type { Withholding } from '../model/review.ts';
 import { DRAFT_FILE_PREFIX } from '../storage/file-layout.ts';
 import { buildExportZip } from '../report/build.ts';
 import type { ProcessingInput } from '../report/processing.ts';
-import { openStaging } from '../report/staging.ts';
+import { openStaging, type StagingStore } from '../report/staging.ts';
 import { loggingFailure } from './log-failure.ts';
 import type { Site } from './mail-templates.ts';
 
@@ -59,14 +59,17 @@ export interface BuildExportInput {
 /** A staging store is one SQLite file plus, after a crash, its journal files. */
 const STAGING_SUFFIXES = ['-wal', '-shm', '-journal'] as const;
 
-export function createExportFileActivities(deps: {
+export interface ExportFileDeps {
   store: Store;
   secret: Secret;
   site: Site;
   clock?: () => Date;
   /** This host's own task queue, where a request's staged pages stay (absent: one disk shared by every worker). */
   stagingQueue?: string | undefined;
-}) {
+}
+
+/** Builds a request's ZIP from its staged pages, and discards staged pages: what the activities below and the small export's one activity share. */
+export function createExportBuilder(deps: ExportFileDeps) {
   const kept = deps.store;
   const clock = deps.clock ?? (() => new Date());
 
@@ -75,63 +78,80 @@ export function createExportFileActivities(deps: {
     await Promise.all(['', ...STAGING_SUFFIXES].map((suffix) => rm(`${base}${suffix}`, { force: true })));
   };
 
+  /**
+   * Turns the staged pages into the ZIP (index.html + export.json), then removes the staging store.
+   * @param staging an open store to build from instead of the request's staging file (the caller closes it)
+   */
+  const build = async (
+    { requestId, email, processing, locale, draft = false, withheld = [], expectStaged = false }: BuildExportInput,
+    staging?: StagingStore,
+  ): Promise<BuiltExport> => {
+    const file = draft
+      ? `${DRAFT_FILE_PREFIX}${keyedToken(deps.secret, 'export-draft', requestId)}.zip`
+      : `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
+    const done = await kept.exports.meta(file);
+    if (done !== undefined) return done;
+    if (staging === undefined && expectStaged && !(await _exists(kept.stagingPath(requestId)))) {
+      throw new StagingLostError(`Cannot build the export of request "${requestId}": its staged pages are not on this worker host; the export starts over`);
+    }
+    // A request whose exporters found nothing (or a manifest with none) still gets its About page.
+    if (staging === undefined) openStaging(kept.stagingPath(requestId)).close();
+    // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
+    let zip: ZipProgress = { written: 0, total: 0 };
+    const beat = setInterval(() => heartbeat({ zip }), 2_000);
+    const result = await loggingFailure('export ZIP', { requestId }, () =>
+      buildExportZip({
+        onProgress: (written, total) => {
+          zip = { written, total };
+        },
+        stagingPath: kept.stagingPath(requestId),
+        ...(staging ? { staging } : {}),
+        zipPath: file,
+        openSink: () => kept.exports.zipSink(file),
+        email,
+        siteName: deps.site.name,
+        siteUrl: deps.site.url,
+        generatedAt: clock(),
+        ...(processing ? { processing } : {}),
+        ...(locale ? { language: locale } : {}),
+        ...(draft ? { itemIds: true } : {}),
+        withheld: withheld.map(({ group, item, ground, reason }) => ({
+          group,
+          item,
+          ground: message(locale ?? 'en', `withhold.${ground}`),
+          reason,
+        })),
+      }),
+    ).finally(() => clearInterval(beat));
+    const built: BuiltExport = {
+      file,
+      bytes: result.bytes,
+      sha256: result.sha256,
+      items: result.items,
+      groups: result.groups,
+      requestId,
+      builtAt: clock().toISOString(),
+      ...(result.undeclared?.length ? { undeclared: result.undeclared } : {}),
+      ...(processing ? { processing: true } : {}),
+      inventory: result.inventory.map((group) => ({ ...group })),
+      ...(withheld.length ? { withheld: result.withheld.map((held) => ({ ...held })) } : {}),
+    };
+    await kept.exports.saveMeta(built);
+    // A draft's pages build the released copy; the released copy's are not needed any more.
+    if (!draft) await discardStaging({ requestId });
+    return built;
+  };
+
+  return { build, discardStaging };
+}
+
+export function createExportFileActivities(deps: ExportFileDeps) {
+  const kept = deps.store;
+  const clock = deps.clock ?? (() => new Date());
+  const { build, discardStaging } = createExportBuilder(deps);
+
   return {
-    /** Turns the staged pages into the ZIP (index.html + export.json), then removes the staging store. */
-    async buildExport({ requestId, email, processing, locale, draft = false, withheld = [], expectStaged = false }: BuildExportInput): Promise<BuiltExport> {
-      const file = draft
-        ? `${DRAFT_FILE_PREFIX}${keyedToken(deps.secret, 'export-draft', requestId)}.zip`
-        : `dsr-export-${keyedToken(deps.secret, 'export-file', requestId)}.zip`;
-      const done = await kept.exports.meta(file);
-      if (done !== undefined) return done;
-      if (expectStaged && !(await _exists(kept.stagingPath(requestId)))) {
-        throw new StagingLostError(`Cannot build the export of request "${requestId}": its staged pages are not on this worker host; the export starts over`);
-      }
-      // A request whose exporters found nothing (or a manifest with none) still gets its About page.
-      openStaging(kept.stagingPath(requestId)).close();
-      // What the admin's progress bar shows while the ZIP is written (read from the heartbeat).
-      let zip: ZipProgress = { written: 0, total: 0 };
-      const beat = setInterval(() => heartbeat({ zip }), 2_000);
-      const result = await loggingFailure('export ZIP', { requestId }, () =>
-        buildExportZip({
-          onProgress: (written, total) => {
-            zip = { written, total };
-          },
-          stagingPath: kept.stagingPath(requestId),
-          zipPath: file,
-          openSink: () => kept.exports.zipSink(file),
-          email,
-          siteName: deps.site.name,
-          siteUrl: deps.site.url,
-          generatedAt: clock(),
-          ...(processing ? { processing } : {}),
-          ...(locale ? { language: locale } : {}),
-          ...(draft ? { itemIds: true } : {}),
-          withheld: withheld.map(({ group, item, ground, reason }) => ({
-            group,
-            item,
-            ground: message(locale ?? 'en', `withhold.${ground}`),
-            reason,
-          })),
-        }),
-      ).finally(() => clearInterval(beat));
-      const built: BuiltExport = {
-        file,
-        bytes: result.bytes,
-        sha256: result.sha256,
-        items: result.items,
-        groups: result.groups,
-        requestId,
-        builtAt: clock().toISOString(),
-        ...(result.undeclared?.length ? { undeclared: result.undeclared } : {}),
-        ...(processing ? { processing: true } : {}),
-        inventory: result.inventory.map((group) => ({ ...group })),
-        ...(withheld.length ? { withheld: result.withheld.map((held) => ({ ...held })) } : {}),
-      };
-      await kept.exports.saveMeta(built);
-      // A draft's pages build the released copy; the released copy's are not needed any more.
-      if (!draft) await discardStaging({ requestId });
-      return built;
-    },
+    buildExport: (input: BuildExportInput) => build(input),
 
     discardStaging,
 

@@ -12,7 +12,7 @@ import { createEraseActivities } from './erase-batch.ts';
 import { createClockActivities } from './clock.ts';
 import { createExportAtOnceActivities } from './export-at-once.ts';
 import { createExportActivities } from './export-batch.ts';
-import { createExportFileActivities } from './export-files.ts';
+import { createExportBuilder, createExportFileActivities } from './export-files.ts';
 import { createMailActivities } from './mail.ts';
 import { createNoticeActivities } from './notify-recipients.ts';
 import { createReceiptActivities } from './receipts.ts';
@@ -36,12 +36,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const files = createExportFileActivities(deps);
+  const { build } = createExportBuilder(deps);
   return {
     ...createMailActivities(deps),
     ...createExportActivities(deps),
-    ...files,
-    ...createExportAtOnceActivities({ store: deps.store, buildExport: files.buildExport }),
+    ...createExportFileActivities(deps),
+    ...createExportAtOnceActivities({ store: deps.store, build }),
     ...createEraseActivities(deps),
     ...createNoticeActivities(deps),
     ...createReceiptActivities(deps),

@@ -138,25 +138,31 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
   handler = (r) => app.fetch(r);
 
   const workers = Array.from({ length: options.workers }, (_, n) =>
-    spawn(process.execPath, WORKER_ARGS, {
-      cwd: root,
-      env: {
-        ...WORKER_ENV,
-        // `WORKFLOW_THREAD=own npm run bench …` compares the worker with workflows in a thread of their own.
-        ...(process.env.WORKFLOW_THREAD ? { WORKFLOW_THREAD: process.env.WORKFLOW_THREAD } : {}),
-        PATH: process.env.PATH,
-        TEMPORAL_ADDRESS: shared.temporalAddress,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        SMTP_URL: shared.mail.smtpUrl,
-        PLUGINS_FILE: options.manifest,
-        ...storageEnv(n + 1),
-        APP_SECRET: secret,
-        PAYLOAD_KEYS: `bench:${shared.payloadKey.toString('base64')}`,
-        PUBLIC_URL: baseUrl,
-        LOG_LEVEL: 'WARN',
+    // `BENCH_WORKER_PROFILE=<dir>`: each worker writes a V8 CPU profile there when it stops.
+    spawn(
+      process.execPath,
+      [...(process.env.BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`] : []), ...WORKER_ARGS],
+      {
+        cwd: root,
+        env: {
+          ...WORKER_ENV,
+          // `WORKFLOW_THREAD=own npm run bench …` compares the worker with workflows in a thread of their own.
+          ...(process.env.WORKFLOW_THREAD ? { WORKFLOW_THREAD: process.env.WORKFLOW_THREAD } : {}),
+          ...(process.env.WORKER_CACHED_WORKFLOWS ? { WORKER_CACHED_WORKFLOWS: process.env.WORKER_CACHED_WORKFLOWS } : {}),
+          PATH: process.env.PATH,
+          TEMPORAL_ADDRESS: shared.temporalAddress,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          SMTP_URL: shared.mail.smtpUrl,
+          PLUGINS_FILE: options.manifest,
+          ...storageEnv(n + 1),
+          APP_SECRET: secret,
+          PAYLOAD_KEYS: `bench:${shared.payloadKey.toString('base64')}`,
+          PUBLIC_URL: baseUrl,
+          LOG_LEVEL: 'WARN',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
+    ),
   );
 
   let closed = false;

@@ -12,7 +12,7 @@ import type { ExportItem } from '../plugins/contract.ts';
 import { groupPageHtml, groupPagePath, indexHtml, planSections } from './html-report.ts';
 import { jsonReport } from './json.ts';
 import { type ProcessingInput, type ProcessingReport, processingReport, processingSectionHtml } from './processing.ts';
-import { openStaging } from './staging.ts';
+import { openStaging, type StagingStore } from './staging.ts';
 import type { WriteSink } from '../lib/write-sink.ts';
 import { type ZipEntry, writeZip, writeZipAtomically } from './zip.ts';
 
@@ -20,6 +20,8 @@ import { type ZipEntry, writeZip, writeZipAtomically } from './zip.ts';
 export interface BuildExportZipOptions {
   /** The request's staging file; it must exist. */
   readonly stagingPath: string;
+  /** An open staging store to build from instead of the file (a small export's, in memory); the caller closes it. */
+  readonly staging?: StagingStore;
   /** Where the ZIP goes; `<zipPath>.partial` is used while writing. With `openSink`, only its name in messages. */
   readonly zipPath: string;
   /** Where the ZIP's bytes go instead of `zipPath` (an object storage upload): opened when writing starts. */
@@ -105,7 +107,11 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) {
     throw new RangeError(`Cannot build export: groupPageSize must be a positive integer, got '${pageSize}'`);
   }
-  const store = openStaging(options.stagingPath, { fileMustExist: true });
+  const given = options.staging;
+  const store = given ?? openStaging(options.stagingPath, { fileMustExist: true });
+  const close = () => {
+    if (given === undefined) store.close();
+  };
   try {
     const locale = options.language ?? 'en';
     store.writePage(ABOUT_EXPORTER_INDEX, 1, [aboutItem(options, locale)]);
@@ -151,7 +157,7 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
     const { bytes, sha256 } = options.openSink
       ? await writeZip(await options.openSink(), entries(), zipOptions)
       : await writeZipAtomically(options.zipPath, entries(), zipOptions);
-    store.close();
+    close();
     return {
       zipPath: options.zipPath,
       bytes,
@@ -165,7 +171,7 @@ export async function buildExportZip(options: BuildExportZipOptions): Promise<Ex
   } catch (error) {
     // The build's own error (e.g. ENOSPC) is what the operator must see, never the close's.
     try {
-      store.close();
+      close();
     } catch {}
     throw error;
   }

@@ -107,6 +107,11 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
     throw error;
   }
 
+  return storeOver(db);
+}
+
+/** The store's operations over an open database that has the schema. */
+function storeOver(db: Database.Database): StagingStore {
   const deletePage = db.prepare('DELETE FROM item WHERE exporter = ? AND page = ?');
   const insertItem = db.prepare(
     'INSERT INTO item (exporter, page, pos, group_id, group_label, group_description, item_id, pairs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -147,5 +152,42 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
         .all(),
     merge: (exclude) => mergeStaged(db, exclude),
     close: () => db.close(),
+  };
+}
+
+/** A staging store in memory: see {@link openMemoryStaging}. */
+export interface MemoryStagingStore extends StagingStore {
+  /**
+   * Writes every page held here into the staging file at `path` (created if missing), replacing
+   * pages of the same exporter and number there: work goes on from the file, as if staged there.
+   */
+  saveTo(path: string): void;
+}
+
+/**
+ * A staging store held in memory: no file, no journal, nothing to sync or delete. For a small
+ * export built in one go (activities/export-at-once.ts); what it does not finish goes on from a
+ * file, {@link MemoryStagingStore.saveTo}.
+ */
+export function openMemoryStaging(): MemoryStagingStore {
+  const db = new Database(':memory:');
+  db.exec(SCHEMA);
+  return {
+    ...storeOver(db),
+    saveTo(path) {
+      openStaging(path).close(); // the file's schema and settings
+      db.prepare('ATTACH DATABASE ? AS disk').run(path);
+      try {
+        db.transaction(() => {
+          db.exec('DELETE FROM disk.item WHERE (exporter, page) IN (SELECT exporter, page FROM main.page)');
+          db.exec('INSERT OR REPLACE INTO disk.page (exporter, page, items, cursor) SELECT exporter, page, items, cursor FROM main.page');
+          db.exec(
+            'INSERT INTO disk.item (exporter, page, pos, group_id, group_label, group_description, item_id, pairs) SELECT exporter, page, pos, group_id, group_label, group_description, item_id, pairs FROM main.item',
+          );
+        })();
+      } finally {
+        db.exec('DETACH DATABASE disk');
+      }
+    },
   };
 }

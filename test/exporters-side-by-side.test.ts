@@ -38,7 +38,7 @@ function mixedManifest(dbPath: string, concurrency: number, trace: string): stri
   const demo = demoManifest(dbPath).split('erasers:')[0] as string;
   return [
     demo.replace('version: 1\n', `version: 1\nconcurrency: ${concurrency}\n`),
-    numbersEntry('slow-a', { total: 25, delayMs: 120, trace, group: 'shared' }),
+    numbersEntry('slow-a', { total: 45, delayMs: 120, trace, group: 'shared' }),
     numbersEntry('slow-b', { total: 20, delayMs: 120, trace }),
     numbersEntry('slow-c', { total: 15, delayMs: 60, trace, group: 'shared' }),
   ].join('');
@@ -103,7 +103,7 @@ describe('exporters side by side', () => {
 
     assert.equal(overlapAcross(sequential.trace), false, 'concurrency: 1 runs one exporter after the other');
     assert.equal(overlapAcross(parallel.trace), true, 'concurrency: 4 runs the slow exporters side by side');
-    assert.equal(parallel.trace.length, 3 + 2 + 2, 'every page once');
+    assert.equal(parallel.trace.length, 5 + 2 + 2, 'every page once');
 
     // Only the About group's "On" (the time of the build) may differ between two requests.
     const timeless = (json: string) => json.replace(/\{"name":"On","value":"[^"]*"\}/, '{"name":"On","value":"-"}');
@@ -113,13 +113,14 @@ describe('exporters side by side', () => {
     assert.deepEqual(Object.keys(report), ['about', 'user', 'comments', 'session-tokens', 'media', 'orders', 'shared', 'numbers']);
     // Two exporters' items in one group: the first exporter's pages, then the second's, as WordPress merges.
     const shared = Object.keys(report.shared.items);
-    assert.deepEqual(shared, [...Array.from({ length: 25 }, (_, n) => `slow-a-${n}`), ...Array.from({ length: 15 }, (_, n) => `slow-c-${n}`)]);
+    assert.deepEqual(shared, [...Array.from({ length: 45 }, (_, n) => `slow-a-${n}`), ...Array.from({ length: 15 }, (_, n) => `slow-c-${n}`)]);
   });
 
   test('batch by batch, side by side, continuing as new every few batches: the same bytes again', async () => {
     assert.ok(sequentialJson, 'runs after the first test');
-    // One page per batch and a new run every 4 batches: the small export's one activity stages one
-    // page per exporter, then the exporters go on batch by batch, four at a time, across runs.
+    // One page per batch and a new run from the 4th batch on: the small export's one activity stages
+    // one page per exporter, then the exporters go on batch by batch, four at a time, across runs
+    // (slow-a's four batches after its first page cannot all fit in one run).
     const paged = await startStack({ batchBudgetMs: 1, batchesPerRun: 4 });
     try {
       const trace = join(paged.dir, 'trace.jsonl');
@@ -127,8 +128,8 @@ describe('exporters side by side', () => {
       assert.ok(result.runs >= 2, `continued as new (${result.runs} runs)`);
       assert.equal(overlapAcross(result.trace.filter((t) => t.page > 1)), true, 'later pages side by side too');
       const pages = result.trace.map((t) => `${t.prefix}/${t.page}`);
-      assert.equal(pages.length, 7, `every page of the slow exporters once: ${pages.join(' ')}`);
-      assert.equal(new Set(pages).size, 7, `every page of the slow exporters once: ${pages.join(' ')}`);
+      assert.equal(pages.length, 9, `every page of the slow exporters once: ${pages.join(' ')}`);
+      assert.equal(new Set(pages).size, 9, `every page of the slow exporters once: ${pages.join(' ')}`);
       assert.equal(result.json.replace(/\{"name":"On","value":"[^"]*"\}/, '{"name":"On","value":"-"}'), sequentialJson);
     } finally {
       await paged.close();

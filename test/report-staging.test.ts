@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ExportItem } from '../plugins/contract.ts';
 import type { MergedExport } from '../report/merge.ts';
-import { openStaging, type StagingStore } from '../report/staging.ts';
+import { openMemoryStaging, openStaging, type StagingStore } from '../report/staging.ts';
 
 let dir: string;
 before(async () => {
@@ -213,4 +213,41 @@ test('merge() can run again and gives the same result', () => {
   store.writePage(0, 1, [item('g', 'a', [{ name: 'n', value: 1 }])]);
   assert.deepEqual(snapshot(store.merge()), first);
   store.close();
+});
+
+test('a store in memory merges as a file store does, and saveTo moves its pages into a file, replacing pages of the same number there', () => {
+  const pages: [number, number, ExportItem[], string?][] = [
+    [0, 1, [item('a', '1', [{ name: 'x', value: 1 }]), item('b', '2', [{ name: 'y', value: 'é' }])], 'after-1'],
+    [1, 1, [item('a', '1', [{ name: 'z', value: true }])]],
+    [0, 2, [item('a', '3', [{ name: 'x', value: 3 }])]],
+  ];
+  const memory = openMemoryStaging();
+  const file = freshStore();
+  for (const [exporter, page, items, cursor] of pages) {
+    memory.writePage(exporter, page, items, cursor);
+    file.writePage(exporter, page, items, cursor);
+  }
+  assert.deepEqual(snapshot(memory.merge()), snapshot(file.merge()));
+  file.close();
+
+  // The file already holds page 2 of exporter 0 (an older answer, longer) and a page memory does not have.
+  const target = join(dir, 'saved.sqlite');
+  const before = openStaging(target);
+  before.writePage(0, 2, [item('a', 'old-1', [{ name: 'x', value: 'old' }]), item('a', 'old-2', [{ name: 'x', value: 'old' }])]);
+  before.writePage(2, 1, [item('c', '9', [{ name: 'k', value: 9 }])]);
+  before.close();
+  memory.saveTo(target);
+  memory.close();
+
+  const saved = openStaging(target, { fileMustExist: true });
+  try {
+    assert.equal(saved.itemCount(), 4 + 1, "memory's four items and the file's own page, the replaced page's items gone");
+    assert.equal(saved.pageCount(0), 2);
+    assert.equal(saved.cursorAfter(0, 1), 'after-1', 'cursors move too');
+    const ids = snapshot(saved.merge()).flatMap((group) => group.items.map((entry) => entry.id));
+    assert.ok(!ids.includes('old-1') && !ids.includes('old-2'), 'the older version of page 2 is replaced');
+    assert.ok(ids.includes('9'), "the file's own page stays");
+  } finally {
+    saved.close();
+  }
 });

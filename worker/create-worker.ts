@@ -62,7 +62,7 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     // The SDK sizes this cache from the heap limit: 10 workflows under the worker's 160 MB cap
     // (worker/process-options.ts). Ours hold a few KB of state each, and one evicted from the
     // cache replays its whole history on its next task, so keep many.
-    maxCachedWorkflows: 1000,
+    maxCachedWorkflows: Number(process.env.WORKER_CACHED_WORKFLOWS ?? 1000),
     ...ACTIVATION_LIMIT,
     // Long exports heartbeat often; a short throttle keeps the cursor fresh for a resume, and the
     // admin's progress bar (read from the last heartbeat) moving every second.

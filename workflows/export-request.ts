@@ -220,7 +220,8 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
           position.page = batch.nextPage;
         }
         position.done = batch.done;
-        if (!batch.done && lifecycle.continueAsNewDue(batchesThisRun)) pausing = true;
+        // Histories recorded one exporter at a time continued at exactly batchesPerRun; side by side, from it on.
+        if (!batch.done && lifecycle.continueAsNewDue(batchesThisRun, fast)) pausing = true;
       }
       atWork.delete(exporter.index);
     };

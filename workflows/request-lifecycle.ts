@@ -40,8 +40,11 @@ export interface Lifecycle {
    * and continues as new with `next()` as the new run's input. Returns if not due.
    */
   continueAsNewIfDue<I>(batchesThisRun: number, next: () => I): Promise<void>;
-  /** Whether the history is due to continue as new after `batchesThisRun` batches (the test above, alone). */
-  continueAsNewDue(batchesThisRun: number): boolean;
+  /**
+   * Whether the history is due to continue as new after `batchesThisRun` batches (the test above, alone).
+   * @param atLeast due from `batchesPerRun` on, not at exactly that count: batches side by side may pass it
+   */
+  continueAsNewDue(batchesThisRun: number, atLeast?: boolean): boolean;
   /** Waits for message handlers and continues as new with `next()` as the new run's input. */
   continueAsNew<I>(next: () => I): Promise<never>;
 }
@@ -167,7 +170,9 @@ export function requestLifecycle(input: ExportRequestInput | EraseRequestInput, 
     publish('completed', 'marked completed by an admin');
   });
 
-  const continueAsNewDue = (batchesThisRun: number): boolean => wf.workflowInfo().continueAsNewSuggested || batchesThisRun === input.batchesPerRun;
+  const continueAsNewDue = (batchesThisRun: number, atLeast = false): boolean =>
+    wf.workflowInfo().continueAsNewSuggested ||
+    (atLeast ? input.batchesPerRun !== undefined && batchesThisRun >= input.batchesPerRun : batchesThisRun === input.batchesPerRun);
   const continueAsNew = async <I>(next: () => I): Promise<never> => {
     await wf.condition(wf.allHandlersFinished);
     const continueAsNewWith = wf.makeContinueAsNewFunc<(input: I) => Promise<RequestMemo>>({
