@@ -16,7 +16,8 @@ import { s3Store } from '../storage/s3-store.ts';
 import { slowNumbersManifest, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
 import { assertNumbersOnce, assertOneDownloadMail } from './helpers/exactly-once.ts';
 
-const TOTAL = 300;
+/** 60 pages of 60 ms: longer than the small export's one activity (2 s), so the pages go on from a staging file. */
+const TOTAL = 600;
 const BUCKET = 'dsr-hosts';
 
 let s3: Versitygw;
