@@ -36,7 +36,8 @@ export async function runHttpExporters(shared: Shared, count: number, pageMs: nu
       const data = Array.from({ length: ITEMS_PER_PAGE }, (_, n) => ({
         group_id: `system-${key}`,
         group_label: `System ${key}`,
-        item_id: `${key}-${page}-${n}`,
+        // Named as bench/count-items.ts counts them ("comment-<number>"), each one distinct.
+        item_id: `comment-${Number(key) * 1000 + page * 100 + n}`,
         data: [{ name: 'Value', value: `${key} page ${page} item ${n}` }],
       }));
       setTimeout(() => {

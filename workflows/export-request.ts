@@ -348,7 +348,9 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       return copy;
     };
     const fresh = memo.resumedFrom === undefined && positions.every((position) => !position.done && position.page === 1);
-    const built = (fast && fresh && !memo.review ? await atOnce() : undefined) ?? (await exportAndBuild());
+    // Only http exporters (whose pages may come later, by callback): the one activity would have nothing to do.
+    const onlyRemote = snapshot.exporters.length > 0 && snapshot.exporters.every((exporter) => exporter.source.kind === 'http');
+    const built = (fast && fresh && !memo.review && !onlyRemote ? await atOnce() : undefined) ?? (await exportAndBuild());
     if (built === undefined) return memo; // the reviewer rejected it
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
