@@ -128,6 +128,8 @@ const envSchema = z.object({
     .pipe(z.array(z.email('expected email addresses separated by commas, e.g. "privacy@example.com,dpo@example.com"')).min(1))
     .optional(),
   WORKFLOW_THREAD: z.enum(['main', 'own']).default('main'),
+  /** Workflows the worker keeps in memory between their tasks (one evicted replays its history on its next). */
+  WORKER_CACHED_WORKFLOWS: z.coerce.number('expected a whole number of workflows, e.g. 1000').int().min(1).max(100_000).default(1000),
   /** Review of exports before release: off, optional (per request) or required (every export). */
   REVIEW: z.enum(REVIEW_MODES, `expected one of ${REVIEW_MODES.join(', ')}`).default('off'),
   /** A YAML file of named admin accounts (server/accounts.ts; `npm run admin:user` makes entries). */
@@ -215,6 +217,8 @@ export interface Config {
    * requests in flight at once). bench/RESULTS.md has the numbers.
    */
   workflowThread: 'main' | 'own';
+  /** Workflows kept in the worker's memory between their tasks (WORKER_CACHED_WORKFLOWS). */
+  cachedWorkflows: number;
   /** Whether exports are reviewed before release (REVIEW). */
   reviewMode: ReviewMode;
   /** Where the named admin accounts are (ADMIN_USERS), if any. */
@@ -282,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       teamEmails: e.ADMIN_EMAIL ?? [],
     },
     workflowThread: e.WORKFLOW_THREAD,
+    cachedWorkflows: e.WORKER_CACHED_WORKFLOWS,
     reviewMode: e.REVIEW,
     adminUsersFile: e.ADMIN_USERS,
   };

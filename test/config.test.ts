@@ -13,11 +13,21 @@ test('loadConfig() fills defaults: 24 h keys, 3-day retention, port 3000', () =>
   assert.equal(config.pluginsFile, 'plugins.yaml');
   assert.equal(config.workflowThread, 'main');
   assert.equal(loadConfig({ WORKFLOW_THREAD: 'own' }).workflowThread, 'own');
+  assert.equal(config.cachedWorkflows, 1000);
+  assert.equal(loadConfig({ WORKER_CACHED_WORKFLOWS: '250' }).cachedWorkflows, 250);
 });
 
 test('loadConfig() reports every invalid variable at once, with what would be valid', () => {
   assert.throws(
-    () => loadConfig({ PORT: 'abc', CONFIRM_TTL: 'soon', APP_SECRET: 'short', SMTP_URL: 'mail.example.com', WORKFLOW_THREAD: 'thread' }),
+    () =>
+      loadConfig({
+        PORT: 'abc',
+        CONFIRM_TTL: 'soon',
+        APP_SECRET: 'short',
+        SMTP_URL: 'mail.example.com',
+        WORKFLOW_THREAD: 'thread',
+        WORKER_CACHED_WORKFLOWS: 'many',
+      }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.match(error.message, /PORT: /);
@@ -25,6 +35,7 @@ test('loadConfig() reports every invalid variable at once, with what would be va
       assert.match(error.message, /APP_SECRET: must be at least 32 characters/);
       assert.match(error.message, /SMTP_URL: expected smtp:\/\//);
       assert.match(error.message, /WORKFLOW_THREAD: .*"main".*"own"/);
+      assert.match(error.message, /WORKER_CACHED_WORKFLOWS: expected a whole number of workflows/);
       return true;
     },
   );

@@ -32,6 +32,8 @@ export interface RequestWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Where workflow code runs (`WORKFLOW_THREAD`, lib/config.ts). @default 'main' */
   workflowThread?: 'main' | 'own';
+  /** Workflows kept in memory between their tasks (`WORKER_CACHED_WORKFLOWS`, lib/config.ts). @default 1000 */
+  cachedWorkflows?: number;
   /** Encrypts what Temporal stores (lib/payload-codec.ts); the server's client must use the same keys. */
   payloadCodec: PayloadCodec;
 }
@@ -62,7 +64,7 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     // The SDK sizes this cache from the heap limit: 10 workflows under the worker's 160 MB cap
     // (worker/process-options.ts). Ours hold a few KB of state each, and one evicted from the
     // cache replays its whole history on its next task, so keep many.
-    maxCachedWorkflows: Number(process.env.WORKER_CACHED_WORKFLOWS ?? 1000),
+    maxCachedWorkflows: options.cachedWorkflows ?? 1000,
     ...ACTIVATION_LIMIT,
     // Long exports heartbeat often; a short throttle keeps the cursor fresh for a resume, and the
     // admin's progress bar (read from the last heartbeat) moving every second.

@@ -56,6 +56,7 @@ const worker = await createRequestWorker({
   taskQueue: config.temporal.taskQueue,
   payloadCodec,
   workflowThread: config.workflowThread,
+  cachedWorkflows: config.cachedWorkflows,
   workflowBundle: await bundleWorkflowsInChild(),
   activities,
 });
