@@ -210,17 +210,10 @@ export interface Followed {
  */
 export async function confirmAndFollow(shared: Shared, stack: Stack, id: string): Promise<Followed> {
   const worker = stack.workers[0]!;
-  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
-  const link = confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string;
+  const link = await mailedConfirmationLink(shared, stack, id);
   const cpuBefore = await cpuSplit(shared, stack);
   const started = performance.now();
-  // The button of the page the link opens: a same-origin post of the link's id and key.
-  const url = new URL(link);
-  await fetch(new URL('/confirm', url), {
-    method: 'POST',
-    headers: { Origin: url.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ id: url.searchParams.get('id') ?? '', key: url.searchParams.get('key') ?? '' }),
-  });
+  await clickConfirm(link);
   let view: any;
   let rssDuringMb = 0;
   for (;;) {
@@ -247,21 +240,30 @@ export async function timeToEnd(shared: Shared, stack: Stack, email: string): Pr
   const created = await stack.api('POST', '/api/requests', { email, action: 'export', sendAsEmail: false });
   if (created.status !== 201) throw new Error(`request refused: ${JSON.stringify(created.body)}`);
   const id: string = created.body.id;
-  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
-  const link = new URL(confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string);
+  const link = await mailedConfirmationLink(shared, stack, id);
   const handle = shared.client.workflow.getHandle(created.body.workflow.id, created.body.workflow.runId);
   const started = performance.now();
-  // The button of the page the link opens: a same-origin post of the link's id and key.
-  await fetch(new URL('/confirm', link), {
-    method: 'POST',
-    headers: { Origin: link.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ id: link.searchParams.get('id') ?? '', key: link.searchParams.get('key') ?? '' }),
-  });
+  await clickConfirm(link);
   const memo = (await handle.result()) as { status: string; reason?: string; download?: { file: string } };
   const seconds = (performance.now() - started) / 1000;
   if (memo.status !== 'completed' || !memo.download) throw new Error(`bench request ended ${memo.status}: ${memo.reason}`);
   const history = await requestHistory(shared.client, created.body.workflow.id, created.body.workflow.runId);
   return { seconds, events: history.maxEvents, file: memo.download.file };
+}
+
+/** The confirmation link mailed for request `id`. */
+async function mailedConfirmationLink(shared: Shared, stack: Stack, id: string): Promise<URL> {
+  const confirmation = await shared.mail.waitFor((m) => m.text.includes(id), 120_000);
+  return new URL(confirmation.text.split(/\s+/).find((w) => w.startsWith(`${stack.baseUrl}/confirm?`)) as string);
+}
+
+/** The button of the page the link opens: a same-origin post of the link's id and key. */
+async function clickConfirm(link: URL): Promise<void> {
+  await fetch(new URL('/confirm', link), {
+    method: 'POST',
+    headers: { Origin: link.origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ id: link.searchParams.get('id') ?? '', key: link.searchParams.get('key') ?? '' }),
+  });
 }
 
 /** Resident set (VmRSS) or its peak (VmHWM, which includes bundling at start) of a live process, from /proc. */
