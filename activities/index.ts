@@ -10,6 +10,7 @@ import type { Store } from '../storage/store.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { createEraseActivities } from './erase-batch.ts';
 import { createClockActivities } from './clock.ts';
+import { createExportRetentionActivities } from './export-retention.ts';
 import { createExportAtOnceActivities } from './export-at-once.ts';
 import { createExportActivities } from './export-batch.ts';
 import { createExportBuilder, createExportFileActivities } from './export-files.ts';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExportActivities(deps),
     ...createExportFileActivities(deps),
     ...createExportAtOnceActivities({ store: deps.store, build }),
+    ...createExportRetentionActivities(),
     ...createEraseActivities(deps),
     ...createNoticeActivities(deps),
     ...createReceiptActivities(deps),

@@ -129,6 +129,8 @@ const envSchema = z.object({
     .optional(),
   WORKFLOW_THREAD: z.enum(['main', 'own']).default('main'),
   /** Workflows the worker keeps in memory between their tasks (one evicted replays its history on its next). */
+  /** The Temporal UI's stack trace of a running workflow: a hook on every promise of the worker's main thread when on. */
+  WORKFLOW_STACK_TRACES: z.enum(['on', 'off'], 'expected on or off').default('off'),
   WORKER_CACHED_WORKFLOWS: z.coerce.number('expected a whole number of workflows, e.g. 1000').int().min(1).max(100_000).default(1000),
   /** Review of exports before release: off, optional (per request) or required (every export). */
   REVIEW: z.enum(REVIEW_MODES, `expected one of ${REVIEW_MODES.join(', ')}`).default('off'),
@@ -219,6 +221,8 @@ export interface Config {
   workflowThread: 'main' | 'own';
   /** Workflows kept in the worker's memory between their tasks (WORKER_CACHED_WORKFLOWS). */
   cachedWorkflows: number;
+  /** Whether the Temporal UI can show a running workflow's stack trace (WORKFLOW_STACK_TRACES; costs CPU on every promise). */
+  workflowStackTraces: boolean;
   /** Whether exports are reviewed before release (REVIEW). */
   reviewMode: ReviewMode;
   /** Where the named admin accounts are (ADMIN_USERS), if any. */
@@ -287,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     workflowThread: e.WORKFLOW_THREAD,
     cachedWorkflows: e.WORKER_CACHED_WORKFLOWS,
+    workflowStackTraces: e.WORKFLOW_STACK_TRACES === 'on',
     reviewMode: e.REVIEW,
     adminUsersFile: e.ADMIN_USERS,
   };

@@ -15,6 +15,8 @@ test('loadConfig() fills defaults: 24 h keys, 3-day retention, port 3000', () =>
   assert.equal(loadConfig({ WORKFLOW_THREAD: 'own' }).workflowThread, 'own');
   assert.equal(config.cachedWorkflows, 1000);
   assert.equal(loadConfig({ WORKER_CACHED_WORKFLOWS: '250' }).cachedWorkflows, 250);
+  assert.equal(config.workflowStackTraces, false);
+  assert.equal(loadConfig({ WORKFLOW_STACK_TRACES: 'on' }).workflowStackTraces, true);
 });
 
 test('loadConfig() reports every invalid variable at once, with what would be valid', () => {
@@ -27,6 +29,7 @@ test('loadConfig() reports every invalid variable at once, with what would be va
         SMTP_URL: 'mail.example.com',
         WORKFLOW_THREAD: 'thread',
         WORKER_CACHED_WORKFLOWS: 'many',
+        WORKFLOW_STACK_TRACES: 'yes',
       }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
@@ -36,6 +39,7 @@ test('loadConfig() reports every invalid variable at once, with what would be va
       assert.match(error.message, /SMTP_URL: expected smtp:\/\//);
       assert.match(error.message, /WORKFLOW_THREAD: .*"main".*"own"/);
       assert.match(error.message, /WORKER_CACHED_WORKFLOWS: expected a whole number of workflows/);
+      assert.match(error.message, /WORKFLOW_STACK_TRACES: expected on or off/);
       return true;
     },
   );

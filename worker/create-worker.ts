@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PayloadCodec } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+// The SDK's own instance of its global hooks (not exported from the package's index; see withoutStackTraces).
+import { globalHandlers } from '@temporalio/worker/lib/workflow/vm-shared.js';
 import type { createActivities } from '../activities/index.ts';
 import { dataConverter, FAILURE_CONVERTER_PATH } from '../lib/payload-codec.ts';
 
@@ -34,6 +36,11 @@ export interface RequestWorkerOptions {
   workflowThread?: 'main' | 'own';
   /** Workflows kept in memory between their tasks (`WORKER_CACHED_WORKFLOWS`, lib/config.ts). @default 1000 */
   cachedWorkflows?: number;
+  /**
+   * Whether the Temporal UI can show a running workflow's stack trace (`WORKFLOW_STACK_TRACES`).
+   * @default false
+   */
+  stackTraces?: boolean;
   /** Encrypts what Temporal stores (lib/payload-codec.ts); the server's client must use the same keys. */
   payloadCodec: PayloadCodec;
 }
@@ -45,8 +52,8 @@ export interface RequestWorkerOptions {
  */
 const ACTIVATION_LIMIT = { isolateExecutionTimeout: '5s' } as Pick<WorkerOptions, never>;
 
-export function createRequestWorker(options: RequestWorkerOptions): Promise<Worker> {
-  return Worker.create({
+export async function createRequestWorker(options: RequestWorkerOptions): Promise<Worker> {
+  const worker = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -70,6 +77,25 @@ export function createRequestWorker(options: RequestWorkerOptions): Promise<Work
     // admin's progress bar (read from the last heartbeat) moving every second.
     maxHeartbeatThrottleInterval: '1s',
   });
+  if ((options.workflowThread ?? 'main') === 'main' && !options.stackTraces) withoutStackTraces();
+  return worker;
+}
+
+/**
+ * For the Temporal UI's stack trace of a running workflow the SDK hooks every promise the
+ * thread that runs workflow code creates: it builds an Error and its stack for each (source-mapped
+ * through the bundle) and looks up which workflow the promise belongs to. On the main thread that
+ * is every promise of the process, activities' and the codec's included: a quarter of the worker's
+ * CPU with hundreds of requests in flight (bench/RESULTS.md §8). The SDK treats the feature as
+ * optional (it runs without it where promise hooks are missing) and the query then answers "not
+ * enabled on this worker"; a request's state is in its memo and current details anyway. Workflow
+ * failures keep their source-mapped stacks (that part of the SDK's handlers stays).
+ */
+function withoutStackTraces(): void {
+  const handlers = globalHandlers as unknown as { stopPromiseHook(): void; promiseHookInstalled: boolean };
+  handlers.stopPromiseHook();
+  // Read as each workflow is created: its stack trace query says the feature is off instead of answering empty.
+  handlers.promiseHookInstalled = false;
 }
 
 /**

@@ -57,6 +57,7 @@ const worker = await createRequestWorker({
   payloadCodec,
   workflowThread: config.workflowThread,
   cachedWorkflows: config.cachedWorkflows,
+  stackTraces: config.workflowStackTraces,
   workflowBundle: await bundleWorkflowsInChild(),
   activities,
 });

@@ -2,8 +2,9 @@
  * The life of one export request, as WordPress's Tools → Export Personal Data
  * runs it, made durable: confirm (request-lifecycle.ts); run every exporter
  * of the manifest snapshot page by page; build the ZIP; hand a durable 3-day
- * deletion timer to a child that outlives this workflow; mail the download
- * link. The request is `completed` at delivery, so a new request for the
+ * deletion timer to a workflow that outlives this one (delete-export.ts);
+ * mail the download link. After the ZIP, one workflow task delivers it:
+ * release record, deletion timer and mail as local activities. The request is `completed` at delivery, so a new request for the
  * same person is accepted at once, as in WordPress.
  *
  * Personal data never passes through here beyond the email address: pages go
@@ -368,7 +369,11 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       untilStorageAnswers(() => (fast ? local : quick).writeReleaseRecord({ memo: { ...memo }, withheldItems: built.withheld ?? [] }));
     memo.download = download;
     memo.items = built.items;
-    if (fast || wf.patched('release-beside-cleanup')) {
+    if (fast && wf.patched('deletion-by-activity')) {
+      // The deletion's workflow started by a local activity, not as a child: no wait for the server to say it started,
+      // so the record, the deletion's start and the mail take one workflow task.
+      [, memo.receipt] = await Promise.all([local.scheduleExportDeletion({ requestId, file: built.file, delayMs: input.retentionMs }), recordRelease()]);
+    } else if (fast || wf.patched('release-beside-cleanup')) {
       // The record and the cleanup's start scheduled together: their waits overlap instead of adding up.
       [, memo.receipt] = await Promise.all([startCleanup(), recordRelease()]);
     } else {

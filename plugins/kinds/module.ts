@@ -7,10 +7,26 @@ import { PluginContractError } from '../../lib/errors.ts';
 import type { ModuleSource } from './module-kind.ts';
 import type { PluginFunction, PluginRole } from '../contract.ts';
 
+/**
+ * Modules imported so far, by URL. Node never loads a module twice anyway; kept here, a page call
+ * skips the loader's resolve hook (tsx's, in a thread of its own), which costs milliseconds.
+ */
+const imported = new Map<string, Promise<Record<string, unknown>>>();
+
+function importOnce(href: string): Promise<Record<string, unknown>> {
+  let module = imported.get(href);
+  if (module === undefined) {
+    module = import(href) as Promise<Record<string, unknown>>;
+    imported.set(href, module);
+    module.catch(() => imported.delete(href)); // a module that failed to load is tried again (it may be fixed)
+  }
+  return module;
+}
+
 export async function loadModulePlugin(key: string, source: ModuleSource, role: PluginRole): Promise<PluginFunction> {
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(source.modulePath).href)) as Record<string, unknown>;
+    module = await importOnce(pathToFileURL(source.modulePath).href);
   } catch (error) {
     throw new PluginContractError(`Cannot load ${role} "${key}" from "${source.modulePath}": ${(error as Error).message}`);
   }

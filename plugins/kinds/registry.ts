@@ -24,8 +24,21 @@ export function kindNamed(name: PluginKindName): (typeof PLUGIN_KINDS)[number] {
   return PLUGIN_KINDS.find((kind) => kind.kind === name) as (typeof PLUGIN_KINDS)[number];
 }
 
+/**
+ * Each kind's factory, loaded once per process. A dynamic `import()` of a module already loaded
+ * still asks the loader's resolve hook (tsx's, in a thread of its own): a few milliseconds of a
+ * small export's time, on every page call.
+ */
+const factories = new Map<PluginKindName, Promise<PluginFactory>>();
+
 /** The page function of a manifest entry, by its kind. */
 export async function resolvePlugin(plugin: PluginSnapshot, role: PluginRole): Promise<PluginFunction> {
-  const factory: PluginFactory = await kindNamed(plugin.source.kind).load();
-  return factory(plugin, plugin.source as never, role);
+  const kind = plugin.source.kind;
+  let factory = factories.get(kind);
+  if (factory === undefined) {
+    factory = kindNamed(kind).load();
+    factories.set(kind, factory);
+    factory.catch(() => factories.delete(kind)); // a failed load is tried again by the next call
+  }
+  return (await factory)(plugin, plugin.source as never, role);
 }
