@@ -52,6 +52,12 @@ export interface ExportAtOnceResult {
    * `retry.maxAttempts` attempts at that page, so the regular path makes the rest, no more.
    */
   firstAttemptFailed?: AttemptFailure[];
+  /**
+   * The task queue of the worker host whose staging file holds the pages left to the regular path
+   * (null: one disk shared by every worker). Run as a local activity, that is the worker that ran
+   * the workflow task, whichever host the request asked before.
+   */
+  host: string | null;
 }
 
 /** A page that failed, and with what (the error's name and message, as an activity's failure carries them). */
@@ -72,19 +78,28 @@ const runsHere = (exporter: PluginSnapshot) => exporter.source.kind !== 'http';
  */
 const MAX_ITEMS_IN_MEMORY = 5_000;
 
-export function createExportAtOnceActivities(deps: { store: Store; build: (input: BuildExportInput, staging?: StagingStore) => Promise<BuiltExport> }) {
+export function createExportAtOnceActivities(deps: {
+  store: Store;
+  build: (input: BuildExportInput, staging?: StagingStore) => Promise<BuiltExport>;
+  /** This worker host's own task queue (activities/index.ts). */
+  stagingQueue?: string | undefined;
+}) {
+  const host = deps.stagingQueue ?? null;
   return {
     async exportAtOnce(input: ExportAtOnceInput): Promise<ExportAtOnceResult> {
       const { requestId, email, manifest } = input;
       const positions: ExporterPosition[] = manifest.exporters.map(() => ({ page: 1, done: false }));
       const local = manifest.exporters.filter(runsHere);
       const started = Date.now();
+      // A local activity has no heartbeat (the workflow task it runs in is its lease); its budget is short anyway.
+      const heartbeats = !Context.current().info.isLocal;
       let items = 0;
       let failed: AttemptFailure | undefined;
       const firstAttemptFailed: AttemptFailure[] = [];
       /** The exporters at work, with where each stands: what the heartbeat shows an admin. */
       const running = new Map<PluginSnapshot, Position>();
       const beat = () => {
+        if (!heartbeats) return;
         const at = [...running].sort(([a], [b]) => a.index - b.index);
         const [first] = at;
         if (first === undefined) return;
@@ -147,12 +162,12 @@ export function createExportAtOnceActivities(deps: { store: Store; build: (input
         /** What the regular path goes on from: these pages, moved to the request's staging file. */
         const leftToTheRegularPath = (more: Partial<ExportAtOnceResult> = {}): ExportAtOnceResult => {
           store.saveTo(deps.store.stagingPath(requestId));
-          return { positions, items, ...more };
+          return { positions, items, host, ...more };
         };
         if (failed) return leftToTheRegularPath({ failed });
         if (positions.some((position) => !position.done)) return leftToTheRegularPath(firstAttemptFailed.length ? { firstAttemptFailed } : {});
         try {
-          return { positions, items, built: await deps.build({ ...input.build, requestId, email }, store) };
+          return { positions, items, host, built: await deps.build({ ...input.build, requestId, email }, store) };
         } catch {
           // Logged by the build; the regular build waits out a storage outage and reports anything else.
           return leftToTheRegularPath();

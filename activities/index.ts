@@ -42,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createExportActivities(deps),
     ...createExportFileActivities(deps),
-    ...createExportAtOnceActivities({ store: deps.store, build }),
+    ...createExportAtOnceActivities({ store: deps.store, build, stagingQueue: deps.stagingQueue }),
     ...createExportRetentionActivities(),
     ...createEraseActivities(deps),
     ...createNoticeActivities(deps),

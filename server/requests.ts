@@ -343,8 +343,11 @@ export function createRequestService(client: Client, settings: RequestSettings) 
     async progress(request: FoundRequest): Promise<Progress | undefined> {
       if (!request.running) return undefined;
       const handle = client.workflow.getHandle(request.workflowId, request.runId);
-      const fromActivity = await activityProgress(handle, request.memo.status).catch(() => undefined);
+      const { raw } = await handle.describe().catch(() => ({ raw: undefined }));
+      const fromActivity = raw && (await activityProgress(handle, raw, request.memo.status).catch(() => undefined));
       if (fromActivity) return fromActivity;
+      // A workflow task at work answers a query only when it ends: a small export's in one go takes seconds.
+      if (raw?.pendingWorkflowTask?.state === proto.temporal.api.enums.v1.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED) return undefined;
       const query = handle.query(progressQuery);
       const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 2000).unref());
       return Promise.race([query, timeout]).catch(() => undefined);
@@ -459,8 +462,11 @@ async function listedRequest(client: Client, execution: RawExecution): Promise<F
  * Progress from the pending activity's heartbeat, as DescribeWorkflowExecution reports it (decoded
  * with the client's payload codec); undefined when no activity with a heartbeat is under way.
  */
-async function activityProgress(handle: ReturnType<Client['workflow']['getHandle']>, status: RequestMemo['status']): Promise<Progress | undefined> {
-  const { raw } = await handle.describe();
+async function activityProgress(
+  handle: ReturnType<Client['workflow']['getHandle']>,
+  raw: proto.temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse,
+  status: RequestMemo['status'],
+): Promise<Progress | undefined> {
   /** Exporters side by side: every pending activity reports some of them. */
   const side: { running: RunningPlugin[]; done: number; items: number; total: number; retry?: Progress['retry'] } = {
     running: [],

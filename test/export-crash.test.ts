@@ -40,15 +40,17 @@ test('an export survives kill -9 of its worker and holds every item exactly once
     assert.equal(created.status, 201);
     const id = created.body.id as string;
 
-    // Kill the worker once it is well into the exporter's pages.
+    // Kill the worker once it is well into the exporter's pages, past the small export's first go (its
+    // half second within one workflow task): batch by batch, as the progress shows.
     const deadline = Date.now() + 60_000;
+    let running: any;
     for (;;) {
       const pages = (await readFile(`${stack.dbPath}.pages`, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean);
-      if (pages.length >= 8) break;
+      running = pages.length >= 8 ? (await stack.api('GET', `/api/requests/${id}`)).body : undefined;
+      if (running?.progress?.running) break;
       assert.ok(Date.now() < deadline, 'the child worker never got going');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const running = (await stack.api('GET', `/api/requests/${id}`)).body;
     assert.deepEqual(
       running.progress?.running?.map((plugin: { key: string }) => plugin.key),
       ['slow'],

@@ -329,6 +329,8 @@ describe('brute force on the confirmation link', () => {
     const rightButBlocked = await rawGet(stack.baseUrl, confirmPath(id, key));
     assert.equal(rightButBlocked.status, 429, 'past the limit even the right key is refused: a guesser learns nothing');
 
+    // The click's effect shows once the workflow task it began ends (a small export is delivered in that task).
+    await waitForStatus(stack, id, 'completed');
     const other = await rawGet(stack.baseUrl, confirmPath(id, key), '127.0.0.2');
     assert.equal(other.status, 200, 'another address is not throttled');
     assert.equal(title(other.body), 'This request is already confirmed');

@@ -20,6 +20,7 @@ import { slowNumbersManifest, type Stack, startStack, waitForStatus } from './he
 import { assertNumbersOnce, assertOneDownloadMail } from './helpers/exactly-once.ts';
 import { unzip } from './helpers/unzip.ts';
 
+/** 10 pages of 150 ms: past the half second a small export gets in one go, so the export is seen running (and heartbeating) before the outage. */
 const TOTAL = 100;
 const BUCKET = 'dsr-outage';
 const OUTAGE_MS = 22_000;

@@ -17,7 +17,7 @@ import { ROOT, TEST_PAYLOAD_KEY, workflowBundle } from './helpers/stack.ts';
 const dir = join(ROOT, 'test', 'fixtures', 'histories');
 const recorded = readdirSync(dir).filter((name) => name.endsWith('.pb'));
 
-test('the recorded histories are there (an export over several runs, an erasure), before and after the small-export-fast and deletion-by-activity patches', () => {
+test('the recorded histories are there (an export over several runs, an erasure), before and after the small-export-fast, deletion-by-activity and small-export-in-task patches', () => {
   for (const name of [
     'v1-export.0.pb',
     'v1-export.1.pb',
@@ -29,6 +29,10 @@ test('the recorded histories are there (an export over several runs, an erasure)
     'v3-export.1.pb',
     'v3-export-small.0.pb',
     'v3-erase.0.pb',
+    'v4-export.0.pb',
+    'v4-export.1.pb',
+    'v4-export-small.0.pb',
+    'v4-erase.0.pb',
   ]) {
     assert.ok(recorded.includes(name), name);
   }

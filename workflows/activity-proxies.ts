@@ -45,6 +45,29 @@ export const localMail = wf.proxyLocalActivities<Activities>({
 });
 
 /**
+ * The small export's one activity (activities/export-at-once.ts) run within the workflow task, by
+ * the worker that runs the task: its exporters, the ZIP and the delivery then take one task, with
+ * no trip through the server between them. One attempt: what it leaves undone, the regular path
+ * does. A local activity has no heartbeat: if its worker dies, the workflow task times out and
+ * another worker runs the task, this step included, again.
+ */
+export const localAtOnce = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10m',
+  retry: { maximumAttempts: 1 },
+});
+
+/**
+ * The download mail in that same task: as {@link localMail}, but a retry waits on a server timer,
+ * so the workflow task ends and the request's state (processing, not delivered) shows meanwhile.
+ */
+export const localMailShown = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '45s',
+  scheduleToCloseTimeout: '2d',
+  localRetryThreshold: '1s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
+});
+
+/**
  * Deleting files at the end of a retention (delete-export.ts, discard-staging.ts): a full disk
  * or a locked file is waited out for as long as it takes, a configuration error fails at once.
  */

@@ -3,8 +3,8 @@
  * runs it, made durable: confirm (request-lifecycle.ts); run every exporter
  * of the manifest snapshot page by page; build the ZIP; hand a durable 3-day
  * deletion timer to a workflow that outlives this one (delete-export.ts);
- * mail the download link. After the ZIP, one workflow task delivers it:
- * release record, deletion timer and mail as local activities. The request is `completed` at delivery, so a new request for the
+ * mail the download link. A small export does all of it from the
+ * confirmation on in one workflow task, as local activities. The request is `completed` at delivery, so a new request for the
  * same person is accepted at once, as in WordPress.
  *
  * Personal data never passes through here beyond the email address: pages go
@@ -27,7 +27,9 @@ import {
   failureReason,
   isStagingLost,
   local,
+  localAtOnce,
   localMail,
+  localMailShown,
   mail,
   pluginActivities,
   quick,
@@ -51,6 +53,11 @@ const MAX_STARTS_OVER = 3;
 
 /** Time a small export's exporters get in one activity before the rest goes batch by batch (activities/export-at-once.ts). */
 const AT_ONCE_BUDGET_MS = 2_000;
+/**
+ * The same, run within the workflow task: what the request shows (its status, a confirmation's
+ * effect) waits for the task's end, so the task is kept short. Most people's data takes far less.
+ */
+const IN_TASK_BUDGET_MS = 500;
 
 /** How long a failed export's staged pages wait for a retry by default. */
 const FAILED_STAGING_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -296,14 +303,14 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
      * A request with nothing staged yet and no review: its exporters and build in one activity
      * (activities/export-at-once.ts). What that leaves undone, the regular path does.
      */
-    const atOnce = async (): Promise<BuiltExport | undefined> => {
-      const first = await stagingActivities(pin(), input.heartbeatTimeoutMs)
-        .atOnce.exportAtOnce({
+    const atOnce = async (inTask: boolean): Promise<BuiltExport | undefined> => {
+      const first = await (inTask ? localAtOnce : stagingActivities(pin(), input.heartbeatTimeoutMs).atOnce)
+        .exportAtOnce({
           requestId,
           email,
           manifest: { dir: snapshot.dir, exporters: snapshot.exporters, ...(snapshot.concurrency ? { concurrency: snapshot.concurrency } : {}) },
           // Never more than a batch's budget: a plugin activity reports progress at least that often.
-          budgetMs: Math.min(AT_ONCE_BUDGET_MS, batchBudgetMs),
+          budgetMs: Math.min(inTask ? IN_TASK_BUDGET_MS : AT_ONCE_BUDGET_MS, batchBudgetMs),
           build: { processing: build.processing, ...(build.locale ? { locale: build.locale } : {}) },
         })
         .catch((error: unknown) => {
@@ -311,6 +318,8 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
           return undefined; // a lost worker or host: the regular path goes on from where the request stood
         });
       if (first === undefined) return undefined;
+      // Run within the workflow task, by whichever worker ran it: what it left staged is on that host.
+      if (inTask) stagingQueue = first.host;
       positions = first.positions;
       items = first.items;
       // What the exporter's batch would have failed with: no retry mends it, so its page is not called again.
@@ -351,7 +360,15 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
     const fresh = memo.resumedFrom === undefined && positions.every((position) => !position.done && position.page === 1);
     // Only http exporters (whose pages may come later, by callback): the one activity would have nothing to do.
     const onlyRemote = snapshot.exporters.length > 0 && snapshot.exporters.every((exporter) => exporter.source.kind === 'http');
-    const built = (fast && fresh && !memo.review && !onlyRemote ? await atOnce() : undefined) ?? (await exportAndBuild());
+    const small = fast && fresh && !memo.review && !onlyRemote;
+    /**
+     * The one activity within this workflow task, so a small export goes from the confirmation to the
+     * mail in one task. What it changes shows when the task ends: `confirmed` and `processing` are not
+     * seen for the half second at most its exporters get, plus the ZIP's build (WordPress's requests
+     * go from confirmed to completed, with no state between).
+     */
+    const inTask = small && wf.patched('small-export-in-task');
+    const built = (small ? await atOnce(inTask) : undefined) ?? (await exportAndBuild());
     if (built === undefined) return memo; // the reviewer rejected it
     stage = 'built';
     const expiresAt = new Date(Date.now() + input.retentionMs).toISOString();
@@ -381,7 +398,8 @@ export async function exportRequest(input: ExportRequestInput): Promise<RequestM
       if (wf.patched('release-record')) memo.receipt = await recordRelease();
     }
     if (built.undeclared?.length) memo.undeclared = built.undeclared;
-    if (input.sendAsEmail) await (fast ? localMail : mail).sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
+    if (input.sendAsEmail)
+      await (inTask ? localMailShown : fast ? localMail : mail).sendDownloadMail({ requestId, email, file: built.file, expiresAt, locale: memo.locale });
     memo.completedAt = new Date().toISOString();
     publish('completed');
     return memo;
