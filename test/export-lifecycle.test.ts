@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_PERSON } from '../plugins/demo/seed.ts';
-import { confirmByLink, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { confirmByLink, type Stack, startStack, statusOnceGone, waitForStatus } from './helpers/stack.ts';
 import { unzip } from './helpers/unzip.ts';
 
 const OTHER_PEOPLE = ['sam.roe@example.com', 'guest.poster@example.org'];
@@ -210,13 +210,7 @@ describe('export expiry and retention', () => {
     const created = await stack.api('POST', '/api/requests', { email: DEMO_PERSON, action: 'export', skipConfirmation: true });
     const done = await waitForStatus(stack, created.body.id, 'completed');
     assert.equal((await fetch(done.download.url)).status, 200);
-    const deadline = Date.now() + 20_000;
-    let status = 200;
-    while (status === 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      status = (await fetch(done.download.url)).status;
-    }
-    assert.equal(status, 410);
+    assert.equal(await statusOnceGone(done.download.url), 410);
     assert.equal((await stack.api('GET', `/api/requests/${created.body.id}`)).body.download.deleted, true);
   });
 });

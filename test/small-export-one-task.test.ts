@@ -14,7 +14,7 @@ import { createExportRetentionActivities, DELETE_EXPORT_WORKFLOW_TYPE } from '..
 import { cleanupWorkflowId } from '../model/request.ts';
 import { DEMO_PERSON } from '../plugins/demo/seed.ts';
 import * as workflows from '../workflows/index.ts';
-import { confirmByLink, slowNumbersManifest, type Stack, startStack, waitForStatus } from './helpers/stack.ts';
+import { confirmByLink, slowNumbersManifest, type Stack, startStack, statusOnceGone, waitForStatus } from './helpers/stack.ts';
 
 const { EventType } = proto.temporal.api.enums.v1;
 
@@ -51,13 +51,7 @@ describe('a small export in one workflow task', () => {
     assert.equal(deletion.type, DELETE_EXPORT_WORKFLOW_TYPE);
     assert.equal(deletion.status.name, 'RUNNING');
     assert.equal((await fetch(done.download.url)).status, 200);
-    const deadline = Date.now() + 20_000;
-    let status = 200;
-    while (status === 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      status = (await fetch(done.download.url)).status;
-    }
-    assert.equal(status, 410, 'the file is gone at the end of its retention');
+    assert.equal(await statusOnceGone(done.download.url), 410, 'the file is gone at the end of its retention');
   });
 
   test('starting the deletion twice leaves the first timer alone and fails nothing', async () => {

@@ -328,6 +328,17 @@ export async function confirmByLink(link: string): Promise<Response> {
   });
 }
 
+/** Polls a download link while it answers 200; returns the first other status (200 if it still answered so after `timeoutMs`). */
+export async function statusOnceGone(url: string, timeoutMs = 20_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let status = 200;
+  while (status === 200 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = (await fetch(url)).status;
+  }
+  return status;
+}
+
 /** Polls the admin API until the request reaches `status` (or fails the test after `timeoutMs`). */
 export async function waitForStatus(stack: Pick<Stack, 'api'>, id: string, status: string, timeoutMs = 60_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
