@@ -4,8 +4,9 @@
  * of the manifest snapshot page by page; build the ZIP; hand a durable 3-day
  * deletion timer to a workflow that outlives this one (delete-export.ts);
  * mail the download link. A small export does all of it from the
- * confirmation on in one workflow task, as local activities. The request is `completed` at delivery, so a new request for the
- * same person is accepted at once, as in WordPress.
+ * confirmation on in one workflow task, as local activities. The request is
+ * `completed` at delivery, so a new request for the same person is accepted
+ * at once, as in WordPress.
  *
  * Personal data never passes through here beyond the email address: pages go
  * to a staging store on disk and activities return counts and file names.
