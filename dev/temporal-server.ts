@@ -78,6 +78,27 @@ export interface TemporalDevServer {
  * exits, or gets SIGINT/SIGTERM/SIGHUP, without calling {@link TemporalDevServer.stop}.
  */
 export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await _startOnce(options);
+    } catch (error) {
+      if (!(error instanceof PortClashError) || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Starts tried when the server dies of a port clash (see {@link PortClashError}). */
+const START_ATTEMPTS = 3;
+
+/**
+ * The server exited because a port it wanted was taken. The CLI picks free ports for its internal
+ * services (history, matching, worker) itself, at start: one of them may be a port picked here a
+ * moment before and not bound yet (the metrics port, bound last), or one another stack just took.
+ * Fresh ports mend it.
+ */
+class PortClashError extends Error {}
+
+async function _startOnce(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
   const namespace = options.namespace ?? 'default';
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
   const uiPortOption = options.uiPort ?? false;
@@ -164,7 +185,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
   if (why !== undefined) {
     await stop();
     const tail = output.text().trim();
-    throw new Error(
+    throw new (/address already in use/.test(tail) ? PortClashError : Error)(
       `Temporal dev server (${options.cliPath} ${args.join(' ')}) did not become ready: ${why}${tail ? `\n--- server output (tail) ---\n${tail}` : ''}`,
     );
   }

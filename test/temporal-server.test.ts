@@ -90,6 +90,39 @@ async function withServer(server: TemporalDevServer, fn: (client: Client, connec
   }
 }
 
+describe('startTemporalDevServer after a port clash', () => {
+  it('starts again on fresh ports when the server dies of a port another process took', async () => {
+    // A CLI that dies as the real one does when one of its internal ports is taken, once; then the real one.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsr-clash-'));
+    const calls = path.join(dir, 'calls');
+    const cli = path.join(dir, 'temporal');
+    fs.writeFileSync(
+      cli,
+      `#!/bin/sh\necho "$@" >> '${calls}'\nif [ "$(wc -l < '${calls}')" -eq 1 ]; then\n  echo 'level=ERROR msg="Failed to start gRPC listener" error="listen tcp 127.0.0.1:1: bind: address already in use"' >&2\n  exit 2\nfi\nexec '${findTemporalCli()}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const server = await startTemporalDevServer({ cliPath: cli });
+    try {
+      const tried = fs.readFileSync(calls, 'utf8').trim().split('\n');
+      assert.equal(tried.length, 2, 'one start that clashed, one that worked');
+      const connection = await Connection.connect({ address: server.address });
+      await new Client({ connection }).workflowService.describeNamespace({ namespace: 'default' });
+      await connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('does not retry a server that fails for any other reason', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dsr-broken-'));
+    const calls = path.join(dir, 'calls');
+    const cli = path.join(dir, 'temporal');
+    fs.writeFileSync(cli, `#!/bin/sh\necho "$@" >> '${calls}'\necho 'unknown flag' >&2\nexit 1\n`, { mode: 0o755 });
+    await assert.rejects(startTemporalDevServer({ cliPath: cli }), /did not become ready: exited with code 1[\s\S]*unknown flag/);
+    assert.equal(fs.readFileSync(calls, 'utf8').trim().split('\n').length, 1);
+  });
+});
+
 describe('the Temporal CLI version', () => {
   it('is the same where scripts/bootstrap.mjs builds it and where dev/temporal-server.ts looks for it', () => {
     const bootstrap = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'scripts', 'bootstrap.mjs'), 'utf8');
