@@ -17,11 +17,13 @@ const nonRetryableErrorTypes = [...NON_RETRYABLE_ERROR_TYPES];
  * short (lib/mailer.ts bounds the SMTP conversation to ~30 s): an attempt lost with its worker is
  * retried within a minute, and the ledger keeps the retry from sending a second copy.
  */
-export const mail = wf.proxyActivities<Activities>({
+const MAIL_OPTIONS = {
   startToCloseTimeout: '45s',
   scheduleToCloseTimeout: '2d',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
-});
+} satisfies wf.ActivityOptions & wf.LocalActivityOptions;
+
+export const mail = wf.proxyActivities<Activities>(MAIL_OPTIONS);
 
 /** Short work of the worker's own (not Temporal's "local activities"): manifest, key hashes, staging clean-up, receipts. */
 export const quick = wf.proxyActivities<Activities>({
@@ -38,11 +40,7 @@ export const local = wf.proxyLocalActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 10, nonRetryableErrorTypes },
 });
-export const localMail = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '45s',
-  scheduleToCloseTimeout: '2d',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
-});
+export const localMail = wf.proxyLocalActivities<Activities>(MAIL_OPTIONS);
 
 /**
  * The small export's one activity (activities/export-at-once.ts) run within the workflow task, by
@@ -60,12 +58,7 @@ export const localAtOnce = wf.proxyLocalActivities<Activities>({
  * The download mail in that same task: as {@link localMail}, but a retry waits on a server timer,
  * so the workflow task ends and the request's state (processing, not delivered) shows meanwhile.
  */
-export const localMailShown = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '45s',
-  scheduleToCloseTimeout: '2d',
-  localRetryThreshold: '1s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes },
-});
+export const localMailShown = wf.proxyLocalActivities<Activities>({ ...MAIL_OPTIONS, localRetryThreshold: '1s' });
 
 /**
  * Deleting files at the end of a retention (delete-export.ts, discard-staging.ts): a full disk
