@@ -101,14 +101,16 @@ function withoutStackTraces(): void {
 /**
  * Bundles the workflows in a child process (worker/bundle.ts) and returns the
  * bundle's path: the worker then loads plain JavaScript, and webpack's few
- * hundred MB never enter its resident memory.
+ * hundred MB never enter its resident memory. `keepSources` keeps the original
+ * files in the bundle's source map, which only the stack-trace query shows.
  */
-export async function bundleWorkflowsInChild(): Promise<{ codePath: string }> {
+export async function bundleWorkflowsInChild(options: { keepSources: boolean }): Promise<{ codePath: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'dsr-workflows-'));
   const codePath = join(dir, 'workflow-bundle.js');
   const script = fileURLToPath(new URL('./bundle.ts', import.meta.url));
+  const args = ['--import', 'tsx', script, codePath, ...(options.keepSources ? ['--keep-sources'] : [])];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, codePath], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Cannot bundle the workflow code: worker/bundle.ts exited with ${code}`))));
   });

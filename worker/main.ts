@@ -58,7 +58,7 @@ const worker = await createRequestWorker({
   workflowThread: config.workflowThread,
   cachedWorkflows: config.cachedWorkflows,
   stackTraces: config.workflowStackTraces,
-  workflowBundle: await bundleWorkflowsInChild(),
+  workflowBundle: await bundleWorkflowsInChild({ keepSources: config.workflowStackTraces }),
   activities,
 });
 const stagingWorker =

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.ts';
 import { startMailCatcher, type CaughtMail, type MailCatcher } from '../../dev/mail-catcher.ts';
 import { type Config, Secret } from '../../lib/config.ts';
@@ -29,6 +29,7 @@ import { openDemoDb } from '../../plugins/demo/schema.ts';
 import { seedDemoData } from '../../plugins/demo/seed.ts';
 import { createApp } from '../../server/app.ts';
 import { createRequestWorker, WORKFLOW_BUNDLE_OPTIONS } from '../../worker/create-worker.ts';
+import { leanWorkflowBundle } from '../../worker/lean-bundle.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../../worker/process-options.ts';
 import { testEnv, uniqueTaskQueue } from './temporal.ts';
 
@@ -136,11 +137,11 @@ export interface Stack {
 /** The payload key of every test stack (a fixed test value, never used outside tests). */
 export const TEST_PAYLOAD_KEY = createHash('sha256').update('dsr-engine test payload key').digest();
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundle: Promise<{ code: string }> | undefined;
 
-/** Bundled once per test process: every worker of the file reuses it. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS);
+/** Bundled once per test process, lean as the worker process bundles it: every worker of the file reuses it. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS).then(({ code }) => ({ code: leanWorkflowBundle(code, { keepSources: false }) }));
   return bundle;
 }
 
