@@ -3,7 +3,7 @@
  * runs it as a process; tests create it in-process on a task queue of their own.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -99,20 +99,25 @@ function withoutStackTraces(): void {
 }
 
 /**
- * Bundles the workflows in a child process (worker/bundle.ts) and returns the
- * bundle's path: the worker then loads plain JavaScript, and webpack's few
- * hundred MB never enter its resident memory. `keepSources` keeps the original
- * files in the bundle's source map, which only the stack-trace query shows.
+ * Bundles the workflows in a child process (worker/bundle.ts) and hands the
+ * bundle's path to `use` (the worker then loads plain JavaScript, and webpack's
+ * few hundred MB never enter its resident memory); the bundle is deleted once
+ * `use` is done, since `Worker.create` reads it once. `keepSources` keeps the
+ * original files in the bundle's source map, which only the stack-trace query shows.
  */
-export async function bundleWorkflowsInChild(options: { keepSources: boolean }): Promise<{ codePath: string }> {
+export async function withBundledWorkflows<T>(options: { keepSources: boolean }, use: (bundle: { codePath: string }) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'dsr-workflows-'));
-  const codePath = join(dir, 'workflow-bundle.js');
-  const script = fileURLToPath(new URL('./bundle.ts', import.meta.url));
-  const args = ['--import', 'tsx', script, codePath, ...(options.keepSources ? ['--keep-sources'] : [])];
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Cannot bundle the workflow code: worker/bundle.ts exited with ${code}`))));
-  });
-  return { codePath };
+  try {
+    const codePath = join(dir, 'workflow-bundle.js');
+    const script = fileURLToPath(new URL('./bundle.ts', import.meta.url));
+    const args = ['--import', 'tsx', script, codePath, ...(options.keepSources ? ['--keep-sources'] : [])];
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.once('error', reject);
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`Cannot bundle the workflow code: worker/bundle.ts exited with ${code}`))));
+    });
+    return await use({ codePath });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -17,7 +17,7 @@ import { openStore } from '../storage/open-store.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import { loadManifest } from '../manifest/load.ts';
 import { closeSqlConnections } from '../plugins/kinds/sql.ts';
-import { bundleWorkflowsInChild, createRequestWorker } from './create-worker.ts';
+import { createRequestWorker, withBundledWorkflows } from './create-worker.ts';
 
 const config = loadConfig();
 // Errors are logged without their messages, which may quote personal data (lib/redacting-logger.ts).
@@ -50,17 +50,19 @@ const activities = createActivities({
   teamEmails: config.clock.teamEmails,
   stagingQueue,
 });
-const worker = await createRequestWorker({
-  connection,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  payloadCodec,
-  workflowThread: config.workflowThread,
-  cachedWorkflows: config.cachedWorkflows,
-  stackTraces: config.workflowStackTraces,
-  workflowBundle: await bundleWorkflowsInChild({ keepSources: config.workflowStackTraces }),
-  activities,
-});
+const worker = await withBundledWorkflows({ keepSources: config.workflowStackTraces }, (workflowBundle) =>
+  createRequestWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    payloadCodec,
+    workflowThread: config.workflowThread,
+    cachedWorkflows: config.cachedWorkflows,
+    stackTraces: config.workflowStackTraces,
+    workflowBundle,
+    activities,
+  }),
+);
 const stagingWorker =
   stagingQueue === undefined
     ? undefined
