@@ -149,6 +149,8 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
           // `WORKFLOW_THREAD=own npm run bench …` compares the worker with workflows in a thread of their own.
           ...(process.env.WORKFLOW_THREAD ? { WORKFLOW_THREAD: process.env.WORKFLOW_THREAD } : {}),
           ...(process.env.WORKER_CACHED_WORKFLOWS ? { WORKER_CACHED_WORKFLOWS: process.env.WORKER_CACHED_WORKFLOWS } : {}),
+          // `BENCH_WORKER_NODE_OPTIONS='--heap-growing-percent=20'`: tries V8 flags (or a preload) on the worker alone.
+          ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
           PATH: process.env.PATH,
           TEMPORAL_ADDRESS: shared.temporalAddress,
           TEMPORAL_TASK_QUEUE: taskQueue,

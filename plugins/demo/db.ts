@@ -35,6 +35,9 @@ export function demoDbFor(ctx: Pick<PluginContext, 'settings' | 'resolvePath'>, 
       throw new ManifestError(`Cannot open demo database "${path}": file does not exist (seed it first or fix settings.database)`);
     }
     db = mode === 'read' ? new Sqlite(path, { readonly: true, fileMustExist: true, timeout: 5000 }) : openDemoDb(path);
+    // SQLite's default cache of 2 MB, not better-sqlite3's 16 MB: each page of an export is read
+    // once, and the larger cache only held up to 16 MB of the table in the worker.
+    db.pragma('cache_size = -2000');
     connections.set(key, db);
   }
   return db;
