@@ -141,7 +141,12 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
     // `BENCH_WORKER_PROFILE=<dir>`: each worker writes a V8 CPU profile there when it stops.
     spawn(
       process.execPath,
-      [...(process.env.BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`] : []), ...WORKER_ARGS],
+      [
+        ...(process.env.BENCH_WORKER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROFILE}`] : []),
+        // `BENCH_WORKER_NODE_ARGS='--heap-growing-percent=20 --import ./x.mjs'`: tries node or V8 flags on the worker alone.
+        ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+        ...WORKER_ARGS,
+      ],
       {
         cwd: root,
         env: {
@@ -149,8 +154,6 @@ export async function startStack(shared: Shared, options: { dir: string; manifes
           // `WORKFLOW_THREAD=own npm run bench …` compares the worker with workflows in a thread of their own.
           ...(process.env.WORKFLOW_THREAD ? { WORKFLOW_THREAD: process.env.WORKFLOW_THREAD } : {}),
           ...(process.env.WORKER_CACHED_WORKFLOWS ? { WORKER_CACHED_WORKFLOWS: process.env.WORKER_CACHED_WORKFLOWS } : {}),
-          // `BENCH_WORKER_NODE_OPTIONS='--heap-growing-percent=20'`: tries V8 flags (or a preload) on the worker alone.
-          ...(process.env.BENCH_WORKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_WORKER_NODE_OPTIONS } : {}),
           PATH: process.env.PATH,
           TEMPORAL_ADDRESS: shared.temporalAddress,
           TEMPORAL_TASK_QUEUE: taskQueue,

@@ -74,8 +74,8 @@ CREATE TABLE IF NOT EXISTS item (
   PRIMARY KEY (exporter, page, pos)
 );`;
 
-/** The staging file's page cache: 8 MB (a negative cache_size counts KiB). */
-const STAGING_CACHE_KIB = -8000;
+/** The staging file's page cache, and so its sorter's memory: 16 MB (a negative cache_size counts KiB). */
+const STAGING_CACHE_KIB = -16000;
 
 /**
  * Opens (and, unless told otherwise, creates) the staging file at `path`.
@@ -99,9 +99,10 @@ export function openStaging(path: string, options: OpenStagingOptions = {}): Sta
     // inserting a million of them was the largest cost of an export (bench/RESULTS.md).
     // 32 KiB pages hold ~25; staging writes took half the time. Applies to a new file only.
     db.pragma('page_size = 32768');
-    // better-sqlite3 lets each connection cache 16 MB of pages (SQLite's own default is 2 MB),
-    // which a large export fills and the worker keeps. 8 MB costs no time (the merge's indexes
-    // stay cached); 2 MB made a 100k export 11 % slower (bench/RESULTS.md §9).
+    // SQLite sizes its sorter's memory by the cache, and the merge sorts every staged item
+    // (docs/WORDPRESS.md#merge): a smaller cache than better-sqlite3's 16 MB spilled more
+    // sorted runs to disk, 2 MB made a 100k export 11 % slower and 8 MB a 1M one ~15 %
+    // (bench/RESULTS.md §9). Stated here so that it holds whatever better-sqlite3's defaults.
     db.pragma(`cache_size = ${STAGING_CACHE_KIB}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
