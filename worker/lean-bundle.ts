@@ -48,6 +48,8 @@ export function leanWorkflowBundle(bundle: string, options: LeanBundleOptions): 
 /**
  * Every UTF-16 unit above 0x7f as `\uXXXX`: a character outside the BMP becomes its two
  * surrogates, which string literals and regular expressions read back as the one character.
+ * (An identifier with a character outside the BMP would not survive that; the worker would
+ * then fail at start on a syntax error, never run changed code. None is in our code.)
  * Columns after an escaped character on its line move right (5 per character), so a stack
  * position there maps a little off; webpack's bundle has such characters in comments only.
  */
