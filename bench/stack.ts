@@ -22,6 +22,7 @@ import { createApp } from '../server/app.ts';
 import { openDemoDb } from '../plugins/demo/schema.ts';
 import { seedDemoData, seedManyComments } from '../plugins/demo/seed.ts';
 import { WORKER_ARGS, WORKER_ENV } from '../worker/process-options.ts';
+import { cpuSeconds } from './proc.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -303,13 +304,6 @@ export async function requestHistory(client: Client, workflowId: string, firstRu
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   return result;
-}
-
-/** CPU seconds (user + system) a live process has used so far, from /proc (clock ticks of 10 ms). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** CPU seconds of the workers, the Temporal dev server and this process (HTTP server, client, SMTP sink). */

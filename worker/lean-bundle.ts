@@ -8,8 +8,8 @@
  * - A single character outside Latin-1 (a "—" in a comment is enough) makes V8
  *   store the whole text two bytes a character. Each such character is written
  *   as a `\uXXXX` escape instead, which means the same in JavaScript source:
- *   in string, template and regular-expression literals, in identifiers, and
- *   (as text) in comments.
+ *   in string, template and regular-expression literals, in identifiers (of the
+ *   BMP, see escapeNonAscii), and (as text) in comments.
  * - The source map carries every original file (`sourcesContent`), which only
  *   the UI's "stack trace" of a running workflow shows. Stacks are mapped
  *   through `mappings`, which stay; the sources stay too when stack traces are
@@ -37,8 +37,9 @@ export interface LeanBundleOptions {
  */
 export function leanWorkflowBundle(bundle: string, options: LeanBundleOptions): string {
   const at = bundle.lastIndexOf(SOURCE_MAP_COMMENT);
-  const data = bundle.indexOf('base64,', at) + 'base64,'.length;
-  if (at < 0 || data < at) throw new BundleFormatError('The workflow bundle has no inline source map: bundle it with bundleWorkflowCode (worker/bundle.ts)');
+  const tag = at < 0 ? -1 : bundle.indexOf('base64,', at);
+  if (tag < 0) throw new BundleFormatError('The workflow bundle has no inline source map: bundle it with bundleWorkflowCode (worker/bundle.ts)');
+  const data = tag + 'base64,'.length;
   const sourceMap = JSON.parse(Buffer.from(bundle.slice(data).trim(), 'base64').toString('utf8')) as Record<string, unknown>;
   if (!options.keepSources) delete sourceMap.sourcesContent;
   // The map is base64 and so ASCII already; only the code needs escaping.

@@ -15,7 +15,7 @@
  * milliseconds per workflow of worker, server and this client.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,16 +24,11 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { findTemporalCli, startTemporalDevServer } from '../../dev/temporal-server.ts';
 import { WORKER_ENV } from '../../worker/process-options.ts';
-import { printTable } from '../table.ts';
+import { cpuSeconds } from '../proc.ts';
+import { percentile, printTable } from '../table.ts';
 
 const count = Number(process.argv[2] ?? 1000);
 const here = (name: string) => fileURLToPath(new URL(name, import.meta.url));
-
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const dir = await mkdtemp(join(tmpdir(), 'dsr-minimal-throughput-'));
 const bundle = join(dir, 'bundle.js');
@@ -72,7 +67,7 @@ try {
         String(count),
         wall.toFixed(2),
         (count / wall).toFixed(1),
-        (latencies[Math.ceil(0.99 * count) - 1] ?? Number.NaN).toFixed(2),
+        percentile(latencies, 99).toFixed(2),
         `${((workerCpu / count) * 1000).toFixed(1)} / ${((temporalCpu / count) * 1000).toFixed(1)} / ${((clientCpu.user + clientCpu.system) / 1000 / count).toFixed(1)}`,
       ]);
     }
